@@ -1,0 +1,3 @@
+from ppml_cli.cli import main
+
+main()

@@ -1,0 +1,382 @@
+"""Read catalog YAML files, merge them, and turn them into validated records.
+
+Validation collects every problem it can find rather than stopping at the
+first, and locates each one by file, line, entry and field, so that a
+contributor fixes a broken catalog in one pass. The record types in
+:mod:`ppml_cli.model` are the schema: a field's annotation says what YAML
+value it takes, and a field without a default is required.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+import re
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ppml_cli import licenses
+from ppml_cli.errors import CatalogError, Problem, Severity
+from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Strength, Technique, Tool
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ENV_VAR = "PPML_CATALOG"
+
+#: Fields the loader computes; a catalog file may not set them.
+DERIVED_FIELDS = frozenset({"phases", "open_source"})
+
+
+def bundled_catalog_path() -> Path:
+    """The catalog shipped in the wheel, or the checkout's ``data/`` when run from source."""
+    from importlib.resources import files
+
+    packaged = Path(str(files("ppml_cli"))) / "data" / "catalog.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data" / "catalog.yaml"
+
+
+def paths_from_env(environ: typing.Mapping[str, str] | None = None) -> list[Path]:
+    value = (os.environ if environ is None else environ).get(ENV_VAR, "")
+    return [Path(p) for p in value.split(os.pathsep) if p.strip()]
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _LocatedDict(dict[str, Any]):
+    """A mapping that remembers where it and each of its keys started (1-based lines)."""
+
+    line: int | None = None
+    key_lines: dict[str, int]
+
+
+def _loader_class() -> type[Any]:
+    import yaml
+
+    base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class LocatingLoader(base):  # type: ignore[misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> _LocatedDict:
+            plain = super().construct_mapping(node, deep=deep)
+            located = _LocatedDict(plain)
+            located.line = node.start_mark.line + 1
+            located.key_lines = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node.value, str):
+                    located.key_lines[key_node.value] = key_node.start_mark.line + 1
+            return located
+
+    LocatingLoader.add_constructor(
+        "tag:yaml.org,2002:map",
+        lambda loader, node: loader.construct_mapping(node, deep=True),
+    )
+    return LocatingLoader
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML safely; a syntax error becomes a located :class:`CatalogError`."""
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_loader_class())  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = f"YAML syntax: {exc.problem or exc}"
+        if exc.context and exc.context_mark is not None:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        raise CatalogError([Problem(source, line, None, None, message)]) from None
+    except yaml.YAMLError as exc:
+        raise CatalogError([Problem(source, None, None, None, f"YAML: {exc}")]) from None
+
+
+# ------------------------------------------------------------------ raw entries
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One YAML block, before conversion: where it came from and what it says."""
+
+    kind: Kind
+    data: dict[str, Any]
+    file: str
+    line: int | None
+
+    @property
+    def id(self) -> str:
+        value = self.data.get("id")
+        return value if isinstance(value, str) else f"<{self.kind.value} at line {self.line}>"
+
+    def line_of(self, field: str) -> int | None:
+        key_lines = getattr(self.data, "key_lines", {})
+        return key_lines.get(field, self.line)
+
+
+def read_file(path: Path, problems: list[Problem]) -> list[RawEntry]:
+    """The entries of one catalog file; problems found on the way are appended."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(source, None, None, None, "file not found"))
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(source, None, None, None, f"cannot read: {exc}"))
+        return []
+    try:
+        document = parse_yaml(text, source)
+    except CatalogError as exc:
+        problems.extend(exc.problems)
+        return []
+    if document is None:
+        return []
+    if not isinstance(document, dict):
+        problems.append(Problem(source, 1, None, None, "the top level must be a mapping of kinds"))
+        return []
+    known = {kind.plural: kind for kind in Kind}
+    entries: list[RawEntry] = []
+    for key, items in document.items():
+        line = getattr(document, "key_lines", {}).get(key)
+        if key not in known:
+            valid = ", ".join(sorted(known))
+            problems.append(Problem(source, line, None, str(key), f"unknown section; valid: {valid}"))
+            continue
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(source, line, None, key, "must be a list of entries"))
+            continue
+        for item in items:
+            if not isinstance(item, dict):
+                problems.append(Problem(source, line, None, key, "each entry must be a mapping"))
+                continue
+            entries.append(RawEntry(known[key], item, source, getattr(item, "line", None)))
+    return entries
+
+
+def merge(layers: Iterable[list[RawEntry]], problems: list[Problem]) -> list[RawEntry]:
+    """Later layers replace entries of the same id; ids are unique within a layer."""
+    merged: dict[str, RawEntry] = {}
+    for layer in layers:
+        seen: dict[str, RawEntry] = {}
+        for raw in layer:
+            key = raw.id
+            if key in seen:
+                first = seen[key]
+                problems.append(
+                    Problem(
+                        raw.file,
+                        raw.line_of("id"),
+                        key,
+                        "id",
+                        f"duplicate id (first defined at line {first.line})",
+                    )
+                )
+                continue
+            seen[key] = raw
+            merged.pop(key, None)  # a replaced entry moves to its new position
+            merged[key] = raw
+    return list(merged.values())
+
+
+# ------------------------------------------------------------------- conversion
+
+
+@cache
+def _field_types(kind: Kind) -> dict[str, tuple[Any, bool]]:
+    """Field name to (type, required) for one kind's record class."""
+    record = RECORD_TYPES[kind]
+    hints = typing.get_type_hints(record)
+    out: dict[str, tuple[Any, bool]] = {}
+    for f in dataclasses.fields(record):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        out[f.name] = (hints[f.name], required)
+    return out
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _convert(value: Any, annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(value, inner)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _Invalid(f"expected a list, got {_describe(value)}")
+        return tuple(_convert(v, args[0]) for v in value)
+    if annotation is str:
+        if isinstance(value, datetime.date):  # YAML reads 2025-04-26 as a date
+            return value.isoformat()
+        if not isinstance(value, str) or not value.strip():
+            raise _Invalid(f"expected a non-empty string, got {_describe(value)}")
+        return value.strip()
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Invalid(f"expected an integer, got {_describe(value)}")
+        return value
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        valid = [m.value for m in annotation]
+        if value not in valid:
+            raise _Invalid(f"{value!r} is not one of: {', '.join(valid)}")
+        return annotation(value)
+    if annotation is Mitigation:
+        if not isinstance(value, dict):
+            raise _Invalid(f"expected a mapping with threat, strength, reason; got {_describe(value)}")
+        unknown = set(value) - {"threat", "strength", "reason"}
+        if unknown:
+            raise _Invalid(f"unknown key(s) {', '.join(sorted(unknown))} in a mitigation")
+        try:
+            return Mitigation(
+                threat=_convert(value.get("threat"), str),
+                strength=_convert(value.get("strength"), Strength),
+                reason=_convert(value.get("reason"), str),
+            )
+        except _Invalid as exc:
+            raise _Invalid(f"mitigation: {exc}") from None
+    raise _Invalid(f"unsupported field type {annotation!r}")  # pragma: no cover - schema bug
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else f"a string ({value[:40]!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _convert_entry(raw: RawEntry, problems: list[Problem]) -> dict[str, Any]:
+    """The fields of ``raw`` that convert; problems with the others are appended."""
+    fields = _field_types(raw.kind)
+    values: dict[str, Any] = {}
+
+    def report(field: str, message: str) -> None:
+        problems.append(Problem(raw.file, raw.line_of(field), raw.id, field, message))
+
+    for key, value in raw.data.items():
+        if key in DERIVED_FIELDS or key not in fields:
+            from rapidfuzz import process
+
+            writable = sorted(set(fields) - DERIVED_FIELDS)
+            if key in DERIVED_FIELDS:
+                report(str(key), "is computed by ppml; remove it")
+                continue
+            guess = process.extractOne(str(key), writable, score_cutoff=70)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            report(str(key), f"unknown field for a {raw.kind.value}{hint}")
+            continue
+        annotation, _ = fields[key]
+        try:
+            values[key] = _convert(value, annotation)
+        except _Invalid as exc:
+            report(key, str(exc))
+    for name, (_, required) in fields.items():
+        if required and name not in raw.data and name not in DERIVED_FIELDS:
+            report(name, "missing required field")
+    entry_id = values.get("id")
+    if isinstance(entry_id, str) and not ID_PATTERN.match(entry_id):
+        report("id", "ids are lower-case kebab-case, like 'federated-learning'")
+    return values
+
+
+def _cross_check(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry], problems: list[Problem]) -> None:
+    # An entry that failed conversion still exists: pointing at it is not a second error.
+    ids_by_kind: dict[Kind, set[str]] = {kind: set() for kind in Kind}
+    for entry_id, raw in raws.items():
+        ids_by_kind[raw.kind].add(entry_id)
+
+    def check(entry_id: str, field: str, targets: Iterable[str], kind: Kind) -> None:
+        raw = raws[entry_id]
+        for target in targets:
+            if target not in ids_by_kind[kind]:
+                valid = sorted(ids_by_kind[kind])
+                from rapidfuzz import process
+
+                guess = process.extractOne(target, valid, score_cutoff=60) if valid else None
+                hint = f"; did you mean {guess[0]!r}?" if guess else ""
+                message = f"unknown {kind.value} id {target!r}{hint}"
+                problems.append(Problem(raw.file, raw.line_of(field), entry_id, field, message))
+
+    for entry_id, vals in values.items():
+        raw = raws[entry_id]
+        check(entry_id, "techniques", vals.get("techniques", ()), Kind.TECHNIQUE)
+        if raw.kind is Kind.TECHNIQUE:
+            check(entry_id, "phase", [vals["phase"]] if "phase" in vals else [], Kind.PHASE)
+            check(entry_id, "mitigates", [m.threat for m in vals.get("mitigates", ())], Kind.THREAT)
+        if raw.kind is Kind.TOOL:
+            if vals.get("superseded_by"):
+                check(entry_id, "superseded_by", [vals["superseded_by"]], Kind.TOOL)
+            check(entry_id, "audits", vals.get("audits", ()), Kind.THREAT)
+        if raw.kind in (Kind.TUTORIAL, Kind.REFERENCE):
+            check(entry_id, "tools", vals.get("tools", ()), Kind.TOOL)
+
+
+def _build(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry]) -> list[Entry]:
+    phase_order = {
+        entry_id: vals.get("order", 0) for entry_id, vals in values.items() if raws[entry_id].kind is Kind.PHASE
+    }
+    technique_phase = {
+        entry_id: vals["phase"] for entry_id, vals in values.items() if raws[entry_id].kind is Kind.TECHNIQUE
+    }
+    entries: list[Entry] = []
+    for entry_id, vals in values.items():
+        kind = raws[entry_id].kind
+        record = RECORD_TYPES[kind]
+        if record is Phase:
+            vals["phases"] = (entry_id,)
+        elif record is Technique:
+            vals["phases"] = (vals["phase"],)
+        else:
+            found = {technique_phase[t] for t in vals.get("techniques", ()) if t in technique_phase}
+            vals["phases"] = tuple(sorted(found, key=lambda p: (phase_order.get(p, 0), p)))
+        if record is Tool:
+            vals["open_source"] = licenses.is_open_source(vals.get("license"))
+        entries.append(record(**vals))
+    return entries
+
+
+def build_catalog(raw_entries: Sequence[RawEntry], problems: list[Problem], sources: Sequence[str] = ()) -> Catalog:
+    """Convert merged raw entries; raise :class:`CatalogError` if any error was found."""
+    values: dict[str, dict[str, Any]] = {}
+    raws: dict[str, RawEntry] = {}
+    for raw in raw_entries:
+        raws[raw.id] = raw
+        values[raw.id] = _convert_entry(raw, problems)
+    _cross_check(values, raws, problems)
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise CatalogError(problems)
+    return Catalog(entries=tuple(_build(values, raws)), sources=tuple(sources))
+
+
+def load_catalog(extra: Sequence[Path] = (), *, bundled: bool = True) -> Catalog:
+    """The bundled catalog (unless ``bundled`` is false) with ``extra`` files merged over it."""
+    paths = ([bundled_catalog_path()] if bundled else []) + list(extra)
+    if not paths:
+        raise CatalogError(
+            [Problem("<command line>", None, None, None, "--no-bundled needs at least one --catalog PATH")]
+        )
+    problems: list[Problem] = []
+    layers = [read_file(path, problems) for path in paths]
+    merged = merge(layers, problems)
+    return build_catalog(merged, problems, [str(p) for p in paths])

@@ -1,0 +1,296 @@
+"""The Typer layer: parse options, call the core, hand the result to a renderer.
+
+Commands stay a few lines each. Errors raised by the core are turned into one
+message on stderr and a documented exit code by :class:`PpmlGroup`, so no
+command needs its own try/except and no user sees a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from ppml_cli import __version__
+from ppml_cli.errors import EXIT_OK, CatalogError, PpmlError
+from ppml_cli.render import Format
+
+if TYPE_CHECKING:
+    from typer._click import Context
+
+    from ppml_cli.index import Index
+    from ppml_cli.queries import FilterRequest
+    from ppml_cli.results import Result
+
+
+# ------------------------------------------------------------------ messages
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def report_error(error: PpmlError) -> None:
+    """Print an error (and its fix) on stderr; catalog text is printed as data."""
+    from rich.text import Text
+
+    from ppml_cli.textsafe import clean
+
+    console = _stderr_console()
+    if isinstance(error, CatalogError):
+        for problem in error.problems:
+            console.print(Text(clean(str(problem))), soft_wrap=True)
+    line = Text("Error: ", style="bold red")
+    line.append(clean(error.message))
+    console.print(line, soft_wrap=True)
+    if error.hint:
+        console.print(Text(clean(error.hint), style="dim"), soft_wrap=True)
+
+
+def note(message: str) -> None:
+    """A message for the person at the terminal, never part of the data."""
+    from rich.text import Text
+
+    _stderr_console().print(Text(message, style="dim"))
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader of our stdout went away (``ppml list | head``): stop without noise."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(EXIT_OK)
+
+
+class PpmlGroup(TyperGroup):
+    """Maps the core's exceptions to messages and exit codes, in one place."""
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PpmlError as error:
+            report_error(error)
+            raise typer.Exit(error.exit_code) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+
+
+app = typer.Typer(
+    name="ppml",
+    cls=PpmlGroup,
+    help="Explore privacy-preserving machine learning: techniques, tools, papers and tutorials by ML lifecycle phase.",
+    epilog="Example: [bold]ppml search federated[/bold]   ·   docs: ppml COMMAND --help",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+# --------------------------------------------------------------------- state
+
+
+@dataclass
+class State:
+    """Per-run settings from the global options; the index is built on first use."""
+
+    extra: list[Path] = field(default_factory=list)
+    bundled: bool = True
+    _index: Index | None = None
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            from ppml_cli.catalog import load_catalog
+            from ppml_cli.index import Index
+
+            self._index = Index(load_catalog(self.extra, bundled=self.bundled))
+        return self._index
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, State):  # a command invoked without the root callback (tests)
+        obj = ctx.find_root().obj = State()
+    return obj
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ppml {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    catalog: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--catalog",
+            metavar="PATH",
+            help="Extra catalog YAML merged over the bundled one (repeatable; also PPML_CATALOG).",
+            show_default=False,
+        ),
+    ] = None,
+    no_bundled: Annotated[bool, typer.Option("--no-bundled", help="Use only the --catalog files.")] = False,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = None,
+) -> None:
+    from ppml_cli.catalog import paths_from_env
+
+    ctx.obj = State(extra=[*paths_from_env(), *(catalog or [])], bundled=not no_bundled)
+
+
+# ------------------------------------------------------------ shared options
+
+FormatOption = Annotated[
+    Format,
+    typer.Option("--format", "-o", case_sensitive=False, help="Output format.", show_default=True),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+KindOption = Annotated[
+    list[str] | None,
+    typer.Option("--kind", "-k", metavar="KIND", help="technique, tool, reference, tutorial, threat or phase."),
+]
+PhaseOption = Annotated[
+    list[str] | None, typer.Option("--phase", "-p", metavar="PHASE", help="Phase id, name or alias.")
+]
+TechniqueOption = Annotated[
+    list[str] | None,
+    typer.Option("--technique", "-t", metavar="TECHNIQUE", help="Technique id, name or alias (e.g. DP-SGD, FL)."),
+]
+ThreatOption = Annotated[
+    list[str] | None,
+    typer.Option("--threat", metavar="THREAT", help="Privacy attack mitigated or audited (e.g. membership-inference)."),
+]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Repeatable options also take comma-separated values: ``-p training,deployment``."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def filter_request(
+    kind: list[str] | None, phase: list[str] | None, technique: list[str] | None, threat: list[str] | None
+) -> FilterRequest:
+    from ppml_cli.queries import FilterRequest
+
+    return FilterRequest(_split(kind), _split(phase), _split(technique), _split(threat))
+
+
+def emit(result: Result, fmt: Format, as_json: bool, *, empty_note: bool = False) -> None:
+    """Write ``result`` to stdout in the chosen format; a note on stderr when it is empty."""
+    from ppml_cli.render import render
+
+    chosen = Format.JSON if as_json else fmt
+    if empty_note and not result.entries and chosen is Format.TABLE:
+        note("no results")
+        return
+    render(result, chosen, sys.stdout)
+    sys.stdout.flush()
+
+
+# ------------------------------------------------------------------ commands
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[list[str], typer.Argument(help="Words to look for; typos and acronyms are fine.")],
+    kind: KindOption = None,
+    phase: PhaseOption = None,
+    technique: TechniqueOption = None,
+    threat: ThreatOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = 20,
+    explain: Annotated[bool, typer.Option("--explain", help="Show which fields and words matched.")] = False,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Search every entry, best match first.
+
+    Example: [bold]ppml search "secure aggregation" --kind reference[/bold]
+    """
+    from ppml_cli.queries import search_entries
+
+    request = filter_request(kind, phase, technique, threat)
+    result = search_entries(state(ctx).index, " ".join(query), request, limit=limit, explain=explain)
+    emit(result, fmt, as_json, empty_note=True)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    kind: KindOption = None,
+    phase: PhaseOption = None,
+    technique: TechniqueOption = None,
+    threat: ThreatOption = None,
+    sort: Annotated[str, typer.Option("--sort", help="catalog, name, kind or year.")] = "catalog",
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = None,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """List entries, filtered by kind, phase, technique or threat (combinable).
+
+    Example: [bold]ppml list --phase training --kind tool[/bold]
+    """
+    from ppml_cli.queries import list_entries
+
+    request = filter_request(kind, phase, technique, threat)
+    emit(list_entries(state(ctx).index, request, sort=sort, limit=limit), fmt, as_json, empty_note=True)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="An id, name or alias, any case.")],
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Show every field of one entry and what it links to.
+
+    Example: [bold]ppml show opacus[/bold]
+    """
+    from ppml_cli.queries import show_entry
+
+    emit(show_entry(state(ctx).index, name), fmt, as_json)
+
+
+@app.command()
+def tree(ctx: typer.Context, fmt: FormatOption = Format.TABLE, as_json: JsonOption = False) -> None:
+    """Show the lifecycle phases, their techniques, and how many entries each has.
+
+    Example: [bold]ppml tree[/bold]
+    """
+    from ppml_cli.queries import build_tree
+
+    emit(build_tree(state(ctx).index), fmt, as_json)
+
+
+@app.command()
+def export(ctx: typer.Context, fmt: FormatOption = Format.JSON, as_json: JsonOption = False) -> None:
+    """Export the whole (merged) catalog; -o markdown regenerates the awesome list.
+
+    Example: [bold]ppml export -o yaml > catalog.yaml[/bold]
+    """
+    from ppml_cli.queries import export_catalog
+
+    emit(export_catalog(state(ctx).index), fmt, as_json)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:  # raised while flushing at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_OK)

@@ -1,0 +1,235 @@
+"""The in-memory index: lookups by id, name or alias, filters and relations.
+
+Built once per run from a :class:`~ppml_cli.model.Catalog`; everything the
+commands ask of the catalog goes through it, so that "what is related to what"
+is decided in one place and every renderer shows the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ppml_cli.errors import InvalidValueError, NotFoundError
+from ppml_cli.model import Catalog, Entry, Kind, Phase, Reference, Strength, Technique, Threat, Tool, Tutorial
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def compact(text: str) -> str:
+    """Case- and punctuation-blind key: 'DP-SGD', 'dp sgd' and 'dpsgd' are one."""
+    return _NON_ALNUM.sub("", text.casefold())
+
+
+def entry_sort_key(entry: Entry) -> tuple[int, str, str]:
+    """The catalog's one deterministic order: kind, then name, then id."""
+    return (entry.kind.order, entry.name.casefold(), entry.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Resolved filter values (ids); empty means "any"."""
+
+    kinds: frozenset[Kind] = frozenset()
+    phases: frozenset[str] = frozenset()
+    techniques: frozenset[str] = frozenset()
+    threats: frozenset[str] = frozenset()
+
+    def is_empty(self) -> bool:
+        return not (self.kinds or self.phases or self.techniques or self.threats)
+
+
+@dataclass(slots=True)
+class Index:
+    catalog: Catalog
+    by_id: dict[str, Entry] = field(init=False)
+    _by_name: dict[str, list[Entry]] = field(init=False)
+    _by_compact: dict[str, list[Entry]] = field(init=False)
+    _users: dict[str, list[Entry]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {e.id: e for e in self.catalog.entries}
+        self._by_name = defaultdict(list)
+        self._by_compact = defaultdict(list)
+        for entry in sorted(self.catalog.entries, key=entry_sort_key):
+            for label in (entry.id, entry.name, *entry.aliases):
+                self._by_name[label.casefold()].append(entry)
+                self._by_compact[compact(label)].append(entry)
+        # reverse references: target id -> entries that point at it
+        self._users = defaultdict(list)
+        for entry in self.catalog.entries:
+            for target in _outgoing(entry):
+                self._users[target].append(entry)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return self.catalog.entries
+
+    def of_kind(self, kind: Kind) -> list[Entry]:
+        return [e for e in self.catalog.entries if e.kind is kind]
+
+    # ------------------------------------------------------------- lookups
+
+    def lookup(self, text: str, kinds: Iterable[Kind] = ()) -> Entry | None:
+        """The entry whose id, name or alias is ``text``, ignoring case and punctuation."""
+        wanted = frozenset(kinds)
+        text = text.strip()
+        if not text:
+            return None
+        exact = self.by_id.get(text)
+        if exact is not None and (not wanted or exact.kind in wanted):
+            return exact
+        for table, key in ((self._by_name, text.casefold()), (self._by_compact, compact(text))):
+            for entry in table.get(key, ()):
+                if not wanted or entry.kind in wanted:
+                    return entry
+        return None
+
+    def labels(self, kinds: Iterable[Kind] = ()) -> dict[str, Entry]:
+        """Every id, name and alias (of the given kinds) mapped to its entry."""
+        wanted = frozenset(kinds)
+        out: dict[str, Entry] = {}
+        for entry in sorted(self.catalog.entries, key=entry_sort_key):
+            if wanted and entry.kind not in wanted:
+                continue
+            for label in (entry.id, entry.name, *entry.aliases):
+                out.setdefault(label, entry)
+        return out
+
+    def suggest(self, text: str, kinds: Iterable[Kind] = (), limit: int = 3) -> list[str]:
+        """Ids of the entries whose labels look most like ``text``, best first."""
+        from rapidfuzz import fuzz, process, utils
+
+        labels = self.labels(kinds)
+        matches = process.extract(
+            text, list(labels), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4, score_cutoff=60
+        )
+        out: list[str] = []
+        for label, _, _ in matches:
+            entry_id = labels[label].id
+            if entry_id not in out:
+                out.append(entry_id)
+        return out[:limit]
+
+    def get(self, text: str, kinds: Iterable[Kind] = ()) -> Entry:
+        """Like :meth:`lookup`, but an unknown entry raises with suggestions."""
+        entry = self.lookup(text, kinds)
+        if entry is None:
+            raise NotFoundError(text, self.suggest(text, kinds))
+        return entry
+
+    def resolve_option(self, option: str, values: Sequence[str], kind: Kind) -> frozenset[str]:
+        """Turn user-typed option values (id, name or alias) into ids, or fail listing the valid ones."""
+        ids: set[str] = set()
+        for value in values:
+            entry = self.lookup(value, [kind])
+            if entry is None:
+                valid = ", ".join(e.id for e in self.of_kind(kind))
+                guesses = self.suggest(value, [kind])
+                hint = f"did you mean {guesses[0]!r}? " if guesses else ""
+                raise InvalidValueError(
+                    f"invalid value for {option}: {value!r} is not a known {kind.value}",
+                    hint=f"{hint}valid values: {valid}",
+                )
+            ids.add(entry.id)
+        return frozenset(ids)
+
+    # ------------------------------------------------------------- filters
+
+    def matches(self, entry: Entry, filters: Filters) -> bool:
+        if filters.kinds and entry.kind not in filters.kinds:
+            return False
+        if filters.phases and not filters.phases.intersection(entry.phases):
+            return False
+        if filters.techniques:
+            own = {entry.id} if entry.kind is Kind.TECHNIQUE else set(entry.techniques)
+            if not filters.techniques.intersection(own):
+                return False
+        return not filters.threats or bool(filters.threats & self.threats_of(entry))
+
+    def filter(self, filters: Filters) -> list[Entry]:
+        return [e for e in self.catalog.entries if self.matches(e, filters)]
+
+    # ----------------------------------------------------------- relations
+
+    def users_of(self, entry_id: str, kind: Kind | None = None) -> list[Entry]:
+        """Entries that reference ``entry_id``, optionally only of one kind."""
+        users = self._users.get(entry_id, [])
+        return [e for e in users if kind is None or e.kind is kind]
+
+    def mitigated_by(self, threat_id: str) -> list[tuple[Technique, Strength, str]]:
+        out = []
+        for entry in self.of_kind(Kind.TECHNIQUE):
+            assert isinstance(entry, Technique)
+            for m in entry.mitigates:
+                if m.threat == threat_id and m.strength is not Strength.NONE:
+                    out.append((entry, m.strength, m.reason))
+        order = {Strength.STRONG: 0, Strength.PARTIAL: 1}
+        return sorted(out, key=lambda t: (order[t[1]], entry_sort_key(t[0])))
+
+    def threats_of(self, entry: Entry) -> set[str]:
+        """Threats an entry helps against (by its techniques) or audits."""
+        if isinstance(entry, Threat):
+            return {entry.id}
+        techniques = [entry.id] if entry.kind is Kind.TECHNIQUE else list(entry.techniques)
+        found: set[str] = set()
+        for technique_id in techniques:
+            technique = self.by_id.get(technique_id)
+            if isinstance(technique, Technique):
+                found.update(m.threat for m in technique.mitigates if m.strength is not Strength.NONE)
+        if isinstance(entry, Tool):
+            found.update(entry.audits)
+        return found
+
+    def related(self, entry: Entry) -> dict[Kind, list[Entry]]:
+        """What a detail page links to, grouped by kind, each group in catalog order."""
+        groups: dict[Kind, list[Entry]] = defaultdict(list)
+
+        def add(kind: Kind, items: Iterable[Entry | None]) -> None:
+            for item in items:
+                if item is not None and item.id != entry.id and item not in groups[kind]:
+                    groups[kind].append(item)
+
+        by_id = self.by_id.get
+        add(Kind.PHASE, (by_id(p) for p in entry.phases))
+        add(Kind.TECHNIQUE, (by_id(t) for t in entry.techniques))
+        if isinstance(entry, Phase):
+            techniques = [e for e in self.of_kind(Kind.TECHNIQUE) if entry.id in e.phases]
+            add(Kind.TECHNIQUE, techniques)
+            for kind in (Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL):
+                add(kind, (e for e in self.of_kind(kind) if entry.id in e.phases))
+        elif isinstance(entry, Technique):
+            add(Kind.THREAT, (by_id(m.threat) for m in entry.mitigates if m.strength is not Strength.NONE))
+            for kind in (Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL):
+                add(kind, self.users_of(entry.id, kind))
+        elif isinstance(entry, Tool):
+            add(Kind.THREAT, (by_id(t) for t in sorted(self.threats_of(entry))))
+            add(Kind.REFERENCE, self.users_of(entry.id, Kind.REFERENCE))
+            add(Kind.TUTORIAL, self.users_of(entry.id, Kind.TUTORIAL))
+            add(Kind.TOOL, [by_id(entry.superseded_by)] if entry.superseded_by else [])
+            add(Kind.TOOL, self.users_of(entry.id, Kind.TOOL))
+        elif isinstance(entry, (Reference, Tutorial)):
+            add(Kind.TOOL, (by_id(t) for t in entry.tools))
+        elif isinstance(entry, Threat):
+            add(Kind.TECHNIQUE, (t for t, _, _ in self.mitigated_by(entry.id)))
+            mitigating = {t.id for t, _, _ in self.mitigated_by(entry.id)}
+            tools = [e for e in self.of_kind(Kind.TOOL) if mitigating.intersection(e.techniques)]
+            add(Kind.TOOL, tools)
+            add(Kind.TOOL, self.users_of(entry.id, Kind.TOOL))
+        return {kind: groups[kind] for kind in Kind if groups.get(kind)}
+
+    def auditors_of(self, threat_id: str) -> list[Entry]:
+        return [e for e in self.users_of(threat_id, Kind.TOOL) if isinstance(e, Tool) and threat_id in e.audits]
+
+
+def _outgoing(entry: Entry) -> list[str]:
+    targets = list(entry.techniques)
+    if isinstance(entry, Tool):
+        targets += list(entry.audits)
+        if entry.superseded_by:
+            targets.append(entry.superseded_by)
+    if isinstance(entry, (Reference, Tutorial)):
+        targets += list(entry.tools)
+    return targets

@@ -1,0 +1,196 @@
+"""Typed, immutable records for everything the catalog holds.
+
+The records are plain frozen dataclasses so that the core, the renderers and
+the tests share one vocabulary, and so that an entry cannot change under a
+renderer's feet. Cross-references are ids (strings); the index resolves them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar
+
+
+class Kind(str, Enum):
+    """The kinds of catalog entry, in the order used to break ranking ties."""
+
+    TECHNIQUE = "technique"
+    TOOL = "tool"
+    REFERENCE = "reference"
+    TUTORIAL = "tutorial"
+    THREAT = "threat"
+    PHASE = "phase"
+
+    @property
+    def plural(self) -> str:
+        """The catalog's top-level YAML key for this kind."""
+        return self.value + "s"
+
+    @property
+    def order(self) -> int:
+        return list(Kind).index(self)
+
+
+class Status(str, Enum):
+    """How alive a tool is, as far as its own repository and package tell."""
+
+    ACTIVE = "active"
+    LOW_ACTIVITY = "low-activity"
+    LEGACY = "legacy"
+    DEPRECATED = "deprecated"
+    UNKNOWN = "unknown"
+
+
+class Strength(str, Enum):
+    """How well a technique mitigates a threat."""
+
+    STRONG = "strong"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """Fields every kind has; the output contract relies on them."""
+
+    kind: ClassVar[Kind]
+
+    id: str
+    name: str
+    description: str
+    url: str | None = None
+    former_urls: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    techniques: tuple[str, ...] = ()
+    #: Fields whose value nobody has verified against a primary source.
+    unverified: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping: ``id``, ``kind`` and ``name`` first, lists as lists."""
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind.value}
+        for f in dataclasses.fields(self):
+            if f.name == "id":
+                continue
+            out[f.name] = _plain(getattr(self, f.name))
+        return out
+
+    @property
+    def all_urls(self) -> tuple[str, ...]:
+        return ((self.url,) if self.url else ()) + self.former_urls
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Phase(Entry):
+    """A stage of the ML lifecycle (seed sections 1 to 6)."""
+
+    kind: ClassVar[Kind] = Kind.PHASE
+    order: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mitigation:
+    """A technique's effect on one threat, with the reason in one line."""
+
+    threat: str
+    strength: Strength
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Technique(Entry):
+    """A privacy-preserving technique; ``phases`` holds exactly its one phase."""
+
+    kind: ClassVar[Kind] = Kind.TECHNIQUE
+    phase: str
+    when_to_use: str | None = None
+    costs: str | None = None
+    mitigates: tuple[Mitigation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Threat(Entry):
+    """A privacy attack class of the NIST adversarial ML taxonomy."""
+
+    kind: ClassVar[Kind] = Kind.THREAT
+    nist_id: str | None = None
+    scope: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tool(Entry):
+    """A library, framework or code base that implements techniques."""
+
+    kind: ClassVar[Kind] = Kind.TOOL
+    license: str | None = None
+    open_source: bool | None = None
+    language: str | None = None
+    package: str | None = None
+    install: str | None = None
+    frameworks: tuple[str, ...] = ()
+    status: Status = Status.UNKNOWN
+    superseded_by: str | None = None
+    last_activity: str | None = None
+    last_activity_source: str | None = None
+    categories: tuple[str, ...] = ()
+    audits: tuple[str, ...] = ()
+    pros: tuple[str, ...] = ()
+    cons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reference(Entry):
+    """A paper, book, article or report; ``name`` is its title."""
+
+    kind: ClassVar[Kind] = Kind.REFERENCE
+    type: str = "paper"
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str | None = None
+    arxiv: str | None = None
+    doi: str | None = None
+    tools: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tutorial(Entry):
+    """Examples or a course, usually attached to one tool."""
+
+    kind: ClassVar[Kind] = Kind.TUTORIAL
+    tools: tuple[str, ...] = ()
+    topic: str | None = None
+
+
+RECORD_TYPES: dict[Kind, type[Entry]] = {
+    Kind.PHASE: Phase,
+    Kind.TECHNIQUE: Technique,
+    Kind.THREAT: Threat,
+    Kind.TOOL: Tool,
+    Kind.REFERENCE: Reference,
+    Kind.TUTORIAL: Tutorial,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """A validated, merged catalog: entries in file order, ids unique."""
+
+    entries: tuple[Entry, ...]
+    sources: tuple[str, ...] = field(default=())
+
+    def of_kind(self, kind: Kind) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.kind is kind)

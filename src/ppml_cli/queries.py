@@ -1,0 +1,106 @@
+"""The core operations behind the commands: each takes an index and returns a result.
+
+Nothing here prints, parses argv or knows about output formats; the CLI layer
+calls these and hands what they return to a renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ppml_cli.errors import InvalidValueError
+from ppml_cli.index import Filters, Index, entry_sort_key
+from ppml_cli.model import Entry, Kind, Technique, Threat
+from ppml_cli.results import CatalogDump, EntryDetail, EntryList, PhaseNode, TechniqueNode, ThreatLink, Tree
+
+SORT_KEYS = ("catalog", "name", "kind", "year")
+
+
+@dataclass(frozen=True, slots=True)
+class FilterRequest:
+    """Filter values as the user typed them (ids, names or aliases, any case)."""
+
+    kinds: Sequence[str] = ()
+    phases: Sequence[str] = ()
+    techniques: Sequence[str] = ()
+    threats: Sequence[str] = field(default=())
+
+
+def resolve_filters(index: Index, request: FilterRequest) -> Filters:
+    """Validate every filter value against the catalog; unknown values raise."""
+    kinds = set()
+    for value in request.kinds:
+        wanted = value.strip().casefold()
+        match = [k for k in Kind if wanted in (k.value, k.plural)]
+        if not match:
+            valid = ", ".join(k.value for k in Kind)
+            raise InvalidValueError(f"invalid value for --kind: {value!r}", hint=f"valid values: {valid}")
+        kinds.add(match[0])
+    return Filters(
+        kinds=frozenset(kinds),
+        phases=index.resolve_option("--phase", request.phases, Kind.PHASE),
+        techniques=index.resolve_option("--technique", request.techniques, Kind.TECHNIQUE),
+        threats=index.resolve_option("--threat", request.threats, Kind.THREAT),
+    )
+
+
+def search_entries(
+    index: Index, query: str, request: FilterRequest, *, limit: int | None, explain: bool = False
+) -> EntryList:
+    from ppml_cli.search import SearchIndex
+
+    filters = resolve_filters(index, request)
+    hits = SearchIndex(index).search(query, filters, limit=limit)
+    return EntryList(entries=tuple(h.entry for h in hits), hits=tuple(hits), explain=explain)
+
+
+def sort_entries(entries: list[Entry], key: str) -> list[Entry]:
+    if key == "catalog":
+        return entries
+    if key == "name":
+        return sorted(entries, key=lambda e: (e.name.casefold(), e.id))
+    if key == "kind":
+        return sorted(entries, key=entry_sort_key)
+    if key == "year":
+        # newest first; entries without a year last, then by name
+        return sorted(entries, key=lambda e: (-(getattr(e, "year", None) or -10_000), e.name.casefold(), e.id))
+    raise InvalidValueError(f"invalid value for --sort: {key!r}", hint=f"valid values: {', '.join(SORT_KEYS)}")
+
+
+def list_entries(index: Index, request: FilterRequest, *, sort: str = "catalog", limit: int | None = None) -> EntryList:
+    entries = sort_entries(index.filter(resolve_filters(index, request)), sort)
+    return EntryList(entries=tuple(entries[:limit] if limit is not None else entries))
+
+
+def show_entry(index: Index, name: str) -> EntryDetail:
+    entry = index.get(name)
+    mitigations: tuple[ThreatLink, ...] = ()
+    auditors: tuple[Entry, ...] = ()
+    if isinstance(entry, Threat):
+        mitigations = tuple(ThreatLink(t, s.value, r) for t, s, r in index.mitigated_by(entry.id))
+        auditors = tuple(index.auditors_of(entry.id))
+    return EntryDetail(entry=entry, related=index.related(entry), mitigations=mitigations, auditors=auditors)
+
+
+def _counts(index: Index, entries: Sequence[Entry]) -> dict[str, int]:
+    return {
+        kind.plural: sum(1 for e in entries if e.kind is kind) for kind in (Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL)
+    }
+
+
+def build_tree(index: Index) -> Tree:
+    nodes = []
+    for phase in index.of_kind(Kind.PHASE):
+        techniques = [t for t in index.of_kind(Kind.TECHNIQUE) if isinstance(t, Technique) and t.phase == phase.id]
+        children = tuple(
+            TechniqueNode(t, _counts(index, [e for e in index.entries if t.id in e.techniques])) for t in techniques
+        )
+        in_phase = [e for e in index.entries if phase.id in e.phases]
+        counts = {"techniques": len(techniques), **_counts(index, in_phase)}
+        nodes.append(PhaseNode(phase, children, counts))
+    return Tree(phases=tuple(nodes))
+
+
+def export_catalog(index: Index) -> CatalogDump:
+    return CatalogDump(entries=index.entries, sources=index.catalog.sources)

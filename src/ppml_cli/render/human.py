@@ -1,0 +1,166 @@
+"""Rich tables, panels and trees for people at a terminal.
+
+All catalog text enters Rich as :class:`rich.text.Text` built from cleaned
+strings, never as markup, so a name like ``[red]x`` prints as itself. Rich
+decides colour: none when stdout is not a terminal, when NO_COLOR is set, or
+when TERM is dumb.
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree as RichTree
+
+from ppml_cli.model import Entry, Kind, Tool
+from ppml_cli.results import CatalogDump, EntryDetail, EntryList, Result, Tree
+from ppml_cli.textsafe import clean
+
+KIND_STYLE = {
+    Kind.TECHNIQUE: "magenta",
+    Kind.TOOL: "cyan",
+    Kind.REFERENCE: "green",
+    Kind.TUTORIAL: "yellow",
+    Kind.THREAT: "red",
+    Kind.PHASE: "blue",
+}
+STATUS_STYLE = {"active": "green", "low-activity": "yellow", "legacy": "red", "deprecated": "bold red"}
+
+
+def text(value: object, style: str = "") -> Text:
+    return Text(clean(str(value)) if value is not None else "", style=style)
+
+
+def console_for(out: IO[str]) -> Console:
+    return Console(file=out, highlight=False, soft_wrap=False)
+
+
+def _name_cell(entry: Entry) -> Text:
+    cell = text(entry.name, "bold")
+    cell.append("\n")
+    cell.append_text(text(entry.id, "dim"))
+    if isinstance(entry, Tool) and entry.status.value in ("deprecated", "legacy"):
+        cell.append(f"\n{entry.status.value}", style=STATUS_STYLE[entry.status.value])
+    return cell
+
+
+def _description_cell(entry: Entry) -> Text:
+    cell = text(entry.description)
+    links = entry.phases if entry.kind is Kind.TECHNIQUE else entry.techniques
+    if links and entry.kind is not Kind.PHASE:
+        label = "phase" if entry.kind is Kind.TECHNIQUE else "techniques"
+        cell.append(f"\n{label}: ", style="dim")
+        cell.append_text(text(", ".join(links), "dim"))
+    return cell
+
+
+def entries_table(result: EntryList) -> Table:
+    table = Table(show_lines=False, expand=False, header_style="bold")
+    scored = result.hits is not None
+    if scored:
+        table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Name / id", overflow="fold", ratio=1, min_width=12)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Description", ratio=3, min_width=20)
+    if result.explain:
+        table.add_column("Matched", overflow="fold", ratio=1)
+    hits = result.hits or ()
+    for position, entry in enumerate(result.entries):
+        row: list[Text] = []
+        if scored:
+            row.append(text(f"{hits[position].score:.1f}"))
+        row += [_name_cell(entry), text(entry.kind.value, KIND_STYLE[entry.kind]), _description_cell(entry)]
+        if result.explain:
+            row.append(text("\n".join(hits[position].matched)))
+        table.add_row(*row)
+    return table
+
+
+PROSE_LISTS = frozenset({"pros", "cons", "notes", "corrections"})
+
+
+def _value_text(key: str, value: object) -> Text:
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return text("\n".join(" - ".join(str(v) for v in item.values() if v is not None) for item in value))
+        if key in PROSE_LISTS:
+            return text("\n".join(f"• {v}" for v in value))
+        return text(", ".join(str(v) for v in value))
+    if isinstance(value, bool):
+        return text("yes" if value else "no")
+    if key == "url" and isinstance(value, str):
+        return Text(clean(value), style=f"link {clean(value)}")
+    if key == "status" and isinstance(value, str):
+        return text(value, STATUS_STYLE.get(value, ""))
+    return text(value)
+
+
+def detail_view(detail: EntryDetail) -> Group:
+    entry = detail.entry
+    title = text(entry.name, "bold")
+    title.append(f"  {entry.kind.value}", style=KIND_STYLE[entry.kind])
+    header = Panel(text(entry.description), title=title, title_align="left", expand=True)
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold", no_wrap=True)
+    fields.add_column(ratio=1)
+    for key, value in entry.to_dict().items():
+        if key in ("name", "description", "kind") or value in (None, [], ""):
+            continue
+        fields.add_row(text(key.replace("_", " ")), _value_text(key, value))
+    parts: list[object] = [header, fields]
+    if detail.mitigations:
+        table = Table(title="Mitigated by", title_justify="left", header_style="bold")
+        for column in ("Technique", "Strength", "Why"):
+            table.add_column(column)
+        for m in detail.mitigations:
+            table.add_row(text(m.technique.name), text(m.strength), text(m.reason))
+        parts.append(table)
+    for kind, items in detail.related.items():
+        table = Table(title=kind.plural.capitalize(), title_justify="left", header_style="bold", show_header=False)
+        table.add_column("Name", overflow="fold")
+        table.add_column("Id", style="dim", no_wrap=True)
+        with_urls = any(item.url for item in items)
+        if with_urls:
+            table.add_column("URL", overflow="fold")
+        for item in items:
+            cells = [text(item.name), text(item.id)]
+            if with_urls:
+                cells.append(_value_text("url", item.url) if item.url else text(""))
+            table.add_row(*cells)
+        parts.append(table)
+    if detail.auditors:
+        parts.append(text("Audited by: " + ", ".join(e.name for e in detail.auditors)))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def tree_view(tree: Tree) -> RichTree:
+    root = RichTree(Text("PPML catalog", style="bold"))
+    for node in tree.phases:
+        label = text(node.phase.name, "bold blue")
+        label.append(f"  ({node.phase.id}: {_counts(node.counts)})", style="dim")
+        branch = root.add(label)
+        for child in node.techniques:
+            leaf = text(child.technique.name, "magenta")
+            leaf.append(f"  ({child.technique.id}: {_counts(child.counts)})", style="dim")
+            branch.add(leaf)
+    return root
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {k if n != 1 else k.rstrip('s')}" for k, n in counts.items())
+
+
+def write_table(result: Result, out: IO[str]) -> None:
+    console = console_for(out)
+    if isinstance(result, EntryList):
+        console.print(entries_table(result))
+    elif isinstance(result, EntryDetail):
+        console.print(detail_view(result))
+    elif isinstance(result, Tree):
+        console.print(tree_view(result))
+    elif isinstance(result, CatalogDump):
+        console.print(entries_table(EntryList(entries=result.entries)))

@@ -1,0 +1,161 @@
+"""Machine formats: JSON, JSONL, CSV, YAML and Markdown, written straight to a stream.
+
+None of these go through Rich: Rich wraps to a terminal width and would break
+lines that other programs parse. Content comes from each result's
+``to_data()``, so every format carries the same facts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Any
+
+from ppml_cli.model import Entry, Kind
+from ppml_cli.results import CatalogDump, EntryDetail, EntryList, Result, Tree
+from ppml_cli.textsafe import clean
+
+
+def write_json(result: Result, out: IO[str]) -> None:
+    json.dump(result.to_data(), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def write_jsonl(result: Result, out: IO[str]) -> None:
+    data = result.to_data()
+    if isinstance(result, CatalogDump):
+        rows: list[Any] = [e.to_dict() for e in result.entries]
+    elif isinstance(data, list):
+        rows = data
+    else:
+        rows = [data]
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        out.write("\n")
+
+
+def write_yaml(result: Result, out: IO[str]) -> None:
+    import yaml
+
+    yaml.safe_dump(result.to_data(), out, sort_keys=False, allow_unicode=True, width=100)
+
+
+# ---------------------------------------------------------------------- CSV
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(_cell(v) if not isinstance(v, dict) else json.dumps(v, ensure_ascii=False) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _rows_for_csv(result: Result) -> list[dict[str, Any]]:
+    if isinstance(result, Tree):
+        rows = []
+        for phase in result.to_data():
+            for technique in phase["techniques"]:
+                rows.append(
+                    {
+                        "phase": phase["id"],
+                        "phase_name": phase["name"],
+                        "technique": technique["id"],
+                        "technique_name": technique["name"],
+                        **technique["counts"],
+                    }
+                )
+        return rows
+    if isinstance(result, CatalogDump):
+        return [e.to_dict() for e in result.entries]
+    data = result.to_data()
+    return data if isinstance(data, list) else [data]
+
+
+def write_csv(result: Result, out: IO[str]) -> None:
+    rows = _rows_for_csv(result)
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+
+
+# ----------------------------------------------------------------- Markdown
+
+
+def md(text: str | None) -> str:
+    """Make catalog text safe inside a Markdown table cell or list item."""
+    if not text:
+        return ""
+    text = clean(text).replace("\n", " ")
+    for char in "\\|[]<>*_`":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def md_link(entry: Entry) -> str:
+    name = md(entry.name)
+    return f"[{name}]({entry.url})" if entry.url else name
+
+
+def _md_table(entries: list[Entry], scores: dict[str, float] | None = None) -> list[str]:
+    header = "| Name | Kind | Id | Techniques | Description |"
+    rule = "| --- | --- | --- | --- | --- |"
+    if scores is not None:
+        header = "| Score " + header
+        rule = "| ---: " + rule
+    lines = [header, rule]
+    for entry in entries:
+        cells = [md_link(entry), entry.kind.value, f"`{entry.id}`", ", ".join(entry.techniques), md(entry.description)]
+        if scores is not None:
+            cells.insert(0, f"{scores[entry.id]:.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _md_detail(detail: EntryDetail) -> list[str]:
+    entry = detail.entry
+    lines = [f"## {md(entry.name)}", "", md(entry.description), ""]
+    for key, value in entry.to_dict().items():
+        if key in ("name", "description") or value in (None, [], ""):
+            continue
+        lines.append(f"- **{key}**: {md(_cell(value))}")
+    for kind, items in detail.related.items():
+        lines += ["", f"### {kind.plural.capitalize()}", ""]
+        lines += [f"- {md_link(e)} (`{e.id}`)" for e in items]
+    return lines
+
+
+def _md_tree(tree: Tree) -> list[str]:
+    lines = []
+    for node in tree.phases:
+        lines.append(f"- **{md(node.phase.name)}** (`{node.phase.id}`)")
+        for child in node.techniques:
+            counts = ", ".join(f"{n} {k}" for k, n in child.counts.items())
+            lines.append(f"  - {md(child.technique.name)} (`{child.technique.id}`): {counts}")
+    return lines
+
+
+def write_markdown(result: Result, out: IO[str]) -> None:
+    if isinstance(result, EntryList):
+        scores = {h.entry.id: h.score for h in result.hits} if result.hits is not None else None
+        lines = _md_table(list(result.entries), scores)
+    elif isinstance(result, EntryDetail):
+        lines = _md_detail(result)
+    elif isinstance(result, Tree):
+        lines = _md_tree(result)
+    else:
+        from ppml_cli.render.awesome import awesome_markdown
+
+        lines = awesome_markdown(result)
+    out.write("\n".join(lines) + "\n")
+
+
+KIND_TITLES = {kind: kind.plural.capitalize() for kind in Kind}

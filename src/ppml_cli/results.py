@@ -1,0 +1,136 @@
+"""What each command answers, as data: the core builds these, renderers show them.
+
+A result knows nothing about terminals or formats; the one place that turns
+it into a JSON-ready structure is :meth:`to_data`, so that JSON, JSONL, YAML
+and CSV all show the same content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ppml_cli.model import Entry, Kind
+from ppml_cli.search import Hit
+
+#: Bumped only when the JSON shape changes incompatibly; fields are only ever added.
+SCHEMA_VERSION = 1
+
+
+def link(entry: Entry) -> dict[str, Any]:
+    return {"id": entry.id, "name": entry.name, "url": entry.url}
+
+
+@dataclass(frozen=True, slots=True)
+class EntryList:
+    """The answer of ``list`` and ``search``: entries, best or catalog order first."""
+
+    entries: tuple[Entry, ...]
+    hits: tuple[Hit, ...] | None = None
+    explain: bool = False
+
+    def to_data(self) -> list[dict[str, Any]]:
+        if self.hits is None:
+            return [e.to_dict() for e in self.entries]
+        out = []
+        for hit in self.hits:
+            data = hit.entry.to_dict()
+            data["score"] = hit.score
+            data["matched"] = list(hit.matched)
+            out.append(data)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ThreatLink:
+    """How a technique bears on a threat, for detail pages."""
+
+    technique: Entry
+    strength: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDetail:
+    """The answer of ``show``: one entry and what it links to."""
+
+    entry: Entry
+    related: dict[Kind, list[Entry]]
+    mitigations: tuple[ThreatLink, ...] = ()
+    auditors: tuple[Entry, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        data = self.entry.to_dict()
+        data["related"] = {kind.plural: [link(e) for e in items] for kind, items in self.related.items()}
+        if self.mitigations:
+            data["mitigated_by"] = [
+                {**link(m.technique), "strength": m.strength, "reason": m.reason} for m in self.mitigations
+            ]
+        if self.auditors:
+            data["audited_by"] = [link(e) for e in self.auditors]
+        return data
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return (self.entry,)
+
+
+@dataclass(frozen=True, slots=True)
+class TechniqueNode:
+    technique: Entry
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseNode:
+    phase: Entry
+    techniques: tuple[TechniqueNode, ...]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Tree:
+    """The answer of ``tree``: phases, their techniques, and how much each holds."""
+
+    phases: tuple[PhaseNode, ...]
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [
+            {
+                **link(node.phase),
+                "counts": node.counts,
+                "techniques": [{**link(t.technique), "counts": t.counts} for t in node.techniques],
+            }
+            for node in self.phases
+        ]
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        out: list[Entry] = []
+        for node in self.phases:
+            out.append(node.phase)
+            out.extend(t.technique for t in node.techniques)
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogDump:
+    """The answer of ``export``: every entry, grouped by kind."""
+
+    entries: tuple[Entry, ...]
+    sources: tuple[str, ...] = field(default=())
+
+    def by_kind(self) -> dict[Kind, list[Entry]]:
+        groups: dict[Kind, list[Entry]] = {kind: [] for kind in Kind}
+        for entry in self.entries:
+            groups[entry.kind].append(entry)
+        return groups
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        for kind, items in self.by_kind().items():
+            data[kind.plural] = [e.to_dict() for e in items]
+        return data
+
+
+Result = EntryList | EntryDetail | Tree | CatalogDump

@@ -1,0 +1,96 @@
+"""Shared fixtures: a CLI runner that keeps stdout and stderr apart, and catalog files."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ppml_cli.cli import app
+
+SEED_LINKS = Path(__file__).parent / "data" / "seed_links.txt"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never see the developer's catalogs, caches or colour settings."""
+    monkeypatch.delenv("PPML_CATALOG", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setenv("PPML_CACHE_DIR", str(cache / "ppml"))
+    monkeypatch.setenv("COLUMNS", "120")
+    yield
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run() -> Run:
+    """Invoke the real CLI in-process; ``result.stdout`` holds only the data."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def run_json(run: Run) -> Callable[..., Any]:
+    """Run a command with ``-o json`` and return the parsed stdout."""
+
+    def invoke(*args: str) -> Any:
+        result = run(*args, "-o", "json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    return invoke
+
+
+@pytest.fixture
+def write_catalog(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a catalog YAML (dedented) to a temporary file and return its path."""
+    counter = iter(range(1000))
+
+    def write(text: str, name: str | None = None) -> Path:
+        path = tmp_path / (name or f"catalog{next(counter)}.yaml")
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+def seed_links() -> list[str]:
+    return [line.strip() for line in SEED_LINKS.read_text().splitlines() if line.startswith("http")]
+
+
+#: A complete minimal catalog, valid on its own (for --no-bundled tests).
+MINIMAL = """
+phases:
+  - id: training
+    name: Model Training
+    order: 1
+    description: Fitting the model.
+techniques:
+  - id: dp-training
+    name: DP Training
+    phase: training
+    aliases: [DP-SGD]
+    description: Clip and noise gradients.
+tools:
+  - id: toy
+    name: Toy Tool
+    url: https://example.org/toy
+    description: A tool for tests.
+    techniques: [dp-training]
+    license: MIT
+    status: active
+"""

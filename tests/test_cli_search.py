@@ -1,0 +1,120 @@
+"""`ppml search`: ranked, typo-tolerant, filterable, and never crashes on odd input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ppml_cli.catalog import load_catalog
+from ppml_cli.index import Index
+from ppml_cli.search import SearchIndex
+
+from .conftest import Run
+
+SEARCH = SearchIndex(Index(load_catalog()))
+
+
+def top(query: str, n: int = 1) -> list[str]:
+    return [h.entry.id for h in SEARCH.search(query, limit=n)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("federated", "federated-learning"),
+        ("opacus", "opacus"),
+        ("opcaus", "opacus"),
+        ("DP-SGD", "dp-training"),
+        ("dp sgd", "dp-training"),
+        ("MPC", "secure-multi-party-computation"),
+        ("homomorphic encryption", "private-inference"),
+        ("membership inference", "membership-inference"),
+        ("Diffprivlib", "diffprivlib"),
+        ("IBM Differential Privacy Library", "diffprivlib"),
+        ("python-dp", "pydp"),
+        ("Dwork", "dwork2014foundations"),
+    ],
+)
+def test_the_obvious_answer_comes_first(query: str, expected: str) -> None:
+    assert top(query) == [expected]
+
+
+def test_search_json_is_an_array_best_first_with_scores(run_json: Callable[..., Any]) -> None:
+    hits = run_json("search", "federated")
+    assert hits[0]["id"] == "federated-learning"
+    scores = [h["score"] for h in hits]
+    assert all(isinstance(s, float) for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert {"id", "kind", "name", "url", "phases", "techniques", "description", "score"} <= set(hits[0])
+
+
+def test_multi_word_query_is_joined(run_json: Callable[..., Any]) -> None:
+    hits = run_json("search", "secure", "aggregation")
+    assert hits[0]["id"] == "secure-multi-party-computation"  # "secure aggregation" is one of its aliases
+    assert "bonawitz2017secagg" in [h["id"] for h in hits[:3]]
+
+
+def test_filters_apply_to_search(run_json: Callable[..., Any]) -> None:
+    hits = run_json("search", "privacy", "--kind", "tool", "--phase", "deployment")
+    assert hits
+    assert all(h["kind"] == "tool" and "deployment" in h["phases"] for h in hits)
+
+
+def test_limit_caps_results(run_json: Callable[..., Any]) -> None:
+    assert len(run_json("search", "privacy", "--limit", "5")) == 5
+
+
+def test_no_results_is_success(run: Run) -> None:
+    result = run("search", "zzqqxxj", "-o", "json")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "[]"
+    table = run("search", "zzqqxxj")
+    assert table.exit_code == 0
+    assert table.stdout == ""
+    assert "no results" in table.stderr
+
+
+def test_explain_shows_the_matching_field(run: Run) -> None:
+    result = run("search", "opcaus", "--explain")
+    assert "Matched" in result.stdout
+    assert "opacus" in result.stdout
+
+
+def test_score_column_in_table(run: Run) -> None:
+    result = run("search", "flower")
+    assert "Score" in result.stdout
+    assert "100.0" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "x" * 10_000, "🔒🤖", "\x00\x1b[31m\x07", ".*+?[](){}|^$\\", "a" * 3, "-", "🔒 federated ✓"],
+)
+def test_odd_queries_do_not_crash(query: str) -> None:
+    hits = SEARCH.search(query, limit=5)
+    assert len(hits) <= 5
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.text(max_size=300))
+def test_search_never_crashes_and_scores_are_bounded(query: str) -> None:
+    hits = SEARCH.search(query)
+    for hit in hits:
+        assert 0 < hit.score <= 100
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40))
+def test_cli_search_handles_any_text(query: str) -> None:
+    from typer.testing import CliRunner
+
+    from ppml_cli.cli import app
+
+    result = CliRunner().invoke(app, ["search", "-o", "json", "--", query])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.lstrip().startswith("[")

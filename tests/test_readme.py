@@ -1,0 +1,37 @@
+"""The README shows real output and documents every command."""
+
+from __future__ import annotations
+
+import pytest
+
+from ppml_cli.cli import app
+
+from .readme_examples import README, examples, run_example
+
+TEXT = README.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("command", "shown"), examples(TEXT), ids=[c for c, _ in examples(TEXT)])
+def test_readme_example_output_is_current(command: str, shown: str) -> None:
+    assert run_example(command) == shown, "run `python -m tests.readme_examples --write`"
+
+
+def test_readme_has_examples() -> None:
+    assert len(examples(TEXT)) >= 4
+
+
+COMMANDS = {(c.name or (c.callback.__name__ if c.callback else "")): c for c in app.registered_commands}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_is_documented_with_help_and_an_example(command: str) -> None:
+    assert f"`ppml {command}" in TEXT
+    callback = COMMANDS[command].callback
+    doc = (callback.__doc__ if callback else "") or ""
+    assert doc.strip(), command
+    assert "Example:" in doc, command
+
+
+def test_readme_states_the_two_newcomer_commands() -> None:
+    assert "pip install . && ppml search federated" in TEXT
+    assert 'pip install ".[test]" && pytest' in TEXT
