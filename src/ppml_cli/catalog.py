@@ -202,6 +202,11 @@ def _field_types(kind: Kind) -> dict[str, tuple[Any, bool]]:
     return out
 
 
+def field_names(kind: Kind) -> list[str]:
+    """The fields a record of ``kind`` has, in declaration order."""
+    return list(_field_types(kind))
+
+
 class _Invalid(Exception):
     pass
 
@@ -369,14 +374,23 @@ def build_catalog(raw_entries: Sequence[RawEntry], problems: list[Problem], sour
     return Catalog(entries=tuple(_build(values, raws)), sources=tuple(sources))
 
 
-def load_catalog(extra: Sequence[Path] = (), *, bundled: bool = True) -> Catalog:
-    """The bundled catalog (unless ``bundled`` is false) with ``extra`` files merged over it."""
+def catalog_paths(extra: Sequence[Path] = (), *, bundled: bool = True) -> list[Path]:
     paths = ([bundled_catalog_path()] if bundled else []) + list(extra)
     if not paths:
         raise CatalogError(
             [Problem("<command line>", None, None, None, "--no-bundled needs at least one --catalog PATH")]
         )
+    return paths
+
+
+def read_merged(paths: Sequence[Path], problems: list[Problem]) -> list[RawEntry]:
+    """Every file's entries, merged in order; reading problems are appended."""
+    return merge([read_file(path, problems) for path in paths], problems)
+
+
+def load_catalog(extra: Sequence[Path] = (), *, bundled: bool = True) -> Catalog:
+    """The bundled catalog (unless ``bundled`` is false) with ``extra`` files merged over it."""
+    paths = catalog_paths(extra, bundled=bundled)
     problems: list[Problem] = []
-    layers = [read_file(path, problems) for path in paths]
-    merged = merge(layers, problems)
+    merged = read_merged(paths, problems)
     return build_catalog(merged, problems, [str(p) for p in paths])

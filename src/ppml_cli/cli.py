@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from ppml_cli import __version__
-from ppml_cli.errors import EXIT_OK, CatalogError, PpmlError
+from ppml_cli.errors import EXIT_OK, EXIT_USAGE, CatalogError, PpmlError
 from ppml_cli.render import Format
 
 if TYPE_CHECKING:
@@ -284,6 +284,30 @@ def export(ctx: typer.Context, fmt: FormatOption = Format.JSON, as_json: JsonOpt
     from ppml_cli.queries import export_catalog
 
     emit(export_catalog(state(ctx).index), fmt, as_json)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(metavar="[PATH]...", help="Catalog files to check over the bundled one.")
+    ] = None,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Check catalog files: schema, ids, cross-references, URLs, years, licences, style.
+
+    Each problem is printed as file:line: entry: field: severity: message; exit 2 on any error.
+
+    Example: [bold]ppml validate my-tools.yaml[/bold]
+    """
+    from ppml_cli.queries import validate_catalog
+
+    settings = state(ctx)
+    report = validate_catalog([*settings.extra, *(paths or [])], bundled=settings.bundled)
+    emit(report, fmt, as_json)
+    if report.errors:
+        raise typer.Exit(EXIT_USAGE)
 
 
 def main() -> None:

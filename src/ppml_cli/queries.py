@@ -6,13 +6,24 @@ calls these and hands what they return to a renderer.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ppml_cli.errors import InvalidValueError
+from ppml_cli.errors import CatalogError, InvalidValueError, Problem
 from ppml_cli.index import Filters, Index, entry_sort_key
 from ppml_cli.model import Entry, Kind, Technique, Threat
-from ppml_cli.results import CatalogDump, EntryDetail, EntryList, PhaseNode, TechniqueNode, ThreatLink, Tree
+from ppml_cli.results import (
+    CatalogDump,
+    EntryDetail,
+    EntryList,
+    PhaseNode,
+    TechniqueNode,
+    ThreatLink,
+    Tree,
+    ValidationReport,
+)
 
 SORT_KEYS = ("catalog", "name", "kind", "year")
 
@@ -100,6 +111,22 @@ def build_tree(index: Index) -> Tree:
         counts = {"techniques": len(techniques), **_counts(index, in_phase)}
         nodes.append(PhaseNode(phase, children, counts))
     return Tree(phases=tuple(nodes))
+
+
+def validate_catalog(extra: Sequence[Path], *, bundled: bool) -> ValidationReport:
+    """Load and lint catalog files, collecting every problem instead of stopping."""
+    from ppml_cli.catalog import build_catalog, catalog_paths, read_merged
+    from ppml_cli.lint import lint
+
+    paths = catalog_paths(extra, bundled=bundled)
+    problems: list[Problem] = []
+    merged = read_merged(paths, problems)
+    entries: tuple[Entry, ...] = ()
+    with contextlib.suppress(CatalogError):  # its problems are already in `problems`
+        entries = build_catalog(merged, problems).entries
+    problems += lint(merged)
+    unique = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.entry or "", p.field or "", p.message))
+    return ValidationReport(files=tuple(str(p) for p in paths), entries=entries, problems=tuple(unique))
 
 
 def export_catalog(index: Index) -> CatalogDump:

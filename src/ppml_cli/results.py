@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ppml_cli.errors import Problem, Severity
 from ppml_cli.model import Entry, Kind
 from ppml_cli.search import Hit
 
@@ -133,4 +134,30 @@ class CatalogDump:
         return data
 
 
-Result = EntryList | EntryDetail | Tree | CatalogDump
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """The answer of ``validate``: every problem found, and what was checked."""
+
+    files: tuple[str, ...]
+    entries: tuple[Entry, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity is Severity.WARNING)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "files": list(self.files),
+            "entries": len(self.entries),
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+Result = EntryList | EntryDetail | Tree | CatalogDump | ValidationReport

@@ -17,7 +17,7 @@ from rich.text import Text
 from rich.tree import Tree as RichTree
 
 from ppml_cli.model import Entry, Kind, Tool
-from ppml_cli.results import CatalogDump, EntryDetail, EntryList, Result, Tree
+from ppml_cli.results import CatalogDump, EntryDetail, EntryList, Result, Tree, ValidationReport
 from ppml_cli.textsafe import clean
 
 KIND_STYLE = {
@@ -164,3 +164,10 @@ def write_table(result: Result, out: IO[str]) -> None:
         console.print(tree_view(result))
     elif isinstance(result, CatalogDump):
         console.print(entries_table(EntryList(entries=result.entries)))
+    elif isinstance(result, ValidationReport):
+        for problem in result.problems:
+            style = "red" if problem.severity.value == "error" else "yellow"
+            console.print(text(str(problem), style), soft_wrap=True)
+        summary = f"{len(result.files)} file(s), {len(result.entries)} entries: "
+        summary += f"{result.errors} error(s), {result.warnings} warning(s)"
+        console.print(text(summary, "bold red" if result.errors else "bold green"), soft_wrap=True)

@@ -12,7 +12,7 @@ import json
 from typing import IO, Any
 
 from ppml_cli.model import Entry, Kind
-from ppml_cli.results import CatalogDump, EntryDetail, EntryList, Result, Tree
+from ppml_cli.results import CatalogDump, EntryDetail, EntryList, Result, Tree, ValidationReport
 from ppml_cli.textsafe import clean
 
 
@@ -25,6 +25,8 @@ def write_jsonl(result: Result, out: IO[str]) -> None:
     data = result.to_data()
     if isinstance(result, CatalogDump):
         rows: list[Any] = [e.to_dict() for e in result.entries]
+    elif isinstance(result, ValidationReport):
+        rows = [p.to_dict() for p in result.problems]
     elif isinstance(data, list):
         rows = data
     else:
@@ -72,6 +74,8 @@ def _rows_for_csv(result: Result) -> list[dict[str, Any]]:
         return rows
     if isinstance(result, CatalogDump):
         return [e.to_dict() for e in result.entries]
+    if isinstance(result, ValidationReport):
+        return [p.to_dict() for p in result.problems]
     data = result.to_data()
     return data if isinstance(data, list) else [data]
 
@@ -151,6 +155,9 @@ def write_markdown(result: Result, out: IO[str]) -> None:
         lines = _md_detail(result)
     elif isinstance(result, Tree):
         lines = _md_tree(result)
+    elif isinstance(result, ValidationReport):
+        lines = [f"- **{p.severity.value}** `{md(str(p))}`" for p in result.problems]
+        lines.append(f"\n{result.errors} errors, {result.warnings} warnings in {len(result.entries)} entries")
     else:
         from ppml_cli.render.awesome import awesome_markdown
 

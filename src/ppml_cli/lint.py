@@ -1,0 +1,161 @@
+"""Editorial rules for catalog files, beyond what loading needs (``ppml validate``).
+
+Loading rejects what would make the catalog unusable: bad YAML, wrong types,
+missing fields, duplicate ids, dangling references. These rules catch what
+makes it wrong or untidy, as awesome-lint does for awesome lists: duplicate or
+insecure URLs, impossible years, unknown licence ids, malformed arXiv ids,
+descriptions that are too short or unpunctuated, tools that implement nothing.
+Each rule works on the raw YAML mappings, so it can point at the exact line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from ppml_cli import licenses
+from ppml_cli.catalog import DERIVED_FIELDS, RawEntry, field_names
+from ppml_cli.errors import Problem, Severity
+from ppml_cli.model import Kind
+
+ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
+MIN_YEAR = 1950
+DESCRIPTION_MIN = 20
+DESCRIPTION_MAX = 500
+
+Rule = Callable[[RawEntry], Iterable[Problem]]
+
+
+def _problem(raw: RawEntry, field: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(raw.file, raw.line_of(field), raw.id, field, message, severity)
+
+
+def _urls(raw: RawEntry) -> list[tuple[str, str]]:
+    """(field, url) pairs of one entry."""
+    out: list[tuple[str, str]] = []
+    if isinstance(raw.data.get("url"), str):
+        out.append(("url", raw.data["url"]))
+    former = raw.data.get("former_urls")
+    if isinstance(former, list):
+        out += [("former_urls", u) for u in former if isinstance(u, str)]
+    return out
+
+
+def https_urls(raw: RawEntry) -> Iterable[Problem]:
+    for field, url in _urls(raw):
+        if field == "url" and not url.startswith("https://"):
+            yield _problem(raw, field, f"use an https:// URL, not {url!r}")
+        elif not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
+            yield _problem(raw, field, f"not a valid URL: {url!r}")
+
+
+def year_in_range(raw: RawEntry) -> Iterable[Problem]:
+    year = raw.data.get("year")
+    latest = datetime.date.today().year + 1
+    if isinstance(year, int) and not isinstance(year, bool) and not MIN_YEAR <= year <= latest:
+        yield _problem(raw, "year", f"year {year} is outside {MIN_YEAR}..{latest}")
+
+
+def spdx_license(raw: RawEntry) -> Iterable[Problem]:
+    value = raw.data.get("license")
+    if isinstance(value, str) and not licenses.is_known(value):
+        yield _problem(
+            raw, "license", f"{value!r} is not a known SPDX id; use one, or LicenseRef-<name> for a custom licence"
+        )
+
+
+def arxiv_id(raw: RawEntry) -> Iterable[Problem]:
+    value = raw.data.get("arxiv")
+    if isinstance(value, str) and not ARXIV_ID.match(value):
+        yield _problem(raw, "arxiv", f"{value!r} is not an arXiv id like 1607.00133 (quote it in YAML)")
+    url = raw.data.get("url")
+    if isinstance(value, str) and isinstance(url, str) and "arxiv.org/abs/" in url and value not in url:
+        yield _problem(raw, "arxiv", f"arxiv id {value} does not match the url {url}")
+
+
+def description_style(raw: RawEntry) -> Iterable[Problem]:
+    text = raw.data.get("description")
+    if not isinstance(text, str) or not text.strip():
+        return
+    text = text.strip()
+    if len(text) < DESCRIPTION_MIN:
+        yield _problem(raw, "description", f"too short ({len(text)} characters); say what it is", Severity.WARNING)
+    if len(text) > DESCRIPTION_MAX:
+        message = f"too long ({len(text)} characters); keep it to a few lines"
+        yield _problem(raw, "description", message, Severity.WARNING)
+    if not text[0].isupper() and not text[0].isdigit():
+        yield _problem(raw, "description", "start with a capital letter", Severity.WARNING)
+    if text[-1] not in ".!?)":
+        yield _problem(raw, "description", "end with a full stop", Severity.WARNING)
+
+
+def tool_has_technique(raw: RawEntry) -> Iterable[Problem]:
+    if raw.kind is Kind.TOOL and not raw.data.get("techniques"):
+        yield _problem(raw, "techniques", "a tool must implement at least one technique")
+
+
+def superseded_by_other(raw: RawEntry) -> Iterable[Problem]:
+    if raw.kind is Kind.TOOL and raw.data.get("superseded_by") == raw.data.get("id"):
+        yield _problem(raw, "superseded_by", "a tool cannot supersede itself")
+    status = raw.data.get("status")
+    if raw.kind is Kind.TOOL and raw.data.get("superseded_by") and status not in ("deprecated", "legacy"):
+        yield _problem(raw, "superseded_by", f"a superseded tool should be deprecated or legacy, not {status!r}")
+
+
+def unverified_names_fields(raw: RawEntry) -> Iterable[Problem]:
+    names = raw.data.get("unverified")
+    if isinstance(names, list):
+        valid = set(field_names(raw.kind)) - DERIVED_FIELDS
+        for name in names:
+            if name not in valid:
+                yield _problem(raw, "unverified", f"{name!r} is not a field of a {raw.kind.value}")
+
+
+def reference_authors(raw: RawEntry) -> Iterable[Problem]:
+    if raw.kind is not Kind.REFERENCE:
+        return
+    unverified = raw.data.get("unverified") or []
+    if not raw.data.get("authors") and "authors" not in unverified:
+        yield _problem(raw, "authors", "give the authors, or list 'authors' under unverified", Severity.WARNING)
+    if not raw.data.get("year") and raw.data.get("type") not in ("web",) and "year" not in unverified:
+        yield _problem(raw, "year", "give the year, or list 'year' under unverified", Severity.WARNING)
+
+
+RULES: tuple[Rule, ...] = (
+    https_urls,
+    year_in_range,
+    spdx_license,
+    arxiv_id,
+    description_style,
+    tool_has_technique,
+    superseded_by_other,
+    unverified_names_fields,
+    reference_authors,
+)
+
+
+def unique_urls(raws: Sequence[RawEntry]) -> Iterable[Problem]:
+    first: dict[str, RawEntry] = {}
+    for raw in raws:
+        for field, url in _urls(raw):
+            key = url.rstrip("/")
+            if key in first and first[key].id != raw.id:
+                yield _problem(raw, field, f"URL already used by {first[key].id!r}: {url}")
+            else:
+                first.setdefault(key, raw)
+
+
+def lint(raws: Sequence[RawEntry]) -> list[Problem]:
+    """Every editorial problem in the merged entries, in file order."""
+    problems: list[Problem] = []
+    for raw in raws:
+        for rule in RULES:
+            problems.extend(rule(raw))
+    problems.extend(unique_urls(raws))
+    return sorted(problems, key=_location)
+
+
+def _location(problem: Problem) -> tuple[Any, ...]:
+    return (problem.file, problem.line or 0, problem.entry or "", problem.field or "")
