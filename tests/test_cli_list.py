@@ -105,3 +105,77 @@ def test_sort_by_year_puts_newest_first(run_json: Callable[..., Any]) -> None:
 
 def test_limit(run_json: Callable[..., Any]) -> None:
     assert len(run_json("list", "--limit", "3")) == 3
+
+
+# ------------------------------------------------------------ tool attributes and years
+
+
+def test_framework_filter(run_json: Callable[..., Any]) -> None:
+    entries = run_json("list", "--framework", "PyTorch")
+    assert {"opacus", "crypten", "ctgan", "fastdp"} <= ids(entries)
+    assert all(e["kind"] == "tool" and "pytorch" in e["frameworks"] for e in entries)
+    assert "tensorflow-privacy" not in ids(entries)
+
+
+def test_license_and_open_source_filters(run_json: Callable[..., Any]) -> None:
+    busl = run_json("list", "--license", "busl-1.1")
+    assert ids(busl) == {"ctgan", "sdv", "copulas"}
+    closed = run_json("list", "--not-open-source")
+    assert ids(closed) == {"ctgan", "sdv", "copulas", "gretel-synthetics"}
+    assert all(e["open_source"] for e in run_json("list", "--open-source"))
+
+
+def test_status_filter(run_json: Callable[..., Any]) -> None:
+    deprecated = run_json("list", "--status", "deprecated")
+    assert ids(deprecated) == {"ydata-synthetic", "smartnoise-core"}
+    assert all(e["superseded_by"] for e in deprecated)
+
+
+def test_language_filter_matches_one_of_several_languages(run_json: Callable[..., Any]) -> None:
+    assert {"opendp", "smartnoise-core"} <= ids(run_json("list", "--language", "rust"))
+
+
+def test_year_range_keeps_only_dated_entries_in_range(run_json: Callable[..., Any]) -> None:
+    entries = run_json("list", "--year-from", "2019", "--year-to", "2020")
+    assert entries
+    assert all(2019 <= e["year"] <= 2020 for e in entries)
+    assert {"ghorbani2019datashapley", "chen2020features"} <= ids(entries)
+
+
+def test_inverted_year_range_is_a_usage_error(run: Run) -> None:
+    result = run("list", "--year-from", "2024", "--year-to", "2020")
+    assert result.exit_code == 2
+    assert "--year-from 2024 is after --year-to 2020" in result.stderr
+
+
+def test_threat_filter_gives_mitigations_and_auditors(run_json: Callable[..., Any]) -> None:
+    entries = run_json("list", "--threat", "MIA", "--kind", "technique,tool")
+    assert {"dp-training", "local-differential-privacy", "opacus", "ml-privacy-meter"} <= ids(entries)
+    assert "federated-learning" not in ids(entries)  # strength none
+    assert "flower" not in ids(entries)
+
+
+def test_attribute_filters_combine_with_search(run_json: Callable[..., Any]) -> None:
+    hits = run_json("search", "privacy", "--framework", "tensorflow", "--status", "low-activity")
+    assert hits and all(h["status"] == "low-activity" and "tensorflow" in h["frameworks"] for h in hits)
+
+
+def test_search_sort_by_year(run_json: Callable[..., Any]) -> None:
+    hits = run_json("search", "membership inference", "--kind", "reference", "--sort", "year")
+    years = [h["year"] for h in hits]
+    assert years == sorted(years, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--framework", "caffe"], "invalid value for --framework: 'caffe'"),
+        (["--license", "apache2"], "did you mean 'Apache-2.0'?"),
+        (["--status", "alive"], "invalid value for --status: 'alive'"),
+        (["--sort", "stars"], "invalid value for --sort: 'stars'"),
+    ],
+)
+def test_attribute_values_are_validated(run: Run, args: list[str], message: str) -> None:
+    result = run("list", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr

@@ -174,17 +174,50 @@ ThreatOption = Annotated[
 ]
 
 
+FrameworkOption = Annotated[
+    list[str] | None, typer.Option("--framework", metavar="NAME", help="Tools for a framework (pytorch, jax, ...).")
+]
+LicenseOption = Annotated[
+    list[str] | None, typer.Option("--license", metavar="SPDX", help="Tools under a licence (MIT, Apache-2.0, ...).")
+]
+OpenSourceOption = Annotated[
+    bool | None,
+    typer.Option("--open-source/--not-open-source", help="Tools whose licence is (or is not) open source."),
+]
+StatusOption = Annotated[
+    list[str] | None,
+    typer.Option("--status", metavar="STATUS", help="Tools by status: active, low-activity, legacy, deprecated."),
+]
+LanguageOption = Annotated[
+    list[str] | None, typer.Option("--language", metavar="LANG", help="Tools by language (Python, C++, ...).")
+]
+YearFromOption = Annotated[int | None, typer.Option("--year-from", metavar="YEAR", help="References from this year.")]
+YearToOption = Annotated[int | None, typer.Option("--year-to", metavar="YEAR", help="References up to this year.")]
+
+
 def _split(values: list[str] | None) -> list[str]:
     """Repeatable options also take comma-separated values: ``-p training,deployment``."""
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def filter_request(
-    kind: list[str] | None, phase: list[str] | None, technique: list[str] | None, threat: list[str] | None
-) -> FilterRequest:
+def filter_request(ctx: typer.Context) -> FilterRequest:
+    """The filter options of the running command, as the core wants them."""
     from ppml_cli.queries import FilterRequest
 
-    return FilterRequest(_split(kind), _split(phase), _split(technique), _split(threat))
+    p = ctx.params
+    return FilterRequest(
+        kinds=_split(p.get("kind")),
+        phases=_split(p.get("phase")),
+        techniques=_split(p.get("technique")),
+        threats=_split(p.get("threat")),
+        frameworks=_split(p.get("framework")),
+        licenses=_split(p.get("license")),
+        statuses=_split(p.get("status")),
+        languages=_split(p.get("language")),
+        open_source=p.get("open_source"),
+        year_from=p.get("year_from"),
+        year_to=p.get("year_to"),
+    )
 
 
 def emit(result: Result, fmt: Format, as_json: bool, *, empty_note: bool = False) -> None:
@@ -210,6 +243,14 @@ def search(
     phase: PhaseOption = None,
     technique: TechniqueOption = None,
     threat: ThreatOption = None,
+    framework: FrameworkOption = None,
+    license: LicenseOption = None,
+    open_source: OpenSourceOption = None,
+    status: StatusOption = None,
+    language: LanguageOption = None,
+    year_from: YearFromOption = None,
+    year_to: YearToOption = None,
+    sort: Annotated[str, typer.Option("--sort", help="relevance, name, kind or year.")] = "relevance",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = 20,
     explain: Annotated[bool, typer.Option("--explain", help="Show which fields and words matched.")] = False,
     fmt: FormatOption = Format.TABLE,
@@ -221,8 +262,8 @@ def search(
     """
     from ppml_cli.queries import search_entries
 
-    request = filter_request(kind, phase, technique, threat)
-    result = search_entries(state(ctx).index, " ".join(query), request, limit=limit, explain=explain)
+    index, words = state(ctx).index, " ".join(query)
+    result = search_entries(index, words, filter_request(ctx), limit=limit, sort=sort, explain=explain)
     emit(result, fmt, as_json, empty_note=True)
 
 
@@ -233,19 +274,26 @@ def list_(
     phase: PhaseOption = None,
     technique: TechniqueOption = None,
     threat: ThreatOption = None,
+    framework: FrameworkOption = None,
+    license: LicenseOption = None,
+    open_source: OpenSourceOption = None,
+    status: StatusOption = None,
+    language: LanguageOption = None,
+    year_from: YearFromOption = None,
+    year_to: YearToOption = None,
     sort: Annotated[str, typer.Option("--sort", help="catalog, name, kind or year.")] = "catalog",
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = None,
     fmt: FormatOption = Format.TABLE,
     as_json: JsonOption = False,
 ) -> None:
-    """List entries, filtered by kind, phase, technique or threat (combinable).
+    """List entries, filtered by kind, phase, technique, threat and tool attributes (combinable).
 
-    Example: [bold]ppml list --phase training --kind tool[/bold]
+    Example: [bold]ppml list --phase training --kind tool --framework pytorch[/bold]
     """
     from ppml_cli.queries import list_entries
 
-    request = filter_request(kind, phase, technique, threat)
-    emit(list_entries(state(ctx).index, request, sort=sort, limit=limit), fmt, as_json, empty_note=True)
+    result = list_entries(state(ctx).index, filter_request(ctx), sort=sort, limit=limit)
+    emit(result, fmt, as_json, empty_note=True)
 
 
 @app.command()

@@ -36,9 +36,11 @@ class Filters:
     phases: frozenset[str] = frozenset()
     techniques: frozenset[str] = frozenset()
     threats: frozenset[str] = frozenset()
-
-    def is_empty(self) -> bool:
-        return not (self.kinds or self.phases or self.techniques or self.threats)
+    #: Tool attributes (attribute name -> accepted values); an entry without the attribute fails.
+    attributes: tuple[tuple[str, frozenset[str]], ...] = ()
+    open_source: bool | None = None
+    year_from: int | None = None
+    year_to: int | None = None
 
 
 @dataclass(slots=True)
@@ -120,6 +122,31 @@ class Index:
             raise NotFoundError(text, self.suggest(text, kinds))
         return entry
 
+    def vocabulary(self, attribute: str) -> list[str]:
+        """Every value an attribute takes in this catalog, sorted case-insensitively."""
+        found: set[str] = set()
+        for entry in self.catalog.entries:
+            found |= attribute_values(entry, attribute)
+        return sorted(found, key=str.casefold)
+
+    def resolve_values(self, option: str, values: Sequence[str], attribute: str) -> frozenset[str]:
+        """Match user-typed values of a free-form attribute against the catalog's own, any case."""
+        vocabulary = self.vocabulary(attribute)
+        by_key = {compact(v): v for v in vocabulary}
+        out: set[str] = set()
+        for value in values:
+            match = by_key.get(compact(value))
+            if match is None:
+                from rapidfuzz import process
+
+                guess = process.extractOne(value, vocabulary, score_cutoff=70)
+                hint = f"did you mean {guess[0]!r}? " if guess else ""
+                raise InvalidValueError(
+                    f"invalid value for {option}: {value!r}", hint=f"{hint}valid values: {', '.join(vocabulary)}"
+                )
+            out.add(match)
+        return frozenset(out)
+
     def resolve_option(self, option: str, values: Sequence[str], kind: Kind) -> frozenset[str]:
         """Turn user-typed option values (id, name or alias) into ids, or fail listing the valid ones."""
         ids: set[str] = set()
@@ -147,7 +174,22 @@ class Index:
             own = {entry.id} if entry.kind is Kind.TECHNIQUE else set(entry.techniques)
             if not filters.techniques.intersection(own):
                 return False
-        return not filters.threats or bool(filters.threats & self.threats_of(entry))
+        if filters.threats and not filters.threats & self.threats_of(entry):
+            return False
+        for attribute, accepted in filters.attributes:
+            if not accepted.intersection(attribute_values(entry, attribute)):
+                return False
+        if filters.open_source is not None and getattr(entry, "open_source", None) is not filters.open_source:
+            return False
+        if filters.year_from is not None or filters.year_to is not None:
+            year = getattr(entry, "year", None)
+            if year is None:
+                return False
+            if filters.year_from is not None and year < filters.year_from:
+                return False
+            if filters.year_to is not None and year > filters.year_to:
+                return False
+        return True
 
     def filter(self, filters: Filters) -> list[Entry]:
         return [e for e in self.catalog.entries if self.matches(e, filters)]
@@ -222,6 +264,18 @@ class Index:
 
     def auditors_of(self, threat_id: str) -> list[Entry]:
         return [e for e in self.users_of(threat_id, Kind.TOOL) if isinstance(e, Tool) and threat_id in e.audits]
+
+
+def attribute_values(entry: Entry, attribute: str) -> set[str]:
+    """An entry's values of a filterable attribute; languages such as 'C++, Python' split."""
+    value = getattr(entry, attribute, None)
+    if value is None:
+        return set()
+    if isinstance(value, tuple):
+        return {str(v) for v in value}
+    if attribute == "language":
+        return {part.strip() for part in str(value).split(",") if part.strip()}
+    return {getattr(value, "value", str(value))}
 
 
 def _outgoing(entry: Entry) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ppml_cli.errors import CatalogError, InvalidValueError, Problem
@@ -26,6 +26,7 @@ from ppml_cli.results import (
 )
 
 SORT_KEYS = ("catalog", "name", "kind", "year")
+SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,23 @@ class FilterRequest:
     kinds: Sequence[str] = ()
     phases: Sequence[str] = ()
     techniques: Sequence[str] = ()
-    threats: Sequence[str] = field(default=())
+    threats: Sequence[str] = ()
+    frameworks: Sequence[str] = ()
+    licenses: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    languages: Sequence[str] = ()
+    open_source: bool | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+
+
+#: Free-form tool attributes that filter like --phase: (option, request field, record attribute).
+ATTRIBUTE_OPTIONS = (
+    ("--framework", "frameworks", "frameworks"),
+    ("--license", "licenses", "license"),
+    ("--status", "statuses", "status"),
+    ("--language", "languages", "language"),
+)
 
 
 def resolve_filters(index: Index, request: FilterRequest) -> Filters:
@@ -48,26 +65,51 @@ def resolve_filters(index: Index, request: FilterRequest) -> Filters:
             valid = ", ".join(k.value for k in Kind)
             raise InvalidValueError(f"invalid value for --kind: {value!r}", hint=f"valid values: {valid}")
         kinds.add(match[0])
+    if request.year_from is not None and request.year_to is not None and request.year_from > request.year_to:
+        raise InvalidValueError(
+            f"--year-from {request.year_from} is after --year-to {request.year_to}", hint="swap the two years"
+        )
+    attributes = tuple(
+        (attribute, index.resolve_values(option, values, attribute))
+        for option, name, attribute in ATTRIBUTE_OPTIONS
+        if (values := getattr(request, name))
+    )
     return Filters(
         kinds=frozenset(kinds),
         phases=index.resolve_option("--phase", request.phases, Kind.PHASE),
         techniques=index.resolve_option("--technique", request.techniques, Kind.TECHNIQUE),
         threats=index.resolve_option("--threat", request.threats, Kind.THREAT),
+        attributes=attributes,
+        open_source=request.open_source,
+        year_from=request.year_from,
+        year_to=request.year_to,
     )
 
 
 def search_entries(
-    index: Index, query: str, request: FilterRequest, *, limit: int | None, explain: bool = False
+    index: Index,
+    query: str,
+    request: FilterRequest,
+    *,
+    limit: int | None,
+    sort: str = "relevance",
+    explain: bool = False,
 ) -> EntryList:
+    """Search, best first; another ``sort`` reorders the best ``limit`` hits."""
     from ppml_cli.search import SearchIndex
 
     filters = resolve_filters(index, request)
     hits = SearchIndex(index).search(query, filters, limit=limit)
+    if sort != "relevance":
+        order = {e.id: n for n, e in enumerate(sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS))}
+        hits.sort(key=lambda h: order[h.entry.id])
     return EntryList(entries=tuple(h.entry for h in hits), hits=tuple(hits), explain=explain)
 
 
-def sort_entries(entries: list[Entry], key: str) -> list[Entry]:
-    if key == "catalog":
+def sort_entries(entries: list[Entry], key: str, valid: Sequence[str] = SORT_KEYS) -> list[Entry]:
+    if key not in valid:
+        raise InvalidValueError(f"invalid value for --sort: {key!r}", hint=f"valid values: {', '.join(valid)}")
+    if key in ("catalog", "relevance"):
         return entries
     if key == "name":
         return sorted(entries, key=lambda e: (e.name.casefold(), e.id))
@@ -76,7 +118,7 @@ def sort_entries(entries: list[Entry], key: str) -> list[Entry]:
     if key == "year":
         # newest first; entries without a year last, then by name
         return sorted(entries, key=lambda e: (-(getattr(e, "year", None) or -10_000), e.name.casefold(), e.id))
-    raise InvalidValueError(f"invalid value for --sort: {key!r}", hint=f"valid values: {', '.join(SORT_KEYS)}")
+    raise AssertionError(key)  # pragma: no cover - every valid key is handled above
 
 
 def list_entries(index: Index, request: FilterRequest, *, sort: str = "catalog", limit: int | None = None) -> EntryList:

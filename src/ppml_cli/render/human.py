@@ -120,6 +120,8 @@ def detail_view(detail: EntryDetail) -> Group:
             table.add_row(text(m.technique.name), text(m.strength), text(m.reason))
         parts.append(table)
     for kind, items in detail.related.items():
+        if kind is Kind.TECHNIQUE and detail.mitigations:
+            continue  # the mitigation table above already lists them, with strengths
         table = Table(title=kind.plural.capitalize(), title_justify="left", header_style="bold", show_header=False)
         table.add_column("Name", overflow="fold")
         table.add_column("Id", style="dim", no_wrap=True)
