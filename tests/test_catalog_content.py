@@ -163,3 +163,15 @@ def test_every_tool_has_a_technique_and_every_technique_a_tool_or_reference() ->
     for technique in INDEX.of_kind(Kind.TECHNIQUE):
         users = INDEX.users_of(technique.id)
         assert users, technique.id
+
+
+def test_the_bundled_catalog_is_where_importlib_resources_finds_it() -> None:
+    from importlib.resources import files
+
+    from ppml_cli.sources import bundled_catalog_path
+
+    resource = files("ppml_cli") / "data" / "catalog.yaml"
+    path = bundled_catalog_path()
+    if resource.is_file():  # an installed wheel
+        assert path.read_bytes() == resource.read_bytes()
+    assert path.is_file()

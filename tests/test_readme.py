@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ppml_cli.cli import app
+from ppml_cli.cli import commands
 
 from .readme_examples import README, examples, run_example
 
@@ -20,7 +20,7 @@ def test_readme_has_examples() -> None:
     assert len(examples(TEXT)) >= 4
 
 
-COMMANDS = {(c.name or (c.callback.__name__ if c.callback else "")): c for c in app.registered_commands}
+COMMANDS = {(c.name or (c.callback.__name__ if c.callback else "")): c for c in commands.registered_commands}
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

@@ -132,3 +132,9 @@ def test_no_results_line_goes_to_stderr() -> None:
     assert result.returncode == 0
     assert result.stdout == ""
     assert "no results" in result.stderr
+
+
+def test_a_mistyped_command_gets_a_suggestion(run: Run) -> None:
+    result = run("serch", "federated")
+    assert result.exit_code == 2
+    assert "Did you mean 'search'?" in result.stderr

@@ -9,13 +9,11 @@ value it takes, and a field without a default is required.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import os
 import re
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -25,27 +23,12 @@ from typing import Any
 from ppml_cli import licenses
 from ppml_cli.errors import CatalogError, Problem, Severity
 from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Strength, Technique, Tool
+from ppml_cli.sources import catalog_paths
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ENV_VAR = "PPML_CATALOG"
 
 #: Fields the loader computes; a catalog file may not set them.
 DERIVED_FIELDS = frozenset({"phases", "open_source"})
-
-
-def bundled_catalog_path() -> Path:
-    """The catalog shipped in the wheel, or the checkout's ``data/`` when run from source."""
-    from importlib.resources import files
-
-    packaged = Path(str(files("ppml_cli"))) / "data" / "catalog.yaml"
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "catalog.yaml"
-
-
-def paths_from_env(environ: typing.Mapping[str, str] | None = None) -> list[Path]:
-    value = (os.environ if environ is None else environ).get(ENV_VAR, "")
-    return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
 
 # --------------------------------------------------------------------------- YAML
@@ -58,10 +41,14 @@ class _LocatedDict(dict[str, Any]):
     key_lines: dict[str, int]
 
 
-def _loader_class() -> type[Any]:
+@cache
+def _loader_class(locate: bool) -> type[Any]:
+    """A safe loader; with ``locate``, mappings also remember their lines (slower, for error reports)."""
     import yaml
 
     base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if not locate:
+        return base
 
     class LocatingLoader(base):  # type: ignore[misc]
         def construct_mapping(self, node: Any, deep: bool = False) -> _LocatedDict:
@@ -81,12 +68,12 @@ def _loader_class() -> type[Any]:
     return LocatingLoader
 
 
-def parse_yaml(text: str, source: str) -> Any:
+def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
     """Parse YAML safely; a syntax error becomes a located :class:`CatalogError`."""
     import yaml
 
     try:
-        return yaml.load(text, Loader=_loader_class())  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_loader_class(locate))  # noqa: S506 - a SafeLoader (subclass)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -120,7 +107,7 @@ class RawEntry:
         return key_lines.get(field, self.line)
 
 
-def read_file(path: Path, problems: list[Problem]) -> list[RawEntry]:
+def read_file(path: Path, problems: list[Problem], *, locate: bool = True) -> list[RawEntry]:
     """The entries of one catalog file; problems found on the way are appended."""
     source = str(path)
     try:
@@ -132,7 +119,7 @@ def read_file(path: Path, problems: list[Problem]) -> list[RawEntry]:
         problems.append(Problem(source, None, None, None, f"cannot read: {exc}"))
         return []
     try:
-        document = parse_yaml(text, source)
+        document = parse_yaml(text, source, locate=locate)
     except CatalogError as exc:
         problems.extend(exc.problems)
         return []
@@ -196,9 +183,8 @@ def _field_types(kind: Kind) -> dict[str, tuple[Any, bool]]:
     record = RECORD_TYPES[kind]
     hints = typing.get_type_hints(record)
     out: dict[str, tuple[Any, bool]] = {}
-    for f in dataclasses.fields(record):
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        out[f.name] = (hints[f.name], required)
+    for name in record.__fields__:
+        out[name] = (hints[name], name not in record.__defaults__)
     return out
 
 
@@ -211,48 +197,75 @@ class _Invalid(Exception):
     pass
 
 
-def _convert(value: Any, annotation: Any) -> Any:
+Converter = Callable[[Any], Any]
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, datetime.date):  # YAML reads 2025-04-26 as a date
+        return value.isoformat()
+    raise _Invalid(f"expected a non-empty string, got {_describe(value)}")
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"expected an integer, got {_describe(value)}")
+    return value
+
+
+def _to_mitigation(value: Any) -> Mitigation:
+    if not isinstance(value, dict):
+        raise _Invalid(f"expected a mapping with threat, strength, reason; got {_describe(value)}")
+    unknown = set(value) - {"threat", "strength", "reason"}
+    if unknown:
+        raise _Invalid(f"unknown key(s) {', '.join(sorted(unknown))} in a mitigation")
+    try:
+        return Mitigation(
+            threat=_to_str(value.get("threat")),
+            strength=converter(Strength)(value.get("strength")),
+            reason=_to_str(value.get("reason")),
+        )
+    except _Invalid as exc:
+        raise _Invalid(f"mitigation: {exc}") from None
+
+
+@cache
+def converter(annotation: Any) -> Converter:
+    """A function that checks and converts one YAML value to ``annotation``; built once per type."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _convert(value, inner)
+        (inner_type,) = [a for a in args if a is not type(None)]
+        inner = converter(inner_type)
+        return lambda value: None if value is None else inner(value)
     if origin is tuple:
-        if not isinstance(value, list):
-            raise _Invalid(f"expected a list, got {_describe(value)}")
-        return tuple(_convert(v, args[0]) for v in value)
+        item = converter(args[0])
+
+        def to_tuple(value: Any) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise _Invalid(f"expected a list, got {_describe(value)}")
+            return tuple(map(item, value))
+
+        return to_tuple
     if annotation is str:
-        if isinstance(value, datetime.date):  # YAML reads 2025-04-26 as a date
-            return value.isoformat()
-        if not isinstance(value, str) or not value.strip():
-            raise _Invalid(f"expected a non-empty string, got {_describe(value)}")
-        return value.strip()
+        return _to_str
     if annotation is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _Invalid(f"expected an integer, got {_describe(value)}")
-        return value
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        valid = [m.value for m in annotation]
-        if value not in valid:
-            raise _Invalid(f"{value!r} is not one of: {', '.join(valid)}")
-        return annotation(value)
+        return _to_int
     if annotation is Mitigation:
-        if not isinstance(value, dict):
-            raise _Invalid(f"expected a mapping with threat, strength, reason; got {_describe(value)}")
-        unknown = set(value) - {"threat", "strength", "reason"}
-        if unknown:
-            raise _Invalid(f"unknown key(s) {', '.join(sorted(unknown))} in a mitigation")
-        try:
-            return Mitigation(
-                threat=_convert(value.get("threat"), str),
-                strength=_convert(value.get("strength"), Strength),
-                reason=_convert(value.get("reason"), str),
-            )
-        except _Invalid as exc:
-            raise _Invalid(f"mitigation: {exc}") from None
-    raise _Invalid(f"unsupported field type {annotation!r}")  # pragma: no cover - schema bug
+        return _to_mitigation
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        members = {m.value: m for m in annotation}
+        valid = ", ".join(members)
+
+        def to_member(value: Any) -> Any:
+            member = members.get(value) if isinstance(value, str) else None
+            if member is None:
+                raise _Invalid(f"{value!r} is not one of: {valid}")
+            return member
+
+        return to_member
+    raise TypeError(f"unsupported field type {annotation!r}")  # a schema bug, not a catalog error
 
 
 def _describe(value: Any) -> str:
@@ -293,7 +306,7 @@ def _convert_entry(raw: RawEntry, problems: list[Problem]) -> dict[str, Any]:
             continue
         annotation, _ = fields[key]
         try:
-            values[key] = _convert(value, annotation)
+            values[key] = converter(annotation)(value)
         except _Invalid as exc:
             report(key, str(exc))
     for name, (_, required) in fields.items():
@@ -374,23 +387,23 @@ def build_catalog(raw_entries: Sequence[RawEntry], problems: list[Problem], sour
     return Catalog(entries=tuple(_build(values, raws)), sources=tuple(sources))
 
 
-def catalog_paths(extra: Sequence[Path] = (), *, bundled: bool = True) -> list[Path]:
-    paths = ([bundled_catalog_path()] if bundled else []) + list(extra)
-    if not paths:
-        raise CatalogError(
-            [Problem("<command line>", None, None, None, "--no-bundled needs at least one --catalog PATH")]
-        )
-    return paths
-
-
-def read_merged(paths: Sequence[Path], problems: list[Problem]) -> list[RawEntry]:
+def read_merged(paths: Sequence[Path], problems: list[Problem], *, locate: bool = True) -> list[RawEntry]:
     """Every file's entries, merged in order; reading problems are appended."""
-    return merge([read_file(path, problems) for path in paths], problems)
+    return merge([read_file(path, problems, locate=locate) for path in paths], problems)
 
 
 def load_catalog(extra: Sequence[Path] = (), *, bundled: bool = True) -> Catalog:
-    """The bundled catalog (unless ``bundled`` is false) with ``extra`` files merged over it."""
+    """The bundled catalog (unless ``bundled`` is false) with ``extra`` files merged over it.
+
+    Files are first read without recording line numbers, which is a quarter
+    faster; only a catalog with problems is read again, located, so that every
+    problem names its line.
+    """
     paths = catalog_paths(extra, bundled=bundled)
-    problems: list[Problem] = []
-    merged = read_merged(paths, problems)
-    return build_catalog(merged, problems, [str(p) for p in paths])
+    sources = [str(p) for p in paths]
+    try:
+        problems: list[Problem] = []
+        return build_catalog(read_merged(paths, problems, locate=False), problems, sources)
+    except CatalogError:
+        problems = []
+        return build_catalog(read_merged(paths, problems, locate=True), problems, sources)

@@ -1,20 +1,23 @@
 """The Typer layer: parse options, call the core, hand the result to a renderer.
 
-Commands stay a few lines each. Errors raised by the core are turned into one
+Commands stay a few lines each. This module does not postpone annotations
+(no ``from __future__ import annotations``): Typer reads every command's
+signature at start-up, and evaluated annotations spare it an ``eval`` per
+parameter. Errors raised by the core are turned into one
 message on stderr and a documented exit code by :class:`PpmlGroup`, so no
 command needs its own try/except and no user sees a traceback.
 """
 
-from __future__ import annotations
-
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
+from typer.main import get_command_from_info
+from typer.models import CommandInfo
 
 from ppml_cli import __version__
 from ppml_cli.errors import EXIT_OK, EXIT_USAGE, CatalogError, PpmlError
@@ -68,10 +71,49 @@ def _quiet_broken_pipe() -> NoReturn:
     raise typer.Exit(EXIT_OK)
 
 
-class PpmlGroup(TyperGroup):
-    """Maps the core's exceptions to messages and exit codes, in one place."""
+#: The subcommands. They are registered here, not on ``app``, so that a run builds
+#: the Click command of only the subcommand it invokes (see :class:`PpmlGroup`).
+commands = typer.Typer(rich_markup_mode="rich")
 
-    def invoke(self, ctx: Context) -> Any:
+
+class PpmlGroup(TyperGroup):
+    """The root command: builds subcommands on demand and maps errors to exit codes.
+
+    Typer turns every command's signature into Click parameters at start-up,
+    about a millisecond per option; building only the invoked subcommand keeps
+    that cost proportional to what a run uses. Core exceptions become one
+    message on stderr and a documented exit code here, in one place.
+    """
+
+    def list_commands(self, ctx: "Context") -> list[str]:
+        return [_command_name(info) for info in commands.registered_commands]
+
+    def get_command(self, ctx: "Context", cmd_name: str) -> Any:
+        command = self.commands.get(cmd_name)
+        if command is None:
+            info = next((i for i in commands.registered_commands if _command_name(i) == cmd_name), None)
+            if info is None:
+                return None
+            command = get_command_from_info(
+                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
+            self.add_command(command, cmd_name)
+        return command
+
+    def resolve_command(self, ctx: "Context", args: list[str]) -> Any:
+        """Typer suggests among built commands only; suggest among all of them."""
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:
+            if args and "Did you mean" not in error.message:
+                import difflib
+
+                matches = difflib.get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    error.message = f"{error.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
+
+    def invoke(self, ctx: "Context") -> Any:
         try:
             return super().invoke(ctx)
         except PpmlError as error:
@@ -96,21 +138,24 @@ app = typer.Typer(
 # --------------------------------------------------------------------- state
 
 
-@dataclass
+def _command_name(info: CommandInfo) -> str:
+    return info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
+
+
 class State:
     """Per-run settings from the global options; the index is built on first use."""
 
-    extra: list[Path] = field(default_factory=list)
-    bundled: bool = True
-    _index: Index | None = None
+    def __init__(self, extra: list[Path] | None = None, bundled: bool = True) -> None:
+        self.extra = extra or []
+        self.bundled = bundled
+        self._index: Index | None = None
 
     @property
-    def index(self) -> Index:
+    def index(self) -> "Index":
         if self._index is None:
-            from ppml_cli.catalog import load_catalog
-            from ppml_cli.index import Index
+            from ppml_cli.loading import load_index
 
-            self._index = Index(load_catalog(self.extra, bundled=self.bundled))
+            self._index = load_index(self.extra, bundled=self.bundled)
         return self._index
 
 
@@ -145,7 +190,7 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:
-    from ppml_cli.catalog import paths_from_env
+    from ppml_cli.sources import paths_from_env
 
     ctx.obj = State(extra=[*paths_from_env(), *(catalog or [])], bundled=not no_bundled)
 
@@ -200,7 +245,7 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
-def filter_request(ctx: typer.Context) -> FilterRequest:
+def filter_request(ctx: typer.Context) -> "FilterRequest":
     """The filter options of the running command, as the core wants them."""
     from ppml_cli.queries import FilterRequest
 
@@ -220,7 +265,7 @@ def filter_request(ctx: typer.Context) -> FilterRequest:
     )
 
 
-def emit(result: Result, fmt: Format, as_json: bool, *, empty_note: bool = False) -> None:
+def emit(result: "Result", fmt: Format, as_json: bool, *, empty_note: bool = False) -> None:
     """Write ``result`` to stdout in the chosen format; a note on stderr when it is empty."""
     from ppml_cli.render import render
 
@@ -235,7 +280,7 @@ def emit(result: Result, fmt: Format, as_json: bool, *, empty_note: bool = False
 # ------------------------------------------------------------------ commands
 
 
-@app.command()
+@commands.command()
 def search(
     ctx: typer.Context,
     query: Annotated[list[str], typer.Argument(help="Words to look for; typos and acronyms are fine.")],
@@ -267,7 +312,7 @@ def search(
     emit(result, fmt, as_json, empty_note=True)
 
 
-@app.command("list")
+@commands.command("list")
 def list_(
     ctx: typer.Context,
     kind: KindOption = None,
@@ -296,7 +341,7 @@ def list_(
     emit(result, fmt, as_json, empty_note=True)
 
 
-@app.command()
+@commands.command()
 def show(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="An id, name or alias, any case.")],
@@ -312,7 +357,7 @@ def show(
     emit(show_entry(state(ctx).index, name), fmt, as_json)
 
 
-@app.command()
+@commands.command()
 def tree(ctx: typer.Context, fmt: FormatOption = Format.TABLE, as_json: JsonOption = False) -> None:
     """Show the lifecycle phases, their techniques, and how many entries each has.
 
@@ -323,7 +368,7 @@ def tree(ctx: typer.Context, fmt: FormatOption = Format.TABLE, as_json: JsonOpti
     emit(build_tree(state(ctx).index), fmt, as_json)
 
 
-@app.command()
+@commands.command()
 def export(ctx: typer.Context, fmt: FormatOption = Format.JSON, as_json: JsonOption = False) -> None:
     """Export the whole (merged) catalog; -o markdown regenerates the awesome list.
 
@@ -334,7 +379,7 @@ def export(ctx: typer.Context, fmt: FormatOption = Format.JSON, as_json: JsonOpt
     emit(export_catalog(state(ctx).index), fmt, as_json)
 
 
-@app.command()
+@commands.command()
 def validate(
     ctx: typer.Context,
     paths: Annotated[

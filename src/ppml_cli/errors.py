@@ -7,8 +7,8 @@ Exit codes are part of the documented interface (see README):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -22,8 +22,7 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One finding about a catalog file, located as precisely as we know."""
 
     file: str

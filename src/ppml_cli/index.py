@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ppml_cli.errors import InvalidValueError, NotFoundError
 from ppml_cli.model import Catalog, Entry, Kind, Phase, Reference, Strength, Technique, Threat, Tool, Tutorial
@@ -28,8 +28,7 @@ def entry_sort_key(entry: Entry) -> tuple[int, str, str]:
     return (entry.kind.order, entry.name.casefold(), entry.id)
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
+class Filters(NamedTuple):
     """Resolved filter values (ids); empty means "any"."""
 
     kinds: frozenset[Kind] = frozenset()
@@ -42,28 +41,53 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
 
+    def is_empty(self) -> bool:
+        return self == Filters()
 
-@dataclass(slots=True)
+
 class Index:
-    catalog: Catalog
-    by_id: dict[str, Entry] = field(init=False)
-    _by_name: dict[str, list[Entry]] = field(init=False)
-    _by_compact: dict[str, list[Entry]] = field(init=False)
-    _users: dict[str, list[Entry]] = field(init=False)
+    """Lookups, filters and relations over one catalog.
 
-    def __post_init__(self) -> None:
+    The name and reverse-reference tables are built on first use and never
+    pickled: a ``list`` or ``search`` needs neither, and rebuilding them costs
+    less than unpickling them for a large catalog.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        #: Which cache entry this index came from (set by the loader; None when uncached).
+        self.cache_key: str | None = None
         self.by_id = {e.id: e for e in self.catalog.entries}
-        self._by_name = defaultdict(list)
-        self._by_compact = defaultdict(list)
-        for entry in sorted(self.catalog.entries, key=entry_sort_key):
-            for label in (entry.id, entry.name, *entry.aliases):
-                self._by_name[label.casefold()].append(entry)
-                self._by_compact[compact(label)].append(entry)
-        # reverse references: target id -> entries that point at it
-        self._users = defaultdict(list)
-        for entry in self.catalog.entries:
-            for target in _outgoing(entry):
-                self._users[target].append(entry)
+        self._names: tuple[dict[str, list[Entry]], dict[str, list[Entry]]] | None = None
+        self._users: dict[str, list[Entry]] | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"catalog": self.catalog}
+
+    def __setstate__(self, state: dict[str, Catalog]) -> None:
+        self.__init__(state["catalog"])  # type: ignore[misc]
+
+    def _name_tables(self) -> tuple[dict[str, list[Entry]], dict[str, list[Entry]]]:
+        """(casefolded label -> entries, compact label -> entries), in catalog sort order."""
+        if self._names is None:
+            by_name: dict[str, list[Entry]] = defaultdict(list)
+            by_compact: dict[str, list[Entry]] = defaultdict(list)
+            for entry in sorted(self.catalog.entries, key=entry_sort_key):
+                for label in (entry.id, entry.name, *entry.aliases):
+                    by_name[label.casefold()].append(entry)
+                    by_compact[compact(label)].append(entry)
+            self._names = (by_name, by_compact)
+        return self._names
+
+    def _user_table(self) -> dict[str, list[Entry]]:
+        """Reverse references: target id -> entries that point at it."""
+        if self._users is None:
+            users: dict[str, list[Entry]] = defaultdict(list)
+            for entry in self.catalog.entries:
+                for target in _outgoing(entry):
+                    users[target].append(entry)
+            self._users = users
+        return self._users
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -83,7 +107,8 @@ class Index:
         exact = self.by_id.get(text)
         if exact is not None and (not wanted or exact.kind in wanted):
             return exact
-        for table, key in ((self._by_name, text.casefold()), (self._by_compact, compact(text))):
+        by_name, by_compact = self._name_tables()
+        for table, key in ((by_name, text.casefold()), (by_compact, compact(text))):
             for entry in table.get(key, ()):
                 if not wanted or entry.kind in wanted:
                     return entry
@@ -198,7 +223,7 @@ class Index:
 
     def users_of(self, entry_id: str, kind: Kind | None = None) -> list[Entry]:
         """Entries that reference ``entry_id``, optionally only of one kind."""
-        users = self._users.get(entry_id, [])
+        users = self._user_table().get(entry_id, [])
         return [e for e in users if kind is None or e.kind is kind]
 
     def mitigated_by(self, threat_id: str) -> list[tuple[Technique, Strength, str]]:

@@ -1,16 +1,18 @@
 """Typed, immutable records for everything the catalog holds.
 
-The records are plain frozen dataclasses so that the core, the renderers and
-the tests share one vocabulary, and so that an entry cannot change under a
-renderer's feet. Cross-references are ids (strings); the index resolves them.
+The records are frozen, keyword-only value objects (see :mod:`ppml_cli.records`,
+a start-up-cheap equivalent of frozen dataclasses) so that the core, the
+renderers and the tests share one vocabulary, and so that an entry cannot
+change under a renderer's feet. Cross-references are ids (strings); the index
+resolves them.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
+
+from ppml_cli.records import Record
 
 
 class Kind(str, Enum):
@@ -30,7 +32,10 @@ class Kind(str, Enum):
 
     @property
     def order(self) -> int:
-        return list(Kind).index(self)
+        return _KIND_ORDER[self]
+
+
+_KIND_ORDER = {kind: position for position, kind in enumerate(Kind)}
 
 
 class Status(str, Enum):
@@ -51,8 +56,7 @@ class Strength(str, Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Entry:
+class Entry(Record):
     """Fields every kind has; the output contract relies on them."""
 
     kind: ClassVar[Kind]
@@ -71,10 +75,9 @@ class Entry:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping: ``id``, ``kind`` and ``name`` first, lists as lists."""
         out: dict[str, Any] = {"id": self.id, "kind": self.kind.value}
-        for f in dataclasses.fields(self):
-            if f.name == "id":
-                continue
-            out[f.name] = _plain(getattr(self, f.name))
+        for name in self.__fields__:
+            if name != "id":
+                out[name] = _plain(getattr(self, name))
         return out
 
     @property
@@ -87,12 +90,11 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, Enum):
         return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Record):
+        return {name: _plain(getattr(value, name)) for name in value.__fields__}
     return value
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Phase(Entry):
     """A stage of the ML lifecycle (seed sections 1 to 6)."""
 
@@ -100,8 +102,7 @@ class Phase(Entry):
     order: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Mitigation:
+class Mitigation(Record):
     """A technique's effect on one threat, with the reason in one line."""
 
     threat: str
@@ -109,7 +110,6 @@ class Mitigation:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Technique(Entry):
     """A privacy-preserving technique; ``phases`` holds exactly its one phase."""
 
@@ -120,7 +120,6 @@ class Technique(Entry):
     mitigates: tuple[Mitigation, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Threat(Entry):
     """A privacy attack class of the NIST adversarial ML taxonomy."""
 
@@ -129,7 +128,6 @@ class Threat(Entry):
     scope: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Tool(Entry):
     """A library, framework or code base that implements techniques."""
 
@@ -151,7 +149,6 @@ class Tool(Entry):
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Reference(Entry):
     """A paper, book, article or report; ``name`` is its title."""
 
@@ -166,7 +163,6 @@ class Reference(Entry):
     corrections: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Tutorial(Entry):
     """Examples or a course, usually attached to one tool."""
 
@@ -185,12 +181,11 @@ RECORD_TYPES: dict[Kind, type[Entry]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Catalog:
+class Catalog(Record):
     """A validated, merged catalog: entries in file order, ids unique."""
 
     entries: tuple[Entry, ...]
-    sources: tuple[str, ...] = field(default=())
+    sources: tuple[str, ...] = ()
 
     def of_kind(self, kind: Kind) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.kind is kind)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ppml_cli.errors import CatalogError, InvalidValueError, Problem
 from ppml_cli.index import Filters, Index, entry_sort_key
@@ -29,8 +29,7 @@ SORT_KEYS = ("catalog", "name", "kind", "year")
 SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year")
 
 
-@dataclass(frozen=True, slots=True)
-class FilterRequest:
+class FilterRequest(NamedTuple):
     """Filter values as the user typed them (ids, names or aliases, any case)."""
 
     kinds: Sequence[str] = ()
@@ -96,10 +95,10 @@ def search_entries(
     explain: bool = False,
 ) -> EntryList:
     """Search, best first; another ``sort`` reorders the best ``limit`` hits."""
-    from ppml_cli.search import SearchIndex
+    from ppml_cli.loading import load_search_index
 
     filters = resolve_filters(index, request)
-    hits = SearchIndex(index).search(query, filters, limit=limit)
+    hits = load_search_index(index).search(query, filters, limit=limit)
     if sort != "relevance":
         order = {e.id: n for n, e in enumerate(sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS))}
         hits.sort(key=lambda h: order[h.entry.id])
@@ -157,8 +156,9 @@ def build_tree(index: Index) -> Tree:
 
 def validate_catalog(extra: Sequence[Path], *, bundled: bool) -> ValidationReport:
     """Load and lint catalog files, collecting every problem instead of stopping."""
-    from ppml_cli.catalog import build_catalog, catalog_paths, read_merged
+    from ppml_cli.catalog import build_catalog, read_merged
     from ppml_cli.lint import lint
+    from ppml_cli.sources import catalog_paths
 
     paths = catalog_paths(extra, bundled=bundled)
     problems: list[Problem] = []

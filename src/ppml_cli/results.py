@@ -2,17 +2,19 @@
 
 A result knows nothing about terminals or formats; the one place that turns
 it into a JSON-ready structure is :meth:`to_data`, so that JSON, JSONL, YAML
-and CSV all show the same content.
+and CSV all show the same content. Results are named tuples: immutable, and
+several times cheaper to define than dataclasses, which matters at start-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ppml_cli.errors import Problem, Severity
 from ppml_cli.model import Entry, Kind
-from ppml_cli.search import Hit
+
+if TYPE_CHECKING:
+    from ppml_cli.errors import Problem
+    from ppml_cli.search import Hit
 
 #: Bumped only when the JSON shape changes incompatibly; fields are only ever added.
 SCHEMA_VERSION = 1
@@ -22,8 +24,7 @@ def link(entry: Entry) -> dict[str, Any]:
     return {"id": entry.id, "name": entry.name, "url": entry.url}
 
 
-@dataclass(frozen=True, slots=True)
-class EntryList:
+class EntryList(NamedTuple):
     """The answer of ``list`` and ``search``: entries, best or catalog order first."""
 
     entries: tuple[Entry, ...]
@@ -42,8 +43,7 @@ class EntryList:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class ThreatLink:
+class ThreatLink(NamedTuple):
     """How a technique bears on a threat, for detail pages."""
 
     technique: Entry
@@ -51,8 +51,7 @@ class ThreatLink:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class EntryDetail:
+class EntryDetail(NamedTuple):
     """The answer of ``show``: one entry and what it links to."""
 
     entry: Entry
@@ -76,21 +75,18 @@ class EntryDetail:
         return (self.entry,)
 
 
-@dataclass(frozen=True, slots=True)
-class TechniqueNode:
+class TechniqueNode(NamedTuple):
     technique: Entry
     counts: dict[str, int]
 
 
-@dataclass(frozen=True, slots=True)
-class PhaseNode:
+class PhaseNode(NamedTuple):
     phase: Entry
     techniques: tuple[TechniqueNode, ...]
     counts: dict[str, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Tree:
+class Tree(NamedTuple):
     """The answer of ``tree``: phases, their techniques, and how much each holds."""
 
     phases: tuple[PhaseNode, ...]
@@ -114,12 +110,11 @@ class Tree:
         return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogDump:
+class CatalogDump(NamedTuple):
     """The answer of ``export``: every entry, grouped by kind."""
 
     entries: tuple[Entry, ...]
-    sources: tuple[str, ...] = field(default=())
+    sources: tuple[str, ...] = ()
 
     def by_kind(self) -> dict[Kind, list[Entry]]:
         groups: dict[Kind, list[Entry]] = {kind: [] for kind in Kind}
@@ -134,8 +129,7 @@ class CatalogDump:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class ValidationReport:
+class ValidationReport(NamedTuple):
     """The answer of ``validate``: every problem found, and what was checked."""
 
     files: tuple[str, ...]
@@ -144,11 +138,11 @@ class ValidationReport:
 
     @property
     def errors(self) -> int:
-        return sum(1 for p in self.problems if p.severity is Severity.ERROR)
+        return sum(1 for p in self.problems if p.severity.value == "error")
 
     @property
     def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.severity is Severity.WARNING)
+        return sum(1 for p in self.problems if p.severity.value == "warning")
 
     def to_data(self) -> dict[str, Any]:
         return {

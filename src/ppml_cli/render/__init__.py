@@ -7,9 +7,10 @@ Rich, and a table never imports csv or yaml.
 from __future__ import annotations
 
 from enum import Enum
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from ppml_cli.results import Result
+if TYPE_CHECKING:
+    from ppml_cli.results import Result
 
 
 class Format(str, Enum):

@@ -36,7 +36,7 @@ def text(value: object, style: str = "") -> Text:
 
 
 def console_for(out: IO[str]) -> Console:
-    return Console(file=out, highlight=False, soft_wrap=False)
+    return Console(file=out, highlight=False, soft_wrap=False, emoji=False, markup=False)
 
 
 def _name_cell(entry: Entry) -> Text:

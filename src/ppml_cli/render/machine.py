@@ -7,7 +7,6 @@ lines that other programs parse. Content comes from each result's
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import IO, Any
 
@@ -17,8 +16,31 @@ from ppml_cli.textsafe import clean
 
 
 def write_json(result: Result, out: IO[str]) -> None:
-    json.dump(result.to_data(), out, ensure_ascii=False, indent=2)
+    """Pretty JSON; arrays of entries are written one entry per line.
+
+    ``json`` uses its fast C encoder only without indentation, so a list of
+    thousands of entries is encoded entry by entry, compactly, and laid out
+    one per line: still readable, and valid JSON for any parser.
+    """
+    data = result.to_data()
+    if isinstance(result, (EntryList, CatalogDump)):
+        out.write(_json_lines(data))
+    else:
+        json.dump(data, out, ensure_ascii=False, indent=2)
     out.write("\n")
+
+
+def _json_lines(value: Any, depth: int = 0) -> str:
+    pad = "  " * (depth + 1)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        items = ",\n".join(pad + json.dumps(item, ensure_ascii=False) for item in value)
+        return "[\n" + items + "\n" + "  " * depth + "]"
+    if isinstance(value, dict):
+        members = ",\n".join(f"{pad}{json.dumps(key)}: {_json_lines(item, depth + 1)}" for key, item in value.items())
+        return "{\n" + members + "\n" + "  " * depth + "}"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def write_jsonl(result: Result, out: IO[str]) -> None:
@@ -81,6 +103,8 @@ def _rows_for_csv(result: Result) -> list[dict[str, Any]]:
 
 
 def write_csv(result: Result, out: IO[str]) -> None:
+    import csv
+
     rows = _rows_for_csv(result)
     columns: dict[str, None] = {}
     for row in rows:

@@ -1,0 +1,100 @@
+"""The parsed-catalog cache: used when files are unchanged, rebuilt when anything is off."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import ppml_cli.catalog
+from ppml_cli import cache
+from ppml_cli.sources import bundled_catalog_path
+
+from .conftest import MINIMAL, Run
+
+
+def cache_files() -> list[Path]:
+    return sorted(cache.cache_dir().glob("*.pickle"))
+
+
+def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the catalog was parsed although the cache is warm")
+
+    monkeypatch.setattr(ppml_cli.catalog, "load_catalog", fail)
+
+
+def test_second_run_reads_the_cache_not_the_yaml(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run("search", "opacus", "-o", "json").stdout
+    assert {p.name.split(".")[1] for p in cache_files()} == {"index", "search"}
+    forbid_parsing(monkeypatch)
+    assert run("search", "opacus", "-o", "json").stdout == first
+    assert json.loads(run("show", "flower", "-o", "json").stdout)["package"] == "flwr"
+
+
+def test_a_changed_catalog_file_is_reloaded(run: Run, write_catalog: Callable[..., Path]) -> None:
+    path = write_catalog(MINIMAL)
+    assert json.loads(run("--catalog", str(path), "show", "toy", "-o", "json").stdout)["name"] == "Toy Tool"
+    path.write_text(path.read_text().replace("Toy Tool", "Renamed Tool"))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert json.loads(run("--catalog", str(path), "show", "toy", "-o", "json").stdout)["name"] == "Renamed Tool"
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"\x80\x05K\x01."])
+def test_a_corrupt_cache_file_is_ignored_and_rebuilt(run: Run, damage: bytes) -> None:
+    expected = run("show", "opacus", "-o", "json").stdout
+    for path in cache_files():
+        path.write_bytes(damage)
+    result = run("show", "opacus", "-o", "json")
+    assert result.exit_code == 0
+    assert result.stdout == expected
+    assert all(p.stat().st_size > 1000 for p in cache_files())  # rewritten
+
+
+def test_a_cache_from_another_version_is_ignored(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("show", "opacus")
+    monkeypatch.setattr(cache, "__version__", "0.0.0-other")
+    key = cache.fingerprint([bundled_catalog_path()])
+    assert key is not None
+    assert cache.load(key, "index") is None
+
+
+def test_an_invalid_catalog_is_never_cached(run: Run, write_catalog: Callable[..., Path]) -> None:
+    path = write_catalog("tools:\n  - id: broken\n")
+    assert run("--catalog", str(path), "list").exit_code == 2
+    assert cache_files() == []
+
+
+def test_an_unwritable_cache_dir_is_not_an_error(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("PPML_CACHE_DIR", str(blocker / "cache"))
+    result = run("show", "opacus", "-o", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["id"] == "opacus"
+
+
+def test_the_cache_can_be_switched_off(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PPML_NO_CACHE", "1")
+    run("show", "opacus")
+    assert cache_files() == []
+
+
+def test_files_are_written_atomically_and_pruned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "KEEP", 3)
+    for n in range(6):
+        cache.store(f"key{n}", "index", {"n": n})
+    files = cache_files()
+    assert len(files) == 3
+    assert not list(cache.cache_dir().glob(".tmp-*"))
+    assert cache.load("key5", "index") == {"n": 5}
+
+
+def test_the_key_changes_when_the_pickled_code_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = [bundled_catalog_path()]
+    before = cache.fingerprint(paths)
+    monkeypatch.setattr(cache, "_code_stamps", lambda: ["model.py\0999\0999"])
+    assert cache.fingerprint(paths) != before

@@ -1,0 +1,59 @@
+"""The record base behaves like a frozen, keyword-only dataclass."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from ppml_cli.model import Mitigation, Strength, Tool
+from ppml_cli.records import FrozenRecordError, fields
+
+
+def make(**overrides: object) -> Tool:
+    values: dict[str, object] = {"id": "toy", "name": "Toy", "description": "A toy.", "techniques": ("dp-training",)}
+    values.update(overrides)
+    return Tool(**values)  # type: ignore[arg-type]
+
+
+def test_fields_are_declared_in_order_with_base_fields_first() -> None:
+    names = fields(Tool)
+    assert names[:3] == ("id", "name", "description")
+    assert "license" in names and "kind" not in names
+
+
+def test_defaults_apply_and_are_shared_safely() -> None:
+    tool = make()
+    assert tool.url is None
+    assert tool.aliases == ()
+    assert tool.status.value == "unknown"
+
+
+def test_records_are_immutable() -> None:
+    tool = make()
+    with pytest.raises(FrozenRecordError):
+        tool.name = "other"  # type: ignore[misc]
+    with pytest.raises(FrozenRecordError):
+        del tool.name
+
+
+def test_missing_and_unexpected_arguments_are_errors() -> None:
+    with pytest.raises(TypeError, match="missing required argument 'description'"):
+        Tool(id="x", name="X")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected arguments: colour"):
+        make(colour="red")
+
+
+def test_value_equality_hash_and_repr() -> None:
+    assert make() == make()
+    assert make() != make(name="Other")
+    assert hash(make()) == hash(make())
+    assert make() != Mitigation(threat="t", strength=Strength.NONE, reason="r")
+    assert repr(Mitigation(threat="t", strength=Strength.NONE, reason="r")).startswith("Mitigation(threat='t'")
+
+
+def test_records_pickle_round_trip() -> None:
+    tool = make(license="MIT")
+    restored = pickle.loads(pickle.dumps(tool))
+    assert restored == tool
+    assert restored.to_dict() == tool.to_dict()
