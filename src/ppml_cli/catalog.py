@@ -28,7 +28,7 @@ from ppml_cli.sources import catalog_paths
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 #: Fields the loader computes; a catalog file may not set them.
-DERIVED_FIELDS = frozenset({"phases", "open_source"})
+DERIVED_FIELDS = frozenset({"phases", "open_source", "citation_key"})
 
 
 # --------------------------------------------------------------------------- YAML
@@ -357,6 +357,13 @@ def _build(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry]) -> list
     technique_phase = {
         entry_id: vals["phase"] for entry_id, vals in values.items() if raws[entry_id].kind is Kind.TECHNIQUE
     }
+    from ppml_cli.bibliography import assign_keys
+
+    citation_keys = assign_keys(
+        (entry_id, vals.get("authors", ()), vals.get("year"), vals.get("name", ""))
+        for entry_id, vals in values.items()
+        if raws[entry_id].kind is Kind.REFERENCE
+    )
     entries: list[Entry] = []
     for entry_id, vals in values.items():
         kind = raws[entry_id].kind
@@ -370,6 +377,8 @@ def _build(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry]) -> list
             vals["phases"] = tuple(sorted(found, key=lambda p: (phase_order.get(p, 0), p)))
         if record is Tool:
             vals["open_source"] = licenses.is_open_source(vals.get("license"))
+        if entry_id in citation_keys:
+            vals["citation_key"] = citation_keys[entry_id]
         entries.append(record(**vals))
     return entries
 

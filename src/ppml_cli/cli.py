@@ -19,8 +19,9 @@ from typer.core import TyperGroup
 from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
-from ppml_cli import __version__
+from ppml_cli import __version__, completion
 from ppml_cli.errors import EXIT_OK, EXIT_USAGE, CatalogError, PpmlError
+from ppml_cli.model import Kind
 from ppml_cli.render import Format
 
 if TYPE_CHECKING:
@@ -204,26 +205,62 @@ FormatOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 KindOption = Annotated[
     list[str] | None,
-    typer.Option("--kind", "-k", metavar="KIND", help="technique, tool, reference, tutorial, threat or phase."),
+    typer.Option(
+        "--kind",
+        "-k",
+        metavar="KIND",
+        help="technique, tool, reference, tutorial, threat or phase.",
+        autocompletion=completion.kind_values,
+    ),
 ]
 PhaseOption = Annotated[
-    list[str] | None, typer.Option("--phase", "-p", metavar="PHASE", help="Phase id, name or alias.")
+    list[str] | None,
+    typer.Option(
+        "--phase",
+        "-p",
+        metavar="PHASE",
+        help="Phase id, name or alias.",
+        autocompletion=completion.entries(Kind.PHASE),
+    ),
 ]
 TechniqueOption = Annotated[
     list[str] | None,
-    typer.Option("--technique", "-t", metavar="TECHNIQUE", help="Technique id, name or alias (e.g. DP-SGD, FL)."),
+    typer.Option(
+        "--technique",
+        "-t",
+        metavar="TECHNIQUE",
+        help="Technique id, name or alias (e.g. DP-SGD, FL).",
+        autocompletion=completion.entries(Kind.TECHNIQUE),
+    ),
 ]
 ThreatOption = Annotated[
     list[str] | None,
-    typer.Option("--threat", metavar="THREAT", help="Privacy attack mitigated or audited (e.g. membership-inference)."),
+    typer.Option(
+        "--threat",
+        metavar="THREAT",
+        help="Privacy attack mitigated or audited (e.g. membership-inference).",
+        autocompletion=completion.entries(Kind.THREAT),
+    ),
 ]
 
 
 FrameworkOption = Annotated[
-    list[str] | None, typer.Option("--framework", metavar="NAME", help="Tools for a framework (pytorch, jax, ...).")
+    list[str] | None,
+    typer.Option(
+        "--framework",
+        metavar="NAME",
+        help="Tools for a framework (pytorch, jax, ...).",
+        autocompletion=completion.attribute("frameworks"),
+    ),
 ]
 LicenseOption = Annotated[
-    list[str] | None, typer.Option("--license", metavar="SPDX", help="Tools under a licence (MIT, Apache-2.0, ...).")
+    list[str] | None,
+    typer.Option(
+        "--license",
+        metavar="SPDX",
+        help="Tools under a licence (MIT, Apache-2.0, ...).",
+        autocompletion=completion.attribute("license"),
+    ),
 ]
 OpenSourceOption = Annotated[
     bool | None,
@@ -231,10 +268,21 @@ OpenSourceOption = Annotated[
 ]
 StatusOption = Annotated[
     list[str] | None,
-    typer.Option("--status", metavar="STATUS", help="Tools by status: active, low-activity, legacy, deprecated."),
+    typer.Option(
+        "--status",
+        metavar="STATUS",
+        help="Tools by status: active, low-activity, legacy, deprecated.",
+        autocompletion=completion.attribute("status"),
+    ),
 ]
 LanguageOption = Annotated[
-    list[str] | None, typer.Option("--language", metavar="LANG", help="Tools by language (Python, C++, ...).")
+    list[str] | None,
+    typer.Option(
+        "--language",
+        metavar="LANG",
+        help="Tools by language (Python, C++, ...).",
+        autocompletion=completion.attribute("language"),
+    ),
 ]
 YearFromOption = Annotated[int | None, typer.Option("--year-from", metavar="YEAR", help="References from this year.")]
 YearToOption = Annotated[int | None, typer.Option("--year-to", metavar="YEAR", help="References up to this year.")]
@@ -344,7 +392,12 @@ def list_(
 @commands.command()
 def show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="An id, name or alias, any case.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME_OR_ID", help="An id, name or alias, any case.", autocompletion=completion.entries()
+        ),
+    ],
     fmt: FormatOption = Format.TABLE,
     as_json: JsonOption = False,
 ) -> None:
@@ -377,6 +430,77 @@ def export(ctx: typer.Context, fmt: FormatOption = Format.JSON, as_json: JsonOpt
     from ppml_cli.queries import export_catalog
 
     emit(export_catalog(state(ctx).index), fmt, as_json)
+
+
+@commands.command()
+def compare(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str],
+        typer.Argument(metavar="TOOL...", help="Two or more tools.", autocompletion=completion.entries(Kind.TOOL)),
+    ],
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare tools side by side; the attributes where they differ are marked.
+
+    Example: [bold]ppml compare opacus tensorflow-privacy jax-privacy[/bold]
+    """
+    from ppml_cli.queries import compare_tools
+
+    emit(compare_tools(state(ctx).index, names), fmt, as_json)
+
+
+@commands.command()
+def cite(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[REFERENCE]...", help="References to cite.", autocompletion=completion.entries(Kind.REFERENCE)
+        ),
+    ] = None,
+    style: Annotated[
+        str, typer.Option("--style", "-s", help="bibtex, apa or markdown.", autocompletion=completion.styles)
+    ] = "bibtex",
+    every: Annotated[bool, typer.Option("--all", help="Cite every reference in the catalog.")] = False,
+    technique: TechniqueOption = None,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Cite references as BibTeX, APA or Markdown; --all or --technique for a bibliography.
+
+    Example: [bold]ppml cite shokri2017membership abadi2016deep > refs.bib[/bold]
+    """
+    from ppml_cli.queries import cite_references
+
+    index = state(ctx).index
+    result = cite_references(index, names or [], every=every, techniques=_split(technique), style=style)
+    emit(result, fmt, as_json)
+
+
+@commands.command("open")
+def open_(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(metavar="NAME_OR_ID", help="An id, name or alias.", autocompletion=completion.entries())
+    ],
+    print_only: Annotated[bool, typer.Option("--print", help="Print the URL instead of opening it.")] = False,
+) -> None:
+    """Open an entry's URL in the web browser (or print it with --print).
+
+    Example: [bold]ppml open flower[/bold]
+    """
+    from ppml_cli.queries import entry_url
+
+    url = entry_url(state(ctx).index, name)
+    if print_only:
+        typer.echo(url)
+        return
+    import webbrowser
+
+    if not webbrowser.open(url):
+        note(f"no browser could be started; the address is {url}")
 
 
 @commands.command()

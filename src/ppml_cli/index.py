@@ -23,6 +23,12 @@ def compact(text: str) -> str:
     return _NON_ALNUM.sub("", text.casefold())
 
 
+def entry_labels(entry: Entry) -> tuple[str, ...]:
+    """Everything an entry answers to: id, name, aliases, and a reference's citation key."""
+    key = getattr(entry, "citation_key", None)
+    return (entry.id, entry.name, *entry.aliases, *((key,) if key else ()))
+
+
 def entry_sort_key(entry: Entry) -> tuple[int, str, str]:
     """The catalog's one deterministic order: kind, then name, then id."""
     return (entry.kind.order, entry.name.casefold(), entry.id)
@@ -73,7 +79,7 @@ class Index:
             by_name: dict[str, list[Entry]] = defaultdict(list)
             by_compact: dict[str, list[Entry]] = defaultdict(list)
             for entry in sorted(self.catalog.entries, key=entry_sort_key):
-                for label in (entry.id, entry.name, *entry.aliases):
+                for label in entry_labels(entry):
                     by_name[label.casefold()].append(entry)
                     by_compact[compact(label)].append(entry)
             self._names = (by_name, by_compact)
@@ -121,7 +127,7 @@ class Index:
         for entry in sorted(self.catalog.entries, key=entry_sort_key):
             if wanted and entry.kind not in wanted:
                 continue
-            for label in (entry.id, entry.name, *entry.aliases):
+            for label in entry_labels(entry):
                 out.setdefault(label, entry)
         return out
 

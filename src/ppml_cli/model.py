@@ -161,6 +161,8 @@ class Reference(Entry):
     doi: str | None = None
     tools: tuple[str, ...] = ()
     corrections: tuple[str, ...] = ()
+    #: BibTeX key, unique in the catalog (computed; see :mod:`ppml_cli.bibliography`).
+    citation_key: str | None = None
 
 
 class Tutorial(Entry):

@@ -15,7 +15,10 @@ from ppml_cli.errors import CatalogError, InvalidValueError, Problem
 from ppml_cli.index import Filters, Index, entry_sort_key
 from ppml_cli.model import Entry, Kind, Technique, Threat
 from ppml_cli.results import (
+    Bibliography,
     CatalogDump,
+    Comparison,
+    ComparisonRow,
     EntryDetail,
     EntryList,
     PhaseNode,
@@ -169,6 +172,105 @@ def validate_catalog(extra: Sequence[Path], *, bundled: bool) -> ValidationRepor
     problems += lint(merged)
     unique = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.entry or "", p.field or "", p.message))
     return ValidationReport(files=tuple(str(p) for p in paths), entries=entries, problems=tuple(unique))
+
+
+#: What ``compare`` lines up, in order: (row label, how to read it from a tool).
+COMPARED = (
+    ("techniques", "techniques"),
+    ("phases", "phases"),
+    ("categories", "categories"),
+    ("frameworks", "frameworks"),
+    ("language", "language"),
+    ("license", "license"),
+    ("open source", "open_source"),
+    ("package", "package"),
+    ("install", "install"),
+    ("status", "status"),
+    ("superseded by", "superseded_by"),
+    ("last activity", "last_activity"),
+    ("threats", None),
+    ("pros", "pros"),
+    ("cons", "cons"),
+    ("notes", "notes"),
+    ("url", "url"),
+)
+
+
+def compare_tools(index: Index, names: Sequence[str]) -> Comparison:
+    """Tools side by side; anything but a tool is a usage error that says what can be compared."""
+    from ppml_cli.model import Tool
+
+    tools: list[Entry] = []
+    for name in names:
+        entry = index.get(name)
+        if not isinstance(entry, Tool):
+            raise InvalidValueError(
+                f"cannot compare {entry.id!r}: it is a {entry.kind.value}, and compare lines up tools",
+                hint=f"compare two or more tools (e.g. ppml compare opacus tensorflow-privacy); ppml show {entry.id}",
+            )
+        if entry not in tools:
+            tools.append(entry)
+    if len(tools) < 2:
+        raise InvalidValueError(
+            "compare needs at least two different tools", hint="e.g. ppml compare opacus jax-privacy"
+        )
+    rows = []
+    for label, attribute in COMPARED:
+        values: tuple[object, ...]
+        if attribute is None:
+            values = tuple(sorted(index.threats_of(t)) for t in tools)
+        else:
+            values = tuple(_plain(getattr(t, attribute)) for t in tools)
+        if all(v in (None, [], "") for v in values):
+            continue
+        rows.append(ComparisonRow(label, values, differs=len({repr(v) for v in values}) > 1))
+    return Comparison(tuple(tools), tuple(rows))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, tuple):
+        return list(value)
+    return getattr(value, "value", value)
+
+
+CITATION_STYLES = ("bibtex", "apa", "markdown")
+
+
+def cite_references(
+    index: Index, names: Sequence[str], *, every: bool = False, techniques: Sequence[str] = (), style: str = "bibtex"
+) -> Bibliography:
+    """Citations for the named references, or all of them, or those of some techniques."""
+    from ppml_cli.bibliography import citations
+
+    if style not in CITATION_STYLES:
+        raise InvalidValueError(
+            f"invalid value for --style: {style!r}", hint=f"valid values: {', '.join(CITATION_STYLES)}"
+        )
+    chosen: list[Entry] = []
+    for name in names:
+        entry = index.get(name)
+        if entry.kind is not Kind.REFERENCE:
+            raise InvalidValueError(
+                f"cannot cite {entry.id!r}: it is a {entry.kind.value}, and cite works on references",
+                hint=f"list its references with: ppml show {entry.id}",
+            )
+        chosen.append(entry)
+    if every or techniques:
+        wanted = index.resolve_option("--technique", techniques, Kind.TECHNIQUE) if techniques else None
+        refs = [r for r in index.of_kind(Kind.REFERENCE) if wanted is None or wanted & set(r.techniques)]
+        chosen += sorted(refs, key=lambda r: getattr(r, "citation_key", "") or r.id)
+    if not chosen:
+        raise InvalidValueError("nothing to cite", hint="name references, or use --all or --technique")
+    unique = list(dict.fromkeys(chosen))
+    return Bibliography(tuple(citations(unique)), style)
+
+
+def entry_url(index: Index, name: str) -> str:
+    """The address ``open`` would visit; an entry without one is an error."""
+    entry = index.get(name)
+    if not entry.url:
+        raise InvalidValueError(f"{entry.id!r} has no URL", hint=f"see what it links to: ppml show {entry.id}")
+    return entry.url
 
 
 def export_catalog(index: Index) -> CatalogDump:

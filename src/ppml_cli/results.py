@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ppml_cli.model import Entry, Kind
 
 if TYPE_CHECKING:
+    from ppml_cli.bibliography import Citation
     from ppml_cli.errors import Problem
     from ppml_cli.search import Hit
 
@@ -154,4 +155,43 @@ class ValidationReport(NamedTuple):
         }
 
 
-Result = EntryList | EntryDetail | Tree | CatalogDump | ValidationReport
+class Bibliography(NamedTuple):
+    """The answer of ``cite``: citations in the order asked, and the style to write them in."""
+
+    citations: tuple[Citation, ...]
+    style: str = "bibtex"
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(c.entry for c in self.citations)
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [
+            {"id": c.entry.id, "key": c.key, "type": c.entry_type, "fields": dict(c.fields)} for c in self.citations
+        ]
+
+
+class ComparisonRow(NamedTuple):
+    """One attribute across the compared tools."""
+
+    attribute: str
+    values: tuple[Any, ...]  # JSON-ready, one per tool
+    differs: bool
+
+
+class Comparison(NamedTuple):
+    """The answer of ``compare``: tools side by side."""
+
+    tools: tuple[Entry, ...]
+    rows: tuple[ComparisonRow, ...]
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return self.tools
+
+    def to_data(self) -> list[dict[str, Any]]:
+        differing = [row.attribute for row in self.rows if row.differs]
+        return [{**tool.to_dict(), "differs_in": differing} for tool in self.tools]
+
+
+Result = EntryList | EntryDetail | Tree | CatalogDump | ValidationReport | Bibliography | Comparison

@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from ppml_cli.index import Filters, Index, compact, entry_sort_key
+from ppml_cli.index import Filters, Index, compact, entry_labels, entry_sort_key
 from ppml_cli.model import Entry, Reference, Technique, Tool
 
 # Field weights: how much a word found in this field is worth.
@@ -132,7 +132,7 @@ class SearchIndex:
                     codes[word] = bytearray()
                 numbers[word].append(number)
                 codes[word].append(code)
-            for label in (entry.id, entry.name, *entry.aliases):
+            for label in entry_labels(entry):
                 key = compact(label)
                 if key and number not in labels[key]:
                     labels[key].append(number)
@@ -187,7 +187,7 @@ class SearchIndex:
                 ]
             add_words(cached, _CODE[field])
 
-        for label in (entry.id, entry.name, *entry.aliases):
+        for label in entry_labels(entry):
             add(label, "name")
             key = compact(label)
             if key:

@@ -20,6 +20,7 @@ class Format(str, Enum):
     CSV = "csv"
     YAML = "yaml"
     MARKDOWN = "markdown"
+    BIBTEX = "bibtex"
 
 
 def render(result: Result, fmt: Format, out: IO[str]) -> None:
@@ -36,5 +37,6 @@ def render(result: Result, fmt: Format, out: IO[str]) -> None:
         Format.CSV: machine.write_csv,
         Format.YAML: machine.write_yaml,
         Format.MARKDOWN: machine.write_markdown,
+        Format.BIBTEX: machine.write_bibtex,
     }
     writers[fmt](result, out)

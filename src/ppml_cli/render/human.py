@@ -17,7 +17,16 @@ from rich.text import Text
 from rich.tree import Tree as RichTree
 
 from ppml_cli.model import Entry, Kind, Tool
-from ppml_cli.results import CatalogDump, EntryDetail, EntryList, Result, Tree, ValidationReport
+from ppml_cli.results import (
+    Bibliography,
+    CatalogDump,
+    Comparison,
+    EntryDetail,
+    EntryList,
+    Result,
+    Tree,
+    ValidationReport,
+)
 from ppml_cli.textsafe import clean
 
 KIND_STYLE = {
@@ -139,6 +148,19 @@ def detail_view(detail: EntryDetail) -> Group:
     return Group(*parts)  # type: ignore[arg-type]
 
 
+def comparison_table(comparison: Comparison) -> Table:
+    """Attributes down, tools across; rows where the tools differ are marked and highlighted."""
+    table = Table(header_style="bold", show_lines=True)
+    table.add_column("", style="bold", no_wrap=True)
+    for tool in comparison.tools:
+        table.add_column(text(tool.name, "bold cyan"), ratio=1, overflow="fold")
+    for row in comparison.rows:
+        label = text(row.attribute + (" ≠" if row.differs else ""), "bold yellow" if row.differs else "bold")
+        cells = [_value_text(row.attribute, value) for value in row.values]
+        table.add_row(label, *cells, style="" if row.differs else "dim")
+    return table
+
+
 def tree_view(tree: Tree) -> RichTree:
     root = RichTree(Text("PPML catalog", style="bold"))
     for node in tree.phases:
@@ -166,6 +188,12 @@ def write_table(result: Result, out: IO[str]) -> None:
         console.print(tree_view(result))
     elif isinstance(result, CatalogDump):
         console.print(entries_table(EntryList(entries=result.entries)))
+    elif isinstance(result, Bibliography):
+        from ppml_cli.render.citations import format_citations
+
+        out.write(format_citations(result.citations, result.style))  # plain text, meant for copy and paste
+    elif isinstance(result, Comparison):
+        console.print(comparison_table(result))
     elif isinstance(result, ValidationReport):
         for problem in result.problems:
             style = "red" if problem.severity.value == "error" else "yellow"

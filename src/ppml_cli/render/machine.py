@@ -10,8 +10,18 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
+from ppml_cli.errors import InvalidValueError
 from ppml_cli.model import Entry, Kind
-from ppml_cli.results import CatalogDump, EntryDetail, EntryList, Result, Tree, ValidationReport
+from ppml_cli.results import (
+    Bibliography,
+    CatalogDump,
+    Comparison,
+    EntryDetail,
+    EntryList,
+    Result,
+    Tree,
+    ValidationReport,
+)
 from ppml_cli.textsafe import clean
 
 
@@ -23,7 +33,7 @@ def write_json(result: Result, out: IO[str]) -> None:
     one per line: still readable, and valid JSON for any parser.
     """
     data = result.to_data()
-    if isinstance(result, (EntryList, CatalogDump)):
+    if isinstance(result, (EntryList, CatalogDump, Comparison)):
         out.write(_json_lines(data))
     else:
         json.dump(data, out, ensure_ascii=False, indent=2)
@@ -98,6 +108,13 @@ def _rows_for_csv(result: Result) -> list[dict[str, Any]]:
         return [e.to_dict() for e in result.entries]
     if isinstance(result, ValidationReport):
         return [p.to_dict() for p in result.problems]
+    if isinstance(result, Comparison):
+        return [
+            {"attribute": row.attribute, **{t.id: _cell(v) for t, v in zip(result.tools, row.values, strict=True)}}
+            for row in result.rows
+        ]
+    if isinstance(result, Bibliography):
+        return [{"id": c.entry.id, "key": c.key, "type": c.entry_type, **dict(c.fields)} for c in result.citations]
     data = result.to_data()
     return data if isinstance(data, list) else [data]
 
@@ -182,11 +199,43 @@ def write_markdown(result: Result, out: IO[str]) -> None:
     elif isinstance(result, ValidationReport):
         lines = [f"- **{p.severity.value}** `{md(str(p))}`" for p in result.problems]
         lines.append(f"\n{result.errors} errors, {result.warnings} warnings in {len(result.entries)} entries")
+    elif isinstance(result, Bibliography):
+        from ppml_cli.render.citations import format_citations
+
+        out.write(format_citations(result.citations, "markdown"))
+        return
+    elif isinstance(result, Comparison):
+        lines = _md_comparison(result)
     else:
         from ppml_cli.render.awesome import awesome_markdown
 
         lines = awesome_markdown(result)
     out.write("\n".join(lines) + "\n")
+
+
+def _md_comparison(comparison: Comparison) -> list[str]:
+    lines = ["| | " + " | ".join(md_link(t) for t in comparison.tools) + " |"]
+    lines.append("| --- |" + " --- |" * len(comparison.tools))
+    for row in comparison.rows:
+        label = f"**{row.attribute}** ≠" if row.differs else row.attribute
+        lines.append(f"| {label} | " + " | ".join(md(_cell(v)) for v in row.values) + " |")
+    return lines
+
+
+def write_bibtex(result: Result, out: IO[str]) -> None:
+    """BibTeX for the references a result holds; other results hold none."""
+    from ppml_cli.bibliography import citations
+    from ppml_cli.render.citations import format_citations
+
+    if isinstance(result, Bibliography):
+        chosen = list(result.citations)
+    elif isinstance(result, (EntryList, CatalogDump)):
+        chosen = citations(result.entries)
+    elif isinstance(result, EntryDetail):
+        chosen = citations([result.entry, *result.related.get(Kind.REFERENCE, [])])
+    else:
+        raise InvalidValueError("-o bibtex writes references", hint="use it with cite, export, list, search or show")
+    out.write(format_citations(chosen, "bibtex"))
 
 
 KIND_TITLES = {kind: kind.plural.capitalize() for kind in Kind}
