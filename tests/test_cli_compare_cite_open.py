@@ -72,7 +72,7 @@ def test_compare_unknown_tool_exits_1(run: Run) -> None:
 
 
 def parse_bibtex(text: str) -> Any:
-    library = bibtexparser.parse_string(text)
+    library = bibtexparser.parse_string(text)  # type: ignore[attr-defined]
     assert not library.failed_blocks, library.failed_blocks
     return library
 
@@ -212,7 +212,12 @@ def test_open_print_only_prints(run: Run) -> None:
 
 def test_open_hands_the_url_to_the_browser(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
-    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+
+    def fake_open(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr("webbrowser.open", fake_open)
     result = run("open", "opacus")
     assert result.exit_code == 0
     assert opened == ["https://github.com/meta-pytorch/opacus"]
