@@ -8,8 +8,11 @@ message on stderr and a documented exit code by :class:`PpmlGroup`, so no
 command needs its own try/except and no user sees a traceback.
 """
 
+import contextlib
 import os
+import re
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -20,7 +23,7 @@ from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
 from ppml_cli import __version__, completion
-from ppml_cli.errors import EXIT_OK, EXIT_USAGE, CatalogError, PpmlError
+from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, CatalogError, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
 from ppml_cli.render import Format
 
@@ -501,6 +504,87 @@ def open_(
 
     if not webbrowser.open(url):
         note(f"no browser could be started; the address is {url}")
+
+
+@commands.command()
+def links(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None,
+        typer.Argument(metavar="[SOURCE]", help="A file of URLs, one per line, or - for standard input."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight.")] = 16,
+    per_host: Annotated[int, typer.Option("--per-host", min=1, help="Requests in flight per host.")] = 4,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per request.")] = 10.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of transient failures.")] = 2,
+    max_wait: Annotated[float, typer.Option("--max-wait", min=0, help="Longest Retry-After to honour (s).")] = 30.0,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", metavar="REGEX", help="Skip URLs matching this (repeatable).")
+    ] = None,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option("--accept", metavar="CODES", help="Also accept these statuses: 403,429 or 400-499."),
+    ] = None,
+    ttl: Annotated[float, typer.Option("--ttl", min=0, help="Hours a working link stays fresh in the cache.")] = 24.0,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Check every link, ignoring earlier results.")] = False,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Check that every URL in the catalog (or in SOURCE) still works; exit 1 if any is broken.
+
+    Example: [bold]ppml list --kind tool -o json | jq -r '.[].url' | ppml links -[/bold]
+    """
+    from ppml_cli.net.links import LinkOptions, check_links, parse_accept, read_url_lines, select
+    from ppml_cli.queries import link_targets
+
+    try:
+        accepted = parse_accept(accept or [])
+        urls = None if source is None else read_url_lines(_read_source(source))
+        chosen, excluded = select(urls if urls is not None else [], exclude or [])
+    except (ValueError, OSError, re.error) as error:
+        raise InvalidValueError(str(error), hint="see ppml links --help") from None
+    index = state(ctx).index
+    targets = link_targets(index, chosen if urls is not None else None)
+    if urls is None:
+        kept, excluded = select([u for u, _ in targets], exclude or [])
+        targets = [t for t in targets if t[0] in set(kept)]
+    options = LinkOptions(
+        concurrency, per_host, timeout, retries, 10, max_wait, accepted, ttl * 3600, use_cache=not no_cache
+    )
+    with _progress(len(targets), "checking links") as advance:
+        results = check_links(targets, options, on_result=lambda _: advance())
+    from ppml_cli.results import LinkReport
+
+    report = LinkReport(tuple(results), tuple(excluded))
+    emit(report, fmt, as_json)
+    if report.broken:
+        raise typer.Exit(EXIT_NOT_FOUND)
+
+
+def _read_source(source: str) -> list[str]:
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    return Path(source).read_text(encoding="utf-8").splitlines()
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr, only when stderr is a terminal; elsewhere a no-op."""
+    if not sys.stderr.isatty() or total == 0:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=_stderr_console(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda: progress.advance(task)
 
 
 @commands.command()

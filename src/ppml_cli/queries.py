@@ -273,5 +273,17 @@ def entry_url(index: Index, name: str) -> str:
     return entry.url
 
 
+def link_targets(index: Index | None, urls: Sequence[str] | None) -> list[tuple[str, tuple[str, ...]]]:
+    """(url, ids of the entries that use it) for the given URLs, or for every URL in the catalog."""
+    users: dict[str, list[str]] = {}
+    if index is not None:
+        for entry in index.entries:
+            for url in entry.all_urls:
+                users.setdefault(url, []).append(entry.id)
+    if urls is None:
+        urls = [e.url for e in (index.entries if index is not None else ()) if e.url]
+    return [(url, tuple(users.get(url, ()))) for url in dict.fromkeys(urls)]
+
+
 def export_catalog(index: Index) -> CatalogDump:
     return CatalogDump(entries=index.entries, sources=index.catalog.sources)

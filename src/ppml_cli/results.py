@@ -15,6 +15,7 @@ from ppml_cli.model import Entry, Kind
 if TYPE_CHECKING:
     from ppml_cli.bibliography import Citation
     from ppml_cli.errors import Problem
+    from ppml_cli.net.links import LinkResult
     from ppml_cli.search import Hit
 
 #: Bumped only when the JSON shape changes incompatibly; fields are only ever added.
@@ -194,4 +195,26 @@ class Comparison(NamedTuple):
         return [{**tool.to_dict(), "differs_in": differing} for tool in self.tools]
 
 
-Result = EntryList | EntryDetail | Tree | CatalogDump | ValidationReport | Bibliography | Comparison
+class LinkReport(NamedTuple):
+    """The answer of ``links``: one result per URL checked, and what was excluded."""
+
+    results: tuple[LinkResult, ...]
+    excluded: tuple[str, ...] = ()
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return ()
+
+    @property
+    def broken(self) -> list[LinkResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def moved(self) -> list[LinkResult]:
+        return [r for r in self.results if r.ok and r.permanent_redirect]
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self.results]
+
+
+Result = EntryList | EntryDetail | Tree | CatalogDump | ValidationReport | Bibliography | Comparison | LinkReport

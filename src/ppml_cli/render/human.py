@@ -23,6 +23,7 @@ from ppml_cli.results import (
     Comparison,
     EntryDetail,
     EntryList,
+    LinkReport,
     Result,
     Tree,
     ValidationReport,
@@ -161,6 +162,33 @@ def comparison_table(comparison: Comparison) -> Table:
     return table
 
 
+def link_report(report: LinkReport) -> list[Table | Text]:
+    """Broken links and links to update in a table; a one-line summary of everything."""
+    parts: list[Table | Text] = []
+    attention = [r for r in report.results if not r.ok or r.permanent_redirect]
+    if attention:
+        table = Table(header_style="bold")
+        for column in ("", "URL", "Status", "Detail", "Used by"):
+            table.add_column(column, overflow="fold")
+        for r in attention:
+            mark = text("broken", "bold red") if not r.ok else text("moved", "yellow")
+            detail = text(f"update this link to {r.final_url}") if r.ok else text(r.error or "")
+            status = text(r.status if r.status is not None else "-")
+            table.add_row(mark, _value_text("url", r.url), status, detail, text(", ".join(r.ids)))
+        parts.append(table)
+    cached = sum(1 for r in report.results if r.cached)
+    summary = (
+        f"{len(report.results)} link(s) checked: {len(report.results) - len(report.broken)} ok, "
+        f"{len(report.broken)} broken, {len(report.moved)} moved for good"
+    )
+    if cached:
+        summary += f" ({cached} fresh from the cache)"
+    if report.excluded:
+        summary += f"; {len(report.excluded)} excluded"
+    parts.append(text(summary, "bold red" if report.broken else "bold green"))
+    return parts
+
+
 def tree_view(tree: Tree) -> RichTree:
     root = RichTree(Text("PPML catalog", style="bold"))
     for node in tree.phases:
@@ -194,6 +222,9 @@ def write_table(result: Result, out: IO[str]) -> None:
         out.write(format_citations(result.citations, result.style))  # plain text, meant for copy and paste
     elif isinstance(result, Comparison):
         console.print(comparison_table(result))
+    elif isinstance(result, LinkReport):
+        for part in link_report(result):
+            console.print(part)
     elif isinstance(result, ValidationReport):
         for problem in result.problems:
             style = "red" if problem.severity.value == "error" else "yellow"

@@ -18,6 +18,7 @@ from ppml_cli.results import (
     Comparison,
     EntryDetail,
     EntryList,
+    LinkReport,
     Result,
     Tree,
     ValidationReport,
@@ -33,7 +34,7 @@ def write_json(result: Result, out: IO[str]) -> None:
     one per line: still readable, and valid JSON for any parser.
     """
     data = result.to_data()
-    if isinstance(result, (EntryList, CatalogDump, Comparison)):
+    if isinstance(result, (EntryList, CatalogDump, Comparison, LinkReport)):
         out.write(_json_lines(data))
     else:
         json.dump(data, out, ensure_ascii=False, indent=2)
@@ -206,6 +207,11 @@ def write_markdown(result: Result, out: IO[str]) -> None:
         return
     elif isinstance(result, Comparison):
         lines = _md_comparison(result)
+    elif isinstance(result, LinkReport):
+        lines = ["| URL | OK | Status | Final URL | Error |", "| --- | --- | ---: | --- | --- |"]
+        for r in result.results:
+            cells = [md(r.url), "yes" if r.ok else "no", str(r.status or ""), md(r.final_url or ""), md(r.error or "")]
+            lines.append("| " + " | ".join(cells) + " |")
     else:
         from ppml_cli.render.awesome import awesome_markdown
 

@@ -1,0 +1,301 @@
+"""Check that links still work: concurrent, polite, with retries and a results cache.
+
+Each URL is asked with HEAD first and with GET when a server refuses HEAD.
+Redirects are followed by hand, up to a limit, so that every hop is seen: a
+permanent one (301, 308) means the catalog should be updated, a URL seen twice
+means a loop. Transient failures (connection trouble, timeouts, 429 and 5xx)
+are retried with exponential backoff and jitter; 429 and 503 honour
+Retry-After up to a cap. A global limit and a per-host limit keep one slow
+host from stalling the run and keep any one site from being hammered.
+
+Working links are remembered in the user cache directory for a while, so a
+rerun only asks again what is stale; broken ones are always asked again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ppml_cli import __version__
+from ppml_cli.datastore import read_json, write_json
+from ppml_cli.net.http import TRANSIENT_STATUSES, backoff, classify, is_transient, retry_after
+
+#: Statuses that some servers give to HEAD but not to GET.
+HEAD_REFUSED = frozenset({400, 403, 405, 501})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+USER_AGENT = (
+    f"ppml/{__version__} link checker (+https://github.com/Privacy-Engineering-CMU/Awesome-ML-Privacy-Mitigations)"
+)
+CACHE_FILE = "links.json"
+
+
+class LinkOptions(NamedTuple):
+    concurrency: int = 16
+    per_host: int = 4
+    timeout: float = 10.0
+    retries: int = 2
+    max_redirects: int = 10
+    max_wait: float = 30.0  # longest Retry-After honoured, in seconds
+    accept: frozenset[int] = frozenset()
+    ttl: float = 24 * 3600.0  # how long a working link stays fresh in the cache
+    use_cache: bool = True
+
+
+class LinkResult(NamedTuple):
+    url: str
+    ok: bool
+    status: int | None
+    final_url: str | None
+    error: str | None
+    elapsed_ms: int
+    ids: tuple[str, ...] = ()
+    redirects: tuple[tuple[int, str], ...] = ()
+    attempts: int = 1
+    method: str = "HEAD"
+    cached: bool = False
+
+    @property
+    def permanent_redirect(self) -> bool:
+        """The link works but moved for good: the catalog should use ``final_url``."""
+        return any(status in PERMANENT_REDIRECTS for status, _ in self.redirects)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "ok": self.ok,
+            "status": self.status,
+            "final_url": self.final_url,
+            "error": self.error,
+            "elapsed_ms": self.elapsed_ms,
+            "ids": list(self.ids),
+            "permanent_redirect": self.permanent_redirect,
+            "redirects": [{"status": s, "location": loc} for s, loc in self.redirects],
+            "attempts": self.attempts,
+            "method": self.method,
+            "cached": self.cached,
+        }
+
+
+def parse_accept(values: Iterable[str]) -> frozenset[int]:
+    """'403,429' or '200-299' (repeatable) -> the set of accepted statuses."""
+    codes: set[int] = set()
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            low, _, high = part.partition("-")
+            if not low.isdigit() or (high and not high.isdigit()):
+                raise ValueError(f"not a status code or range: {part!r}")
+            codes.update(range(int(low), int(high or low) + 1))
+    return frozenset(codes)
+
+
+def read_url_lines(lines: Iterable[str]) -> list[str]:
+    """URLs from a file or standard input: one per line; blanks and # comments ignored."""
+    out = []
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return list(dict.fromkeys(out))
+
+
+def select(urls: Sequence[str], exclude: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(URLs to check, URLs excluded by any of the regular expressions)."""
+    patterns = [re.compile(p) for p in exclude]
+    kept: list[str] = []
+    dropped: list[str] = []
+    for url in urls:
+        (dropped if any(p.search(url) for p in patterns) else kept).append(url)
+    return kept, dropped
+
+
+# ------------------------------------------------------------------ cache
+
+
+def _cache_path() -> Path:
+    from ppml_cli.cache import cache_dir
+
+    return cache_dir() / CACHE_FILE
+
+
+def load_cached(urls: Iterable[str], ttl: float, now: float | None = None) -> dict[str, LinkResult]:
+    stored = read_json(_cache_path()) or {}
+    now = time.time() if now is None else now
+    fresh: dict[str, LinkResult] = {}
+    for url in urls:
+        record = stored.get(url)
+        if not isinstance(record, dict) or now - float(record.get("checked_at", 0)) > ttl:
+            continue
+        fresh[url] = LinkResult(
+            url=url,
+            ok=True,
+            status=record.get("status"),
+            final_url=record.get("final_url"),
+            error=None,
+            elapsed_ms=0,
+            redirects=tuple((int(s), str(loc)) for s, loc in record.get("redirects", [])),
+            method=str(record.get("method", "HEAD")),
+            cached=True,
+        )
+    return fresh
+
+
+def store_results(results: Iterable[LinkResult], ttl: float, now: float | None = None) -> None:
+    """Remember working links; forget expired and now-broken ones. A cache that cannot be written is skipped."""
+    path = _cache_path()
+    now = time.time() if now is None else now
+    stored = {
+        url: record
+        for url, record in (read_json(path) or {}).items()
+        if isinstance(record, dict) and now - float(record.get("checked_at", 0)) <= ttl
+    }
+    for result in results:
+        if result.cached:
+            continue
+        if result.ok:
+            stored[result.url] = {
+                "checked_at": now,
+                "status": result.status,
+                "final_url": result.final_url,
+                "redirects": [list(r) for r in result.redirects],
+                "method": result.method,
+            }
+        else:
+            stored.pop(result.url, None)
+    try:
+        write_json(path, stored)
+    except OSError:
+        return
+
+
+# ---------------------------------------------------------------- checking
+
+
+class _Limits:
+    """A global limit and one limit per host, both held while a request is in flight."""
+
+    def __init__(self, total: int, per_host: int) -> None:
+        self.total = asyncio.Semaphore(total)
+        self.per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
+
+
+async def _request(client: httpx.AsyncClient, method: str, url: str) -> httpx.Response:
+    # stream, so that a GET never downloads the page body
+    async with client.stream(method, url) as response:
+        return response
+
+
+async def check_url(
+    client: httpx.AsyncClient, url: str, options: LinkOptions, limits: _Limits, ids: tuple[str, ...] = ()
+) -> LinkResult:
+    started = time.perf_counter()
+    current, method, attempts = url, "HEAD", 0
+    seen = {url}
+    redirects: list[tuple[int, str]] = []
+
+    def result(ok: bool, status: int | None, error: str | None) -> LinkResult:
+        elapsed = int((time.perf_counter() - started) * 1000)
+        final = current if status is not None else None
+        return LinkResult(url, ok, status, final, error, elapsed, ids, tuple(redirects), attempts, method)
+
+    while True:
+        retry = 0
+        while True:
+            attempts += 1
+            host = urlsplit(current).netloc.lower()
+            try:
+                # the host's slot first: a task waiting for a busy host must not hold a global one
+                async with limits.per_host[host], limits.total:
+                    response = await _request(client, method, current)
+            except httpx.HTTPError as error:
+                if is_transient(error) and retry < options.retries:
+                    await asyncio.sleep(backoff(retry))
+                    retry += 1
+                    continue
+                return result(False, None, classify(error))
+            status = response.status_code
+            if method == "HEAD" and status in HEAD_REFUSED:
+                method = "GET"  # some servers refuse HEAD; ask again properly, not as a retry
+                continue
+            if status in TRANSIENT_STATUSES and retry < options.retries:
+                wait = retry_after(response.headers) if status in (429, 503) else None
+                if wait is not None and wait > options.max_wait:
+                    message = f"HTTP {status}; Retry-After {wait:.0f}s is over the {options.max_wait:.0f}s cap"
+                    return result(False, status, message)
+                await asyncio.sleep(wait if wait is not None else backoff(retry))
+                retry += 1
+                continue
+            break
+        location = response.headers.get("location")
+        if 300 <= status < 400 and location:
+            target = urljoin(current, location)
+            redirects.append((status, target))
+            if target in seen:
+                current = target
+                return result(False, status, "redirect loop")
+            if len(redirects) > options.max_redirects:
+                return result(False, status, f"more than {options.max_redirects} redirects")
+            seen.add(target)
+            current = target
+            continue
+        ok = 200 <= status < 300 or status in options.accept
+        return result(ok, status, None if ok else f"HTTP {status}")
+
+
+async def check_all(
+    targets: Sequence[tuple[str, tuple[str, ...]]],
+    options: LinkOptions,
+    on_result: Callable[[LinkResult], None] | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[LinkResult]:
+    """Check every (url, ids) target concurrently; results in the order of ``targets``."""
+    limits = _Limits(options.concurrency, options.per_host)
+    pool = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
+    async with httpx.AsyncClient(
+        timeout=options.timeout,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+        limits=pool,
+        transport=transport,
+    ) as client:
+
+        async def one(url: str, ids: tuple[str, ...]) -> LinkResult:
+            try:
+                outcome = await check_url(client, url, options, limits, ids)
+            except Exception as error:  # one odd URL must not end the whole run
+                outcome = LinkResult(url, False, None, None, classify(error), 0, ids)
+            if on_result is not None:
+                on_result(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(url, ids) for url, ids in targets)))
+
+
+def check_links(
+    targets: Sequence[tuple[str, tuple[str, ...]]],
+    options: LinkOptions,
+    on_result: Callable[[LinkResult], None] | None = None,
+) -> list[LinkResult]:
+    """The synchronous entry point: cached results for fresh links, the network for the rest."""
+    cached = load_cached((u for u, _ in targets), options.ttl) if options.use_cache else {}
+    to_check = [(u, ids) for u, ids in targets if u not in cached]
+    for url, ids in targets:
+        if url in cached and on_result is not None:
+            on_result(cached[url]._replace(ids=ids))
+    checked = asyncio.run(check_all(to_check, options, on_result)) if to_check else []
+    if options.use_cache:
+        store_results(checked, options.ttl)
+    by_url = {r.url: r for r in checked}
+    return [by_url[u] if u in by_url else cached[u]._replace(ids=ids) for u, ids in targets]

@@ -1,0 +1,214 @@
+"""`ppml links` against real HTTP servers on 127.0.0.1 started by the tests."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Run
+from .httpserver import Reply, Server, serving
+
+OK: Reply = (200, {}, b"ok")
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with serving() as running:
+        yield running
+
+
+@pytest.fixture
+def check(run: Run) -> Callable[..., tuple[int, list[dict[str, Any]]]]:
+    """Check the given URLs through stdin; return (exit code, results by input order)."""
+
+    def invoke(*urls: str, options: tuple[str, ...] = ()) -> tuple[int, list[dict[str, Any]]]:
+        result = run("links", "-", "-o", "json", "--no-cache", *options, input="\n".join(urls) + "\n")
+        assert result.exit_code in (0, 1), result.stderr
+        return result.exit_code, json.loads(result.stdout)
+
+    return invoke
+
+
+def test_a_working_link(server: Server, check: Callable[..., Any]) -> None:
+    code, [result] = check(server.route("/fine", OK))
+    assert code == 0
+    assert result["ok"] is True
+    assert result["status"] == 200
+    assert result["final_url"] == server.url("/fine")
+    assert result["error"] is None
+    assert isinstance(result["elapsed_ms"], int)
+    assert {"url", "ok", "status", "final_url", "error", "elapsed_ms", "ids"} <= set(result)
+    assert server.requests("/fine") == ["HEAD"]
+
+
+def test_get_when_head_is_refused(server: Server, check: Callable[..., Any]) -> None:
+    url = server.route("/nohead", (405, {}, b""), OK)
+    code, [result] = check(url)
+    assert code == 0 and result["ok"]
+    assert result["method"] == "GET"
+    assert server.requests("/nohead") == ["HEAD", "GET"]
+
+
+def test_a_broken_link_exits_1(server: Server, check: Callable[..., Any]) -> None:
+    code, [result] = check(server.url("/missing"))
+    assert code == 1
+    assert result["ok"] is False
+    assert result["status"] == 404
+    assert result["error"] == "HTTP 404"
+
+
+def test_permanent_redirects_ask_for_an_update(server: Server, check: Callable[..., Any]) -> None:
+    target = server.route("/new", OK)
+    moved = server.route("/old", (301, {"Location": "/new"}, b""))
+    temporary = server.route("/tmp", (302, {"Location": target}, b""))
+    code, (first, second) = check(moved, temporary)
+    assert code == 0
+    assert first["ok"] and first["permanent_redirect"] and first["final_url"] == target
+    assert first["redirects"] == [{"status": 301, "location": target}]
+    assert second["ok"] and not second["permanent_redirect"]
+
+
+def test_redirect_loops_and_long_chains_are_errors(server: Server, check: Callable[..., Any]) -> None:
+    loop = server.route("/a", (302, {"Location": "/b"}, b""))
+    server.route("/b", (302, {"Location": "/a"}, b""))
+    for n in range(15):
+        server.route(f"/chain{n}", (302, {"Location": f"/chain{n + 1}"}, b""))
+    code, (looped, chained) = check(loop, server.url("/chain0"))
+    assert code == 1
+    assert looped["error"] == "redirect loop"
+    assert chained["error"] == "more than 10 redirects"
+
+
+def test_transient_errors_are_retried(server: Server, check: Callable[..., Any]) -> None:
+    url = server.route("/flaky", (500, {}, b""), (502, {}, b""), OK)
+    code, [result] = check(url, options=("--retries", "2"))
+    assert code == 0 and result["ok"]
+    assert result["attempts"] == 3
+
+
+def test_retries_give_up(server: Server, check: Callable[..., Any]) -> None:
+    url = server.route("/down", (503, {}, b""))
+    code, [result] = check(url, options=("--retries", "1"))
+    assert code == 1
+    assert result["status"] == 503 and result["attempts"] == 2
+
+
+def test_retry_after_is_honoured(server: Server, check: Callable[..., Any]) -> None:
+    url = server.route("/busy", (429, {"Retry-After": "1"}, b""), OK)
+    code, [result] = check(url)
+    assert code == 0 and result["ok"]
+    assert result["elapsed_ms"] >= 900  # it waited the second it was asked to
+
+
+def test_a_retry_after_beyond_the_cap_is_not_waited_for(server: Server, check: Callable[..., Any]) -> None:
+    url = server.route("/later", (503, {"Retry-After": "3600"}, b""), OK)
+    code, [result] = check(url, options=("--max-wait", "5"))
+    assert code == 1
+    assert "Retry-After 3600s is over the 5s cap" in result["error"]
+    assert server.requests("/later") == ["HEAD"]
+
+
+def test_timeouts(check: Callable[..., Any]) -> None:
+    with serving(delay=2.0) as slow:
+        url = slow.route("/slow", OK)
+        code, [result] = check(url, options=("--timeout", "0.3", "--retries", "0"))
+    assert code == 1
+    assert result["error"] == "timeout"
+
+
+def test_refused_connections(check: Callable[..., Any]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, [result] = check(f"http://127.0.0.1:{port}/", options=("--retries", "0"))
+    assert code == 1
+    assert result["error"] == "connection refused"
+
+
+def test_dns_failures(check: Callable[..., Any]) -> None:
+    code, [result] = check("http://nonexistent.invalid/", options=("--retries", "0"))
+    assert code == 1
+    assert result["error"] == "DNS failure"
+
+
+def test_tls_errors(server: Server, check: Callable[..., Any]) -> None:
+    host, port = server.server_address[:2]
+    code, [result] = check(f"https://{host!s}:{port}/", options=("--retries", "0"))
+    assert code == 1
+    assert result["error"] == "TLS error"
+
+
+def test_exclude_and_accept(server: Server, check: Callable[..., Any]) -> None:
+    forbidden = server.route("/bot-wall", (403, {}, b""))
+    skipped = server.url("/skip-me")
+    code, results = check(forbidden, skipped, options=("--exclude", "skip-me", "--accept", "403"))
+    assert code == 0
+    assert [r["url"] for r in results] == [forbidden]
+    assert results[0]["ok"] and results[0]["status"] == 403
+
+
+def test_a_source_file(server: Server, run: Run, tmp_path: Path) -> None:
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"# a comment\n\n{server.route('/x', OK)}\n{server.url('/x')}\n")
+    result = run("links", str(listing), "-o", "json", "--no-cache")
+    assert [r["url"] for r in json.loads(result.stdout)] == [server.url("/x")]  # duplicates once
+
+
+def test_catalog_urls_are_reported_with_their_entries(
+    server: Server, run: Run, write_catalog: Callable[..., Path]
+) -> None:
+    good, bad = server.route("/tool", OK), server.url("/gone")
+    path = write_catalog(
+        f"""
+        phases:
+          - {{id: training, name: Training, description: Fitting models.}}
+        techniques:
+          - {{id: dp-training, name: DP, phase: training, description: Noise.}}
+        tools:
+          - {{id: good-tool, name: Good, url: "{good}", description: Works., techniques: [dp-training]}}
+          - {{id: bad-tool, name: Bad, url: "{bad}", description: Gone., techniques: [dp-training]}}
+        """
+    )
+    result = run("--no-bundled", "--catalog", str(path), "links", "--no-cache", "-o", "json")
+    assert result.exit_code == 1
+    by_url = {r["url"]: r for r in json.loads(result.stdout)}
+    assert by_url[good]["ids"] == ["good-tool"] and by_url[good]["ok"]
+    assert by_url[bad]["ids"] == ["bad-tool"] and not by_url[bad]["ok"]
+    table = run("--no-bundled", "--catalog", str(path), "links", "--no-cache", env={"COLUMNS": "200"})
+    assert "broken" in table.stdout and "bad-tool" in table.stdout
+    assert "2 link(s) checked: 1 ok, 1 broken" in table.stdout
+
+
+def test_the_per_host_cap_holds(check: Callable[..., Any]) -> None:
+    with serving(delay=0.2) as busy:
+        urls = [busy.route(f"/p{n}", OK) for n in range(12)]
+        code, results = check(*urls, options=("--per-host", "2", "--concurrency", "10"))
+        assert code == 0 and len(results) == 12
+        assert busy.max_in_flight <= 2
+
+
+def test_working_links_are_cached_and_broken_ones_rechecked(server: Server, run: Run) -> None:
+    good, bad = server.route("/cached", OK), server.url("/broken")
+    urls = f"{good}\n{bad}\n"
+    first = json.loads(run("links", "-", "-o", "json", input=urls).stdout)
+    assert [r["cached"] for r in first] == [False, False]
+    second = json.loads(run("links", "-", "-o", "json", input=urls).stdout)
+    assert [r["cached"] for r in second] == [True, False]
+    assert server.requests("/cached") == ["HEAD"]
+    assert server.requests("/broken") == ["HEAD", "HEAD"]
+    run("links", "-", "-o", "json", "--no-cache", input=urls)
+    assert server.requests("/cached") == ["HEAD", "HEAD"]
+    run("links", "-", "-o", "json", "--ttl", "0", input=urls)
+    assert server.requests("/cached") == ["HEAD", "HEAD", "HEAD"]
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--accept", "abc"], "not a status code"), (["--exclude", "("], "")])
+def test_bad_options_are_usage_errors(run: Run, args: list[str], message: str) -> None:
+    result = run("links", "-", *args, input="http://127.0.0.1:9/\n")
+    assert result.exit_code == 2
+    assert message in result.stderr
