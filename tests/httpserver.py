@@ -39,6 +39,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if server.delay:
                 time.sleep(server.delay)
+            with server.lock:  # done working: the answer is on its way
+                server.in_flight -= 1
             status, headers, body = reply(self) if callable(reply) else reply
             self.send_response(status)
             for name, value in headers.items():
@@ -49,9 +51,6 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        finally:
-            with server.lock:
-                server.in_flight -= 1
 
     do_GET = _serve
     do_HEAD = _serve

@@ -172,7 +172,7 @@ def test_search_sort_by_year(run_json: Callable[..., Any]) -> None:
         (["--framework", "caffe"], "invalid value for --framework: 'caffe'"),
         (["--license", "apache2"], "did you mean 'Apache-2.0'?"),
         (["--status", "alive"], "invalid value for --status: 'alive'"),
-        (["--sort", "stars"], "invalid value for --sort: 'stars'"),
+        (["--sort", "popularity"], "invalid value for --sort: 'popularity'"),
     ],
 )
 def test_attribute_values_are_validated(run: Run, args: list[str], message: str) -> None:

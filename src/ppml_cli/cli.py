@@ -588,6 +588,49 @@ def _progress(total: int, label: str) -> Iterator[Callable[[], None]]:
 
 
 @commands.command()
+def refresh(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[TOOL]...",
+            help="Tools to refresh (default: all on GitHub).",
+            autocompletion=completion.entries(Kind.TOOL),
+        ),
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight.")] = 4,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per request.")] = 15.0,
+    max_wait: Annotated[
+        float, typer.Option("--max-wait", min=0, help="Longest rate-limit wait before stopping (s).")
+    ] = 60.0,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch stars, last push, archived state and latest release of the tools' GitHub repositories.
+
+    Uses GITHUB_TOKEN when set (sent only to the API host); PPML_GITHUB_API_URL for GitHub Enterprise.
+
+    Example: [bold]GITHUB_TOKEN=... ppml refresh && ppml list --kind tool --sort stars[/bold]
+    """
+    from ppml_cli.refreshing import NetworkError, github_targets, refresh_metadata
+
+    index = state(ctx).index
+    total = len(github_targets(index, names or []))
+    with _progress(total, "refreshing") as advance:
+        report = refresh_metadata(
+            index,
+            names or [],
+            concurrency=concurrency,
+            timeout=timeout,
+            max_wait=max_wait,
+            on_outcome=lambda _: advance(),
+        )
+    emit(report, fmt, as_json)
+    if report.stopped:
+        raise NetworkError(report.stopped, hint="what was fetched is saved; run ppml refresh again later")
+
+
+@commands.command()
 def validate(
     ctx: typer.Context,
     paths: Annotated[

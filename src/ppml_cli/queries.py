@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ppml_cli.errors import CatalogError, InvalidValueError, Problem
 from ppml_cli.index import Filters, Index, entry_sort_key
@@ -28,8 +28,8 @@ from ppml_cli.results import (
     ValidationReport,
 )
 
-SORT_KEYS = ("catalog", "name", "kind", "year")
-SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year")
+SORT_KEYS = ("catalog", "name", "kind", "year", "stars", "pushed")
+SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year", "stars", "pushed")
 
 
 class FilterRequest(NamedTuple):
@@ -102,13 +102,21 @@ def search_entries(
 
     filters = resolve_filters(index, request)
     hits = load_search_index(index).search(query, filters, limit=limit)
+    repositories = repositories_of([h.entry for h in hits]) if sort in ("stars", "pushed") else None
     if sort != "relevance":
-        order = {e.id: n for n, e in enumerate(sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS))}
+        ordered = sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS, repositories)
+        order = {e.id: n for n, e in enumerate(ordered)}
         hits.sort(key=lambda h: order[h.entry.id])
-    return EntryList(entries=tuple(h.entry for h in hits), hits=tuple(hits), explain=explain)
+    return EntryList(entries=tuple(h.entry for h in hits), hits=tuple(hits), explain=explain, repositories=repositories)
 
 
-def sort_entries(entries: list[Entry], key: str, valid: Sequence[str] = SORT_KEYS) -> list[Entry]:
+def sort_entries(
+    entries: list[Entry],
+    key: str,
+    valid: Sequence[str] = SORT_KEYS,
+    repositories: dict[str, dict[str, Any]] | None = None,
+) -> list[Entry]:
+    """Entries in the order ``key`` asks for; stars and pushed use refreshed metadata, missing last."""
     if key not in valid:
         raise InvalidValueError(f"invalid value for --sort: {key!r}", hint=f"valid values: {', '.join(valid)}")
     if key in ("catalog", "relevance"):
@@ -120,12 +128,29 @@ def sort_entries(entries: list[Entry], key: str, valid: Sequence[str] = SORT_KEY
     if key == "year":
         # newest first; entries without a year last, then by name
         return sorted(entries, key=lambda e: (-(getattr(e, "year", None) or -10_000), e.name.casefold(), e.id))
+    if key in ("stars", "pushed"):
+        field = "stars" if key == "stars" else "pushed_at"
+        repos = repositories or {}
+        by_name = sorted(entries, key=lambda e: (e.name.casefold(), e.id))
+        known = [e for e in by_name if repos.get(e.id, {}).get(field) is not None]
+        unknown = [e for e in by_name if repos.get(e.id, {}).get(field) is None]
+        # most stars or latest push first (ISO dates sort as text); a stable sort keeps names in order
+        return sorted(known, key=lambda e: repos[e.id][field], reverse=True) + unknown
     raise AssertionError(key)  # pragma: no cover - every valid key is handled above
 
 
+def repositories_of(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
+    """Refreshed repository metadata of these entries (an empty dict until ``ppml refresh`` ran)."""
+    from ppml_cli import repodata
+
+    return repodata.by_entry(entries, repodata.load())
+
+
 def list_entries(index: Index, request: FilterRequest, *, sort: str = "catalog", limit: int | None = None) -> EntryList:
-    entries = sort_entries(index.filter(resolve_filters(index, request)), sort)
-    return EntryList(entries=tuple(entries[:limit] if limit is not None else entries))
+    found = index.filter(resolve_filters(index, request))
+    repositories = repositories_of(found)
+    entries = sort_entries(found, sort, repositories=repositories)
+    return EntryList(entries=tuple(entries[:limit] if limit is not None else entries), repositories=repositories)
 
 
 def show_entry(index: Index, name: str) -> EntryDetail:
@@ -135,7 +160,8 @@ def show_entry(index: Index, name: str) -> EntryDetail:
     if isinstance(entry, Threat):
         mitigations = tuple(ThreatLink(t, s.value, r) for t, s, r in index.mitigated_by(entry.id))
         auditors = tuple(index.auditors_of(entry.id))
-    return EntryDetail(entry=entry, related=index.related(entry), mitigations=mitigations, auditors=auditors)
+    repository = repositories_of([entry]).get(entry.id)
+    return EntryDetail(entry, index.related(entry), mitigations, auditors, repository)
 
 
 def _counts(index: Index, entries: Sequence[Entry]) -> dict[str, int]:
@@ -224,7 +250,12 @@ def compare_tools(index: Index, names: Sequence[str]) -> Comparison:
         if all(v in (None, [], "") for v in values):
             continue
         rows.append(ComparisonRow(label, values, differs=len({repr(v) for v in values}) > 1))
-    return Comparison(tuple(tools), tuple(rows))
+    repositories = repositories_of(tools)
+    if repositories:
+        for label, field in (("stars", "stars"), ("last push", "pushed_at"), ("archived", "archived")):
+            values = tuple(repositories.get(t.id, {}).get(field) for t in tools)
+            rows.append(ComparisonRow(label, values, differs=len({repr(v) for v in values}) > 1))
+    return Comparison(tuple(tools), tuple(rows), repositories)
 
 
 def _plain(value: object) -> object:

@@ -15,6 +15,7 @@ from ppml_cli.model import Entry, Kind
 if TYPE_CHECKING:
     from ppml_cli.bibliography import Citation
     from ppml_cli.errors import Problem
+    from ppml_cli.net.github import Outcome
     from ppml_cli.net.links import LinkResult
     from ppml_cli.search import Hit
 
@@ -32,15 +33,19 @@ class EntryList(NamedTuple):
     entries: tuple[Entry, ...]
     hits: tuple[Hit, ...] | None = None
     explain: bool = False
+    #: Refreshed repository metadata by entry id (see ``ppml refresh``), where there is some.
+    repositories: dict[str, dict[str, Any]] | None = None
 
     def to_data(self) -> list[dict[str, Any]]:
-        if self.hits is None:
-            return [e.to_dict() for e in self.entries]
+        repositories = self.repositories or {}
         out = []
-        for hit in self.hits:
-            data = hit.entry.to_dict()
-            data["score"] = hit.score
-            data["matched"] = list(hit.matched)
+        for position, entry in enumerate(self.entries):
+            data = entry.to_dict()
+            if self.hits is not None:
+                data["score"] = self.hits[position].score
+                data["matched"] = list(self.hits[position].matched)
+            if entry.id in repositories:
+                data["github"] = repositories[entry.id]
             out.append(data)
         return out
 
@@ -60,9 +65,12 @@ class EntryDetail(NamedTuple):
     related: dict[Kind, list[Entry]]
     mitigations: tuple[ThreatLink, ...] = ()
     auditors: tuple[Entry, ...] = ()
+    repository: dict[str, Any] | None = None
 
     def to_data(self) -> dict[str, Any]:
         data = self.entry.to_dict()
+        if self.repository is not None:
+            data["github"] = self.repository
         data["related"] = {kind.plural: [link(e) for e in items] for kind, items in self.related.items()}
         if self.mitigations:
             data["mitigated_by"] = [
@@ -185,6 +193,7 @@ class Comparison(NamedTuple):
 
     tools: tuple[Entry, ...]
     rows: tuple[ComparisonRow, ...]
+    repositories: dict[str, dict[str, Any]] | None = None
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -192,7 +201,14 @@ class Comparison(NamedTuple):
 
     def to_data(self) -> list[dict[str, Any]]:
         differing = [row.attribute for row in self.rows if row.differs]
-        return [{**tool.to_dict(), "differs_in": differing} for tool in self.tools]
+        repositories = self.repositories or {}
+        out = []
+        for tool in self.tools:
+            data = {**tool.to_dict(), "differs_in": differing}
+            if tool.id in repositories:
+                data["github"] = repositories[tool.id]
+            out.append(data)
+        return out
 
 
 class LinkReport(NamedTuple):
@@ -217,4 +233,40 @@ class LinkReport(NamedTuple):
         return [r.to_dict() for r in self.results]
 
 
-Result = EntryList | EntryDetail | Tree | CatalogDump | ValidationReport | Bibliography | Comparison | LinkReport
+class RefreshReport(NamedTuple):
+    """The answer of ``refresh``: what happened to each repository."""
+
+    outcomes: tuple[Outcome, ...]
+    ids: dict[str, tuple[str, ...]]
+    stopped: str | None = None
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return ()
+
+    def to_data(self) -> list[dict[str, Any]]:
+        from ppml_cli.repodata import public
+
+        return [
+            {
+                "repo": o.repo,
+                "ids": list(self.ids.get(o.repo, ())),
+                "status": o.status,
+                "message": o.message,
+                "github": public(o.data) if o.data else None,
+            }
+            for o in self.outcomes
+        ]
+
+
+Result = (
+    EntryList
+    | EntryDetail
+    | Tree
+    | CatalogDump
+    | ValidationReport
+    | Bibliography
+    | Comparison
+    | LinkReport
+    | RefreshReport
+)

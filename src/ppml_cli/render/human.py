@@ -24,6 +24,7 @@ from ppml_cli.results import (
     EntryDetail,
     EntryList,
     LinkReport,
+    RefreshReport,
     Result,
     Tree,
     ValidationReport,
@@ -49,12 +50,16 @@ def console_for(out: IO[str]) -> Console:
     return Console(file=out, highlight=False, soft_wrap=False, emoji=False, markup=False)
 
 
-def _name_cell(entry: Entry) -> Text:
+def _name_cell(entry: Entry, repository: dict[str, object] | None = None) -> Text:
     cell = text(entry.name, "bold")
     cell.append("\n")
     cell.append_text(text(entry.id, "dim"))
     if isinstance(entry, Tool) and entry.status.value in ("deprecated", "legacy"):
         cell.append(f"\n{entry.status.value}", style=STATUS_STYLE[entry.status.value])
+    if repository and repository.get("archived"):
+        cell.append("\narchived", style="bold red")
+    if repository and repository.get("stars") is not None:
+        cell.append(f"\n★ {repository['stars']}", style="dim")
     return cell
 
 
@@ -83,7 +88,8 @@ def entries_table(result: EntryList) -> Table:
         row: list[Text] = []
         if scored:
             row.append(text(f"{hits[position].score:.1f}"))
-        row += [_name_cell(entry), text(entry.kind.value, KIND_STYLE[entry.kind]), _description_cell(entry)]
+        repository = (result.repositories or {}).get(entry.id)
+        row += [_name_cell(entry, repository), text(entry.kind.value, KIND_STYLE[entry.kind]), _description_cell(entry)]
         if result.explain:
             row.append(text("\n".join(hits[position].matched)))
         table.add_row(*row)
@@ -109,6 +115,36 @@ def _value_text(key: str, value: object) -> Text:
     return text(value)
 
 
+def repository_view(record: dict[str, object]) -> Table:
+    """Refreshed GitHub metadata, with how old it is."""
+    from ppml_cli.repodata import age
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(ratio=1)
+    fetched = record.get("checked_at") or record.get("fetched_at")
+    title = text("GitHub", "bold")
+    title.append(f"  (refreshed {age(str(fetched) if fetched else None)})", style="dim")
+    table.add_row(title, text(""))
+    release = record.get("latest_release")
+    rows = [
+        ("repository", record.get("full_name")),
+        ("stars", record.get("stars")),
+        ("forks", record.get("forks")),
+        ("open issues", record.get("open_issues")),
+        ("last push", record.get("pushed_at")),
+        ("license", record.get("license")),
+        ("default branch", record.get("default_branch")),
+        ("latest release", " ".join(str(v) for v in release.values() if v) if isinstance(release, dict) else None),
+    ]
+    for label, value in rows:
+        if value not in (None, ""):
+            table.add_row(text(label), text(value))
+    if record.get("archived"):
+        table.add_row(text("archived"), text("yes: read-only on GitHub", "bold red"))
+    return table
+
+
 def detail_view(detail: EntryDetail) -> Group:
     entry = detail.entry
     title = text(entry.name, "bold")
@@ -122,6 +158,8 @@ def detail_view(detail: EntryDetail) -> Group:
             continue
         fields.add_row(text(key.replace("_", " ")), _value_text(key, value))
     parts: list[object] = [header, fields]
+    if detail.repository:
+        parts.append(repository_view(detail.repository))
     if detail.mitigations:
         table = Table(title="Mitigated by", title_justify="left", header_style="bold")
         for column in ("Technique", "Strength", "Why"):
@@ -189,6 +227,32 @@ def link_report(report: LinkReport) -> list[Table | Text]:
     return parts
 
 
+def refresh_table(report: RefreshReport) -> Group:
+    table = Table(header_style="bold")
+    for column in ("Repository", "Used by", "Result", "Stars", "Last push", "Latest release"):
+        table.add_column(column, overflow="fold")
+    style = {"updated": "green", "unchanged": "green", "moved": "yellow", "not-found": "red", "error": "red"}
+    for row in report.to_data():
+        github = row["github"] or {}
+        release = github.get("latest_release") or {}
+        name = text(row["repo"])
+        if github.get("archived"):
+            name.append(" (archived)", style="bold red")
+        table.add_row(
+            name,
+            text(", ".join(row["ids"])),
+            text(row["message"], style.get(row["status"], "dim")),
+            text(github.get("stars", "")),
+            text((github.get("pushed_at") or "")[:10]),
+            text(release.get("tag") or ""),
+        )
+    done = sum(1 for o in report.outcomes if o.status in ("updated", "unchanged", "moved"))
+    summary = text(f"{done} of {len(report.outcomes)} repositories refreshed", "bold green" if done else "bold red")
+    if report.stopped:
+        summary.append(f"; stopped: {report.stopped}", style="bold red")
+    return Group(table, summary)
+
+
 def tree_view(tree: Tree) -> RichTree:
     root = RichTree(Text("PPML catalog", style="bold"))
     for node in tree.phases:
@@ -225,6 +289,8 @@ def write_table(result: Result, out: IO[str]) -> None:
     elif isinstance(result, LinkReport):
         for part in link_report(result):
             console.print(part)
+    elif isinstance(result, RefreshReport):
+        console.print(refresh_table(result))
     elif isinstance(result, ValidationReport):
         for problem in result.problems:
             style = "red" if problem.severity.value == "error" else "yellow"

@@ -19,6 +19,7 @@ from ppml_cli.results import (
     EntryDetail,
     EntryList,
     LinkReport,
+    RefreshReport,
     Result,
     Tree,
     ValidationReport,
@@ -34,7 +35,7 @@ def write_json(result: Result, out: IO[str]) -> None:
     one per line: still readable, and valid JSON for any parser.
     """
     data = result.to_data()
-    if isinstance(result, (EntryList, CatalogDump, Comparison, LinkReport)):
+    if isinstance(result, (EntryList, CatalogDump, Comparison, LinkReport, RefreshReport)):
         out.write(_json_lines(data))
     else:
         json.dump(data, out, ensure_ascii=False, indent=2)
@@ -207,6 +208,22 @@ def write_markdown(result: Result, out: IO[str]) -> None:
         return
     elif isinstance(result, Comparison):
         lines = _md_comparison(result)
+    elif isinstance(result, RefreshReport):
+        lines = [
+            "| Repository | Used by | Result | Stars | Last push | Archived |",
+            "| --- | --- | --- | ---: | --- | --- |",
+        ]
+        for row in result.to_data():
+            github = row["github"] or {}
+            cells = [
+                row["repo"],
+                ", ".join(row["ids"]),
+                md(row["message"]),
+                str(github.get("stars") or ""),
+                str(github.get("pushed_at") or ""),
+                "yes" if github.get("archived") else "",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
     elif isinstance(result, LinkReport):
         lines = ["| URL | OK | Status | Final URL | Error |", "| --- | --- | ---: | --- | --- |"]
         for r in result.results:

@@ -1,0 +1,278 @@
+"""Repository metadata from the GitHub REST API, fetched politely and kept safely.
+
+One ``GET /repos/{owner}/{repo}`` per repository (and one for its latest
+release), with the stored ETag so that an unchanged repository answers 304 and
+costs no quota. The token in GITHUB_TOKEN goes to the API host only: a
+redirect to any other origin is followed without it, and it is never printed.
+Rate limits are honoured: a reset that is near is waited for, a far one stops
+the run with the time to retry. A renamed repository (301) is followed and
+reported. Results are merged into the previous data and written atomically by
+the caller, so a failed refresh never loses what an earlier one fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ppml_cli import __version__
+from ppml_cli.net.http import backoff, classify, is_transient, retry_after
+
+API_ENV = "PPML_GITHUB_API_URL"
+TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 - the name of the variable, not a secret
+DEFAULT_API = "https://api.github.com"
+_REPO_URL = re.compile(r"^https?://(?:www\.)?github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?(?:[/?#].*)?$")
+
+
+def repo_of(url: str | None) -> str | None:
+    """'owner/repo' (lower-case) for a github.com URL, whatever path follows; None otherwise."""
+    if not url:
+        return None
+    match = _REPO_URL.match(url)
+    return f"{match[1]}/{match[2]}".lower() if match else None
+
+
+def api_base(environ: Mapping[str, str] | None = None) -> str:
+    return (environ if environ is not None else os.environ).get(API_ENV, DEFAULT_API).rstrip("/")
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class RateLimited(Exception):
+    """The API's limit is spent and resets later than we are willing to wait."""
+
+    def __init__(self, reset: float | None) -> None:
+        when = dt.datetime.fromtimestamp(reset, dt.timezone.utc).strftime("%H:%M UTC") if reset else "later"
+        super().__init__(f"GitHub API rate limit reached; retry after {when}, or set GITHUB_TOKEN for a higher limit")
+        self.reset = reset
+
+
+class Unreachable(Exception):
+    """The API could not be reached at all (offline, DNS, refused)."""
+
+
+class Outcome(NamedTuple):
+    """What happened to one repository in this refresh."""
+
+    repo: str  # as the catalog names it
+    status: str  # updated, unchanged, moved, not-found, error, skipped
+    message: str
+    data: dict[str, Any] | None  # the stored record after this refresh (old one on failure)
+
+
+class Reply(NamedTuple):
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    url: str
+
+
+class GitHubClient:
+    """A small async client for the REST API with token scoping, retries and rate-limit waits."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        token: str | None = None,
+        timeout: float = 15.0,
+        retries: int = 2,
+        max_wait: float = 60.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self.base = (base_url or api_base()).rstrip("/")
+        self.origin = _origin(self.base)
+        self.token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+        self.retries = retries
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.client = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            transport=transport,
+            headers={
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": f"ppml/{__version__}",
+            },
+        )
+        self.reached = False  # any answer at all from the API in this run
+
+    async def __aenter__(self) -> GitHubClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+    def _headers_for(self, url: str, etag: str | None) -> dict[str, str]:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if self.token and _origin(url) == self.origin:  # never to another origin
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    async def get(self, path: str, etag: str | None = None, max_redirects: int = 5) -> Reply:
+        url = self.base + path
+        for _ in range(max_redirects + 1):
+            reply = await self._get_once(url, etag)
+            if reply.status in (301, 302, 307, 308) and "location" in reply.headers:
+                url = urljoin(url, reply.headers["location"])
+                continue
+            return reply
+        raise httpx.TooManyRedirects(f"more than {max_redirects} redirects for {path}")
+
+    async def _get_once(self, url: str, etag: str | None) -> Reply:
+        attempt = 0
+        while True:
+            try:
+                response = await self.client.get(url, headers=self._headers_for(url, etag))
+            except httpx.HTTPError as error:
+                if is_transient(error) and attempt < self.retries:
+                    await self.sleep(backoff(attempt))
+                    attempt += 1
+                    continue
+                if not self.reached:
+                    raise Unreachable(f"cannot reach the GitHub API at {self.base}: {classify(error)}") from None
+                raise
+            self.reached = True
+            wait = self._rate_limit_wait(response)
+            if wait is not None:
+                if attempt >= self.retries:
+                    raise RateLimited(time.time() + wait)
+                await self.sleep(wait)
+                attempt += 1
+                continue
+            if response.status_code >= 500 and attempt < self.retries:
+                await self.sleep(backoff(attempt))
+                attempt += 1
+                continue
+            return Reply(response.status_code, response.headers, response.content, str(response.url))
+
+    def _rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before retrying a rate-limited answer; raises when that is too long."""
+        if response.status_code not in (403, 429):
+            return None
+        headers = response.headers
+        limited = headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+        if not limited and b"rate limit" not in response.content.lower():
+            return None  # a plain 403 (e.g. a blocked repository)
+        wait = retry_after(headers)
+        reset = headers.get("x-ratelimit-reset")
+        if wait is None and reset and reset.isdigit():
+            wait = max(0.0, int(reset) - time.time()) + 1
+        if wait is None:
+            wait = 60.0
+        if wait > self.max_wait:
+            raise RateLimited(time.time() + wait)
+        return wait
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return (parts.scheme, parts.hostname or "", port)
+
+
+def _json(reply: Reply) -> dict[str, Any]:
+    try:
+        data = json.loads(reply.body)
+    except ValueError:
+        raise ValueError(f"malformed JSON from the API (HTTP {reply.status})") from None
+    if not isinstance(data, dict):
+        raise ValueError("unexpected JSON from the API (not an object)")
+    return data
+
+
+def _record(repo: dict[str, Any], old: dict[str, Any] | None, etag: str | None) -> dict[str, Any]:
+    license_info = repo.get("license") or {}
+    return {
+        **(old or {}),
+        "full_name": repo.get("full_name"),
+        "html_url": repo.get("html_url"),
+        "stars": repo.get("stargazers_count"),
+        "forks": repo.get("forks_count"),
+        "open_issues": repo.get("open_issues_count"),
+        "pushed_at": repo.get("pushed_at"),
+        "archived": bool(repo.get("archived")),
+        "license": license_info.get("spdx_id") if isinstance(license_info, dict) else None,
+        "default_branch": repo.get("default_branch"),
+        "etag": etag,
+    }
+
+
+async def refresh_repo(client: GitHubClient, slug: str, old: dict[str, Any] | None) -> Outcome:
+    """Fetch one repository (and its latest release); on failure keep ``old``."""
+    old_etag = (old or {}).get("etag")
+    try:
+        reply = await client.get(f"/repos/{slug}", etag=old_etag if old else None)
+        if reply.status == 304 and old:
+            record = {**old, "checked_at": now_iso()}
+            status, message = "unchanged", "not modified (no quota used)"
+        elif reply.status == 404:
+            return Outcome(slug, "not-found", "repository not found (deleted, private or renamed away)", old)
+        elif reply.status != 200:
+            return Outcome(slug, "error", f"HTTP {reply.status}", old)
+        else:
+            record = _record(_json(reply), old, reply.headers.get("etag"))
+            record["fetched_at"] = record["checked_at"] = now_iso()
+            moved = (record.get("full_name") or slug).lower() != slug
+            status = "moved" if moved else "updated"
+            message = f"renamed to {record['full_name']}; update the catalog URL" if moved else "updated"
+        release = await client.get(
+            f"/repos/{record.get('full_name') or slug}/releases/latest", etag=record.get("release_etag")
+        )
+        if release.status == 200:
+            data = _json(release)
+            record["latest_release"] = {"tag": data.get("tag_name"), "published_at": data.get("published_at")}
+            record["release_etag"] = release.headers.get("etag")
+        elif release.status == 404:
+            record["latest_release"] = None
+            record["release_etag"] = None
+        return Outcome(slug, status, message, record)
+    except ValueError as error:
+        return Outcome(slug, "error", str(error), old)
+    except httpx.HTTPError as error:
+        return Outcome(slug, "error", classify(error), old)
+
+
+async def refresh_all(
+    client: GitHubClient,
+    slugs: Sequence[str],
+    stored: Mapping[str, dict[str, Any]],
+    *,
+    concurrency: int = 4,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> tuple[list[Outcome], RateLimited | None]:
+    """Refresh every slug; a rate-limit stop returns what was done and the stop."""
+    gate = asyncio.Semaphore(concurrency)
+    stop: RateLimited | None = None
+
+    async def one(slug: str) -> Outcome:
+        nonlocal stop
+        async with gate:
+            if stop is not None:
+                return Outcome(slug, "skipped", "not fetched: rate limit reached", stored.get(slug))
+            try:
+                outcome = await refresh_repo(client, slug, stored.get(slug))
+            except RateLimited as limited:
+                stop = limited
+                outcome = Outcome(slug, "skipped", "not fetched: rate limit reached", stored.get(slug))
+        if on_outcome is not None:
+            on_outcome(outcome)
+        return outcome
+
+    outcomes = list(await asyncio.gather(*(one(slug) for slug in slugs)))
+    return outcomes, stop

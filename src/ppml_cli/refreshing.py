@@ -1,0 +1,78 @@
+"""``refresh``: fetch repository metadata for the catalog's tools and merge it into the stored data."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from ppml_cli import repodata
+from ppml_cli.errors import EXIT_NETWORK, InvalidValueError, PpmlError
+from ppml_cli.index import Index
+from ppml_cli.model import Kind
+from ppml_cli.results import RefreshReport
+
+
+class NetworkError(PpmlError):
+    """The network or the remote API failed as a whole; earlier data is kept."""
+
+    exit_code = EXIT_NETWORK
+
+
+def github_targets(index: Index, names: Sequence[str]) -> dict[str, list[str]]:
+    """Repository slug -> ids of the tools hosted there (all tools, or the named ones)."""
+    tools = [index.get(name) for name in names] if names else index.of_kind(Kind.TOOL)
+    targets: dict[str, list[str]] = {}
+    for tool in tools:
+        if tool.kind is not Kind.TOOL:
+            raise InvalidValueError(f"cannot refresh {tool.id!r}: it is a {tool.kind.value}", hint="name tools")
+        slug = repodata.slug_of(tool)
+        if slug:
+            targets.setdefault(slug, []).append(tool.id)
+        elif names:
+            raise InvalidValueError(f"{tool.id!r} is not hosted on GitHub ({tool.url})", hint="name a GitHub tool")
+    return targets
+
+
+def refresh_metadata(
+    index: Index,
+    names: Sequence[str] = (),
+    *,
+    concurrency: int = 4,
+    timeout: float = 15.0,
+    max_wait: float = 60.0,
+    on_outcome: Callable[[object], None] | None = None,
+) -> RefreshReport:
+    """Fetch, merge and save; the stored file changes only for repositories fetched successfully."""
+    from ppml_cli.net.github import GitHubClient, RateLimited, Unreachable, refresh_all
+
+    targets = github_targets(index, names)
+    stored = repodata.load()
+
+    async def run() -> tuple[list, RateLimited | None]:  # type: ignore[type-arg]
+        async with GitHubClient(timeout=timeout, max_wait=max_wait) as client:
+            return await refresh_all(client, list(targets), stored, concurrency=concurrency, on_outcome=on_outcome)
+
+    try:
+        outcomes, stop = asyncio.run(run())
+    except Unreachable as error:
+        raise NetworkError(
+            str(error), hint="check the connection (or PPML_GITHUB_API_URL); earlier data is kept"
+        ) from None
+    except RateLimited as error:
+        raise NetworkError(str(error), hint="earlier data is kept") from None
+    merged = dict(stored)
+    changed = False
+    for outcome in outcomes:
+        if outcome.status in ("updated", "unchanged", "moved") and outcome.data is not None:
+            merged[outcome.repo] = outcome.data
+            changed = True
+    if changed:
+        try:
+            repodata.save(merged)
+        except OSError as error:
+            raise NetworkError(f"cannot save repository data: {error}", hint=str(repodata.path())) from None
+    return RefreshReport(
+        outcomes=tuple(outcomes),
+        ids={slug: tuple(ids) for slug, ids in targets.items()},
+        stopped=str(stop) if stop is not None else None,
+    )

@@ -1,0 +1,68 @@
+"""Repository metadata kept between runs (written by ``refresh``, read by show, list and compare)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ppml_cli.datastore import data_dir, read_json, write_json
+from ppml_cli.model import Entry
+
+FILE = "github.json"
+SCHEMA = 1
+
+
+def path() -> Path:
+    return data_dir() / FILE
+
+
+def load() -> dict[str, dict[str, Any]]:
+    """Slug ('owner/repo') -> record; empty when nothing was refreshed or the file is unreadable."""
+    data = read_json(path())
+    if not data or data.get("schema_version") != SCHEMA or not isinstance(data.get("repos"), dict):
+        return {}
+    return {slug: record for slug, record in data["repos"].items() if isinstance(record, dict)}
+
+
+def save(records: Mapping[str, dict[str, Any]]) -> None:
+    write_json(path(), {"schema_version": SCHEMA, "repos": dict(records)})
+
+
+def slug_of(entry: Entry) -> str | None:
+    from ppml_cli.net.github import repo_of
+
+    return repo_of(entry.url)
+
+
+def by_entry(entries: Iterable[Entry], records: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Entry id -> its repository's record, for the entries that have one."""
+    if not records:
+        return {}
+    out = {}
+    for entry in entries:
+        slug = slug_of(entry)
+        if slug and slug in records:
+            out[entry.id] = public(records[slug])
+    return out
+
+
+def public(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What users see of a record: no ETags."""
+    return {k: v for k, v in record.items() if not k.endswith("etag")}
+
+
+def age(timestamp: str | None, now: dt.datetime | None = None) -> str:
+    """'today', '1 day ago', '3 days ago' for an ISO timestamp."""
+    if not timestamp:
+        return "unknown"
+    try:
+        when = dt.datetime.fromisoformat(timestamp)
+    except ValueError:
+        return "unknown"
+    now = now or dt.datetime.now(dt.timezone.utc)
+    days = (now - when).days
+    if days <= 0:
+        return "today"
+    return "1 day ago" if days == 1 else f"{days} days ago"
