@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click.exceptions import UsageError
@@ -68,11 +68,12 @@ def note(message: str) -> None:
     _stderr_console().print(Text(message, style="dim"))
 
 
-def _quiet_broken_pipe() -> NoReturn:
-    """The reader of our stdout went away (``ppml list | head``): stop without noise."""
+def _silence_stdout() -> None:
+    """The reader of our stdout went away (``ppml list | head``): later writes and the
+    final flush go to devnull, so Python does not complain at exit (see the SIGPIPE note
+    in the signal module's documentation)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    raise typer.Exit(EXIT_OK)
 
 
 #: The subcommands. They are registered here, not on ``app``, so that a run builds
@@ -124,7 +125,8 @@ class PpmlGroup(TyperGroup):
             report_error(error)
             raise typer.Exit(error.exit_code) from None
         except BrokenPipeError:
-            _quiet_broken_pipe()
+            _silence_stdout()
+            raise typer.Exit(EXIT_OK) from None
 
 
 app = typer.Typer(
@@ -659,6 +661,5 @@ def main() -> None:
     try:
         app()
     except BrokenPipeError:  # raised while flushing at exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         sys.exit(EXIT_OK)

@@ -77,7 +77,7 @@ class Entry(Record):
         out: dict[str, Any] = {"id": self.id, "kind": self.kind.value}
         for name in self.__fields__:
             if name != "id":
-                out[name] = _plain(getattr(self, name))
+                out[name] = plain(getattr(self, name))
         return out
 
     @property
@@ -85,13 +85,14 @@ class Entry(Record):
         return ((self.url,) if self.url else ()) + self.former_urls
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A field value as JSON-ready data: tuples become lists, enums their values, records dicts."""
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Record):
-        return {name: _plain(getattr(value, name)) for name in value.__fields__}
+        return {name: plain(getattr(value, name)) for name in value.__fields__}
     return value
 
 
@@ -188,6 +189,3 @@ class Catalog(Record):
 
     entries: tuple[Entry, ...]
     sources: tuple[str, ...] = ()
-
-    def of_kind(self, kind: Kind) -> tuple[Entry, ...]:
-        return tuple(e for e in self.entries if e.kind is kind)

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from ppml_cli.errors import CatalogError, InvalidValueError, Problem
 from ppml_cli.index import Filters, Index, entry_sort_key
-from ppml_cli.model import Entry, Kind, Technique, Threat
+from ppml_cli.model import Entry, Kind, Technique, Threat, plain
 from ppml_cli.results import (
     Bibliography,
     CatalogDump,
@@ -246,7 +246,7 @@ def compare_tools(index: Index, names: Sequence[str]) -> Comparison:
         if attribute is None:
             values = tuple(sorted(index.threats_of(t)) for t in tools)
         else:
-            values = tuple(_plain(getattr(t, attribute)) for t in tools)
+            values = tuple(plain(getattr(t, attribute)) for t in tools)
         if all(v in (None, [], "") for v in values):
             continue
         rows.append(ComparisonRow(label, values, differs=len({repr(v) for v in values}) > 1))
@@ -256,12 +256,6 @@ def compare_tools(index: Index, names: Sequence[str]) -> Comparison:
             values = tuple(repositories.get(t.id, {}).get(field) for t in tools)
             rows.append(ComparisonRow(label, values, differs=len({repr(v) for v in values}) > 1))
     return Comparison(tuple(tools), tuple(rows), repositories)
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, tuple):
-        return list(value)
-    return getattr(value, "value", value)
 
 
 CITATION_STYLES = ("bibtex", "apa", "markdown")

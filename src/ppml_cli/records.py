@@ -86,7 +86,3 @@ class Record:
 def fields(record: Record | type[Record]) -> tuple[str, ...]:
     """Field names in declaration order (base classes first)."""
     return record.__fields__
-
-
-def defaults(record: type[Record]) -> dict[str, Any]:
-    return dict(record.__defaults__)

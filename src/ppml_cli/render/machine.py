@@ -259,6 +259,3 @@ def write_bibtex(result: Result, out: IO[str]) -> None:
     else:
         raise InvalidValueError("-o bibtex writes references", hint="use it with cite, export, list, search or show")
     out.write(format_citations(chosen, "bibtex"))
-
-
-KIND_TITLES = {kind: kind.plural.capitalize() for kind in Kind}
