@@ -98,3 +98,25 @@ def test_the_key_changes_when_the_pickled_code_changes(monkeypatch: pytest.Monke
     before = cache.fingerprint(paths)
     monkeypatch.setattr(cache, "_code_stamps", lambda: ["model.py\0999\0999"])
     assert cache.fingerprint(paths) != before
+
+
+def test_a_warm_json_search_imports_no_yaml_network_or_rich(tmp_path: Path) -> None:
+    """What only some commands need stays unimported on the hot path."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: sys.stderr.write(' '.join(sorted(sys.modules))))\n"
+        "sys.argv = ['ppml', 'search', 'federated', '-o', 'json']\n"
+        "from ppml_cli.cli import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PPML_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("PPML_CATALOG", None)
+    subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=False)  # fills the cache
+    warm = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+    assert warm.returncode == 0, warm.stderr
+    loaded = set(warm.stderr.split())
+    assert "ppml_cli.search" in loaded  # the probe saw the run
+    assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog", "ppml_cli.net"} & loaded
