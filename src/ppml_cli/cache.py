@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import sys
 import zlib
 from collections.abc import Callable, Sequence
@@ -24,6 +23,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from ppml_cli import __version__
+
+try:  # the C unpickler itself: importing the pickle module costs a few ms on every run
+    from _pickle import load as _unpickle
+except ImportError:  # pragma: no cover - a Python without the C accelerator
+    from pickle import load as _unpickle
 
 T = TypeVar("T")
 
@@ -92,10 +96,10 @@ def load(key: str, part: str) -> object | None:
     path = _file(key, part)
     try:
         with path.open("rb") as handle:
-            header = pickle.load(handle)  # noqa: S301 - our own file in the user's cache dir
+            header = _unpickle(handle)  # noqa: S301 - our own file in the user's cache dir
             if header != (FORMAT, __version__, key, part):
                 return None
-            return pickle.load(handle)  # type: ignore[no-any-return]  # noqa: S301
+            return _unpickle(handle)  # type: ignore[no-any-return]  # noqa: S301
     except OSError:  # missing, or the directory is unusable
         return None
     except Exception:  # any damage to the file means "rebuild it"
@@ -106,6 +110,7 @@ def load(key: str, part: str) -> object | None:
 
 def store(key: str, part: str, value: object) -> None:
     """Write atomically; a cache that cannot be written is not an error."""
+    import pickle
     import tempfile
 
     target = _file(key, part)
