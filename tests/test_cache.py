@@ -120,3 +120,15 @@ def test_a_warm_json_search_imports_no_yaml_network_or_rich(tmp_path: Path) -> N
     loaded = set(warm.stderr.split())
     assert "ppml_cli.search" in loaded  # the probe saw the run
     assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog", "ppml_cli.net"} & loaded
+
+
+def test_no_home_directory_means_no_cache_not_a_crash(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("PPML_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    result = run("show", "opacus", "-o", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["id"] == "opacus"

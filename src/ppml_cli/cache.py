@@ -50,7 +50,14 @@ def cache_dir() -> Path:
 
 
 def enabled() -> bool:
-    return not os.environ.get(DISABLE_VAR)
+    """Off with PPML_NO_CACHE, or when there is no cache directory to use (no home, say)."""
+    if os.environ.get(DISABLE_VAR):
+        return False
+    try:
+        cache_dir()
+    except (RuntimeError, KeyError, OSError):
+        return False
+    return True
 
 
 def fingerprint(paths: Sequence[Path]) -> str | None:

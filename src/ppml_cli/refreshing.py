@@ -70,7 +70,7 @@ def refresh_metadata(
         try:
             repodata.save(merged)
         except OSError as error:
-            raise NetworkError(f"cannot save repository data: {error}", hint=str(repodata.path())) from None
+            raise NetworkError(f"cannot save repository data: {error}", hint="set PPML_DATA_DIR") from None
     return RefreshReport(
         outcomes=tuple(outcomes),
         ids={slug: tuple(ids) for slug, ids in targets.items()},

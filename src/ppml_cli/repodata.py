@@ -15,12 +15,19 @@ SCHEMA = 1
 
 
 def path() -> Path:
-    return data_dir() / FILE
+    """Where the data lives; OSError when there is no data directory (no home, say)."""
+    try:
+        return data_dir() / FILE
+    except (RuntimeError, KeyError) as error:
+        raise OSError(f"no data directory: {error}") from None
 
 
 def load() -> dict[str, dict[str, Any]]:
     """Slug ('owner/repo') -> record; empty when nothing was refreshed or the file is unreadable."""
-    data = read_json(path())
+    try:
+        data = read_json(path())
+    except OSError:
+        return {}
     if not data or data.get("schema_version") != SCHEMA or not isinstance(data.get("repos"), dict):
         return {}
     return {slug: record for slug, record in data["repos"].items() if isinstance(record, dict)}
