@@ -289,13 +289,16 @@ def check_links(
     on_result: Callable[[LinkResult], None] | None = None,
 ) -> list[LinkResult]:
     """The synchronous entry point: cached results for fresh links, the network for the rest."""
-    cached = load_cached((u for u, _ in targets), options.ttl) if options.use_cache else {}
+    from ppml_cli.cache import enabled
+
+    use_cache = options.use_cache and enabled()
+    cached = load_cached((u for u, _ in targets), options.ttl) if use_cache else {}
     to_check = [(u, ids) for u, ids in targets if u not in cached]
     for url, ids in targets:
         if url in cached and on_result is not None:
             on_result(cached[url]._replace(ids=ids))
     checked = asyncio.run(check_all(to_check, options, on_result)) if to_check else []
-    if options.use_cache:
+    if use_cache:
         store_results(checked, options.ttl)
     by_url = {r.url: r for r in checked}
     return [by_url[u] if u in by_url else cached[u]._replace(ids=ids) for u, ids in targets]
