@@ -1,18 +1,16 @@
 """The Typer layer: parse options, call the core, hand the result to a renderer.
 
-Commands stay a few lines each. This module does not postpone annotations
-(no ``from __future__ import annotations``): Typer reads every command's
-signature at start-up, and evaluated annotations spare it an ``eval`` per
-parameter. Errors raised by the core are turned into one
+Commands stay a few lines each; the options they share live in
+:mod:`ppml_cli.options`, messages in :mod:`ppml_cli.console`. This module does
+not postpone annotations (no ``from __future__ import annotations``): Typer
+reads every command's signature at start-up, and evaluated annotations spare
+it an ``eval`` per parameter. Errors raised by the core are turned into one
 message on stderr and a documented exit code by :class:`PpmlGroup`, so no
 command needs its own try/except and no user sees a traceback.
 """
 
-import contextlib
-import os
 import re
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,57 +21,33 @@ from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
 from ppml_cli import __version__, completion
-from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, CatalogError, InvalidValueError, PpmlError
+from ppml_cli.console import note, progress, report_error, silence_stdout
+from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
+from ppml_cli.options import (
+    FormatOption,
+    FrameworkOption,
+    JsonOption,
+    KindOption,
+    LanguageOption,
+    LicenseOption,
+    OpenSourceOption,
+    PhaseOption,
+    StatusOption,
+    TechniqueOption,
+    ThreatOption,
+    YearFromOption,
+    YearToOption,
+    filter_request,
+    split_values,
+)
 from ppml_cli.render import Format
 
 if TYPE_CHECKING:
     from typer._click import Context
 
     from ppml_cli.index import Index
-    from ppml_cli.queries import FilterRequest
     from ppml_cli.results import Result
-
-
-# ------------------------------------------------------------------ messages
-
-
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def report_error(error: PpmlError) -> None:
-    """Print an error (and its fix) on stderr; catalog text is printed as data."""
-    from rich.text import Text
-
-    from ppml_cli.textsafe import clean
-
-    console = _stderr_console()
-    if isinstance(error, CatalogError):
-        for problem in error.problems:
-            console.print(Text(clean(str(problem))), soft_wrap=True)
-    line = Text("Error: ", style="bold red")
-    line.append(clean(error.message))
-    console.print(line, soft_wrap=True)
-    if error.hint:
-        console.print(Text(clean(error.hint), style="dim"), soft_wrap=True)
-
-
-def note(message: str) -> None:
-    """A message for the person at the terminal, never part of the data."""
-    from rich.text import Text
-
-    _stderr_console().print(Text(message, style="dim"))
-
-
-def _silence_stdout() -> None:
-    """The reader of our stdout went away (``ppml list | head``): later writes and the
-    final flush go to devnull, so Python does not complain at exit (see the SIGPIPE note
-    in the signal module's documentation)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 #: The subcommands. They are registered here, not on ``app``, so that a run builds
@@ -125,7 +99,7 @@ class PpmlGroup(TyperGroup):
             report_error(error)
             raise typer.Exit(error.exit_code) from None
         except BrokenPipeError:
-            _silence_stdout()
+            silence_stdout()
             raise typer.Exit(EXIT_OK) from None
 
 
@@ -199,123 +173,6 @@ def root(
     from ppml_cli.sources import paths_from_env
 
     ctx.obj = State(extra=[*paths_from_env(), *(catalog or [])], bundled=not no_bundled)
-
-
-# ------------------------------------------------------------ shared options
-
-FormatOption = Annotated[
-    Format,
-    typer.Option("--format", "-o", case_sensitive=False, help="Output format.", show_default=True),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
-KindOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--kind",
-        "-k",
-        metavar="KIND",
-        help="technique, tool, reference, tutorial, threat or phase.",
-        autocompletion=completion.kind_values,
-    ),
-]
-PhaseOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--phase",
-        "-p",
-        metavar="PHASE",
-        help="Phase id, name or alias.",
-        autocompletion=completion.entries(Kind.PHASE),
-    ),
-]
-TechniqueOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--technique",
-        "-t",
-        metavar="TECHNIQUE",
-        help="Technique id, name or alias (e.g. DP-SGD, FL).",
-        autocompletion=completion.entries(Kind.TECHNIQUE),
-    ),
-]
-ThreatOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--threat",
-        metavar="THREAT",
-        help="Privacy attack mitigated or audited (e.g. membership-inference).",
-        autocompletion=completion.entries(Kind.THREAT),
-    ),
-]
-
-
-FrameworkOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--framework",
-        metavar="NAME",
-        help="Tools for a framework (pytorch, jax, ...).",
-        autocompletion=completion.attribute("frameworks"),
-    ),
-]
-LicenseOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--license",
-        metavar="SPDX",
-        help="Tools under a licence (MIT, Apache-2.0, ...).",
-        autocompletion=completion.attribute("license"),
-    ),
-]
-OpenSourceOption = Annotated[
-    bool | None,
-    typer.Option("--open-source/--not-open-source", help="Tools whose licence is (or is not) open source."),
-]
-StatusOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--status",
-        metavar="STATUS",
-        help="Tools by status: active, low-activity, legacy, deprecated.",
-        autocompletion=completion.attribute("status"),
-    ),
-]
-LanguageOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--language",
-        metavar="LANG",
-        help="Tools by language (Python, C++, ...).",
-        autocompletion=completion.attribute("language"),
-    ),
-]
-YearFromOption = Annotated[int | None, typer.Option("--year-from", metavar="YEAR", help="References from this year.")]
-YearToOption = Annotated[int | None, typer.Option("--year-to", metavar="YEAR", help="References up to this year.")]
-
-
-def _split(values: list[str] | None) -> list[str]:
-    """Repeatable options also take comma-separated values: ``-p training,deployment``."""
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
-
-
-def filter_request(ctx: typer.Context) -> "FilterRequest":
-    """The filter options of the running command, as the core wants them."""
-    from ppml_cli.queries import FilterRequest
-
-    p = ctx.params
-    return FilterRequest(
-        kinds=_split(p.get("kind")),
-        phases=_split(p.get("phase")),
-        techniques=_split(p.get("technique")),
-        threats=_split(p.get("threat")),
-        frameworks=_split(p.get("framework")),
-        licenses=_split(p.get("license")),
-        statuses=_split(p.get("status")),
-        languages=_split(p.get("language")),
-        open_source=p.get("open_source"),
-        year_from=p.get("year_from"),
-        year_to=p.get("year_to"),
-    )
 
 
 def emit(result: "Result", fmt: Format, as_json: bool, *, empty_note: bool = False) -> None:
@@ -480,7 +337,7 @@ def cite(
     from ppml_cli.queries import cite_references
 
     index = state(ctx).index
-    result = cite_references(index, names or [], every=every, techniques=_split(technique), style=style)
+    result = cite_references(index, names or [], every=every, techniques=split_values(technique), style=style)
     emit(result, fmt, as_json)
 
 
@@ -553,7 +410,7 @@ def links(
     options = LinkOptions(
         concurrency, per_host, timeout, retries, 10, max_wait, accepted, ttl * 3600, use_cache=not no_cache
     )
-    with _progress(len(targets), "checking links") as advance:
+    with progress(len(targets), "checking links") as advance:
         results = check_links(targets, options, on_result=lambda _: advance())
     from ppml_cli.results import LinkReport
 
@@ -567,26 +424,6 @@ def _read_source(source: str) -> list[str]:
     if source == "-":
         return sys.stdin.read().splitlines()
     return Path(source).read_text(encoding="utf-8").splitlines()
-
-
-@contextlib.contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr, only when stderr is a terminal; elsewhere a no-op."""
-    if not sys.stderr.isatty() or total == 0:
-        yield lambda: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=_stderr_console(),
-        transient=True,
-    ) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda: progress.advance(task)
 
 
 @commands.command()
@@ -618,7 +455,7 @@ def refresh(
 
     index = state(ctx).index
     total = len(github_targets(index, names or []))
-    with _progress(total, "refreshing") as advance:
+    with progress(total, "refreshing") as advance:
         report = refresh_metadata(
             index,
             names or [],
@@ -661,5 +498,5 @@ def main() -> None:
     try:
         app()
     except BrokenPipeError:  # raised while flushing at exit
-        _silence_stdout()
+        silence_stdout()
         sys.exit(EXIT_OK)
