@@ -399,14 +399,11 @@ def links(
     try:
         accepted = parse_accept(accept or [])
         urls = None if source is None else read_url_lines(_read_source(source))
-        chosen, excluded = select(urls if urls is not None else [], exclude or [])
+        targets = link_targets(state(ctx).index, urls)
+        kept, excluded = select([url for url, _ in targets], exclude or [])
     except (ValueError, OSError, re.error) as error:
         raise InvalidValueError(str(error), hint="see ppml links --help") from None
-    index = state(ctx).index
-    targets = link_targets(index, chosen if urls is not None else None)
-    if urls is None:
-        kept, excluded = select([u for u, _ in targets], exclude or [])
-        targets = [t for t in targets if t[0] in set(kept)]
+    targets = [target for target in targets if target[0] in set(kept)]
     options = LinkOptions(
         concurrency, per_host, timeout, retries, 10, max_wait, accepted, ttl * 3600, use_cache=not no_cache
     )
@@ -453,12 +450,10 @@ def refresh(
     """
     from ppml_cli.refreshing import NetworkError, github_targets, refresh_metadata
 
-    index = state(ctx).index
-    total = len(github_targets(index, names or []))
-    with progress(total, "refreshing") as advance:
+    targets = github_targets(state(ctx).index, names or [])
+    with progress(len(targets), "refreshing") as advance:
         report = refresh_metadata(
-            index,
-            names or [],
+            targets,
             concurrency=concurrency,
             timeout=timeout,
             max_wait=max_wait,

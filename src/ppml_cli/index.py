@@ -286,8 +286,9 @@ class Index:
         elif isinstance(entry, (Reference, Tutorial)):
             add(Kind.TOOL, (by_id(t) for t in entry.tools))
         elif isinstance(entry, Threat):
-            add(Kind.TECHNIQUE, (t for t, _, _ in self.mitigated_by(entry.id)))
-            mitigating = {t.id for t, _, _ in self.mitigated_by(entry.id)}
+            mitigators = [t for t, _, _ in self.mitigated_by(entry.id)]
+            add(Kind.TECHNIQUE, mitigators)
+            mitigating = {t.id for t in mitigators}
             tools = [e for e in self.of_kind(Kind.TOOL) if mitigating.intersection(e.techniques)]
             add(Kind.TOOL, tools)
             add(Kind.TOOL, self.users_of(entry.id, Kind.TOOL))

@@ -34,18 +34,19 @@ def github_targets(index: Index, names: Sequence[str]) -> dict[str, list[str]]:
 
 
 def refresh_metadata(
-    index: Index,
-    names: Sequence[str] = (),
+    targets: dict[str, list[str]],
     *,
     concurrency: int = 4,
     timeout: float = 15.0,
     max_wait: float = 60.0,
     on_outcome: Callable[[object], None] | None = None,
 ) -> RefreshReport:
-    """Fetch, merge and save; the stored file changes only for repositories fetched successfully."""
+    """Fetch the ``github_targets`` repositories, merge and save.
+
+    The stored file changes only for repositories fetched successfully.
+    """
     from ppml_cli.net.github import GitHubClient, RateLimited, Unreachable, refresh_all
 
-    targets = github_targets(index, names)
     stored = repodata.load()
 
     async def run() -> tuple[list, RateLimited | None]:  # type: ignore[type-arg]
