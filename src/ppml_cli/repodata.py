@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,21 @@ def save(records: Mapping[str, dict[str, Any]]) -> None:
     write_json(path(), {"schema_version": SCHEMA, "repos": dict(records)})
 
 
-def slug_of(entry: Entry) -> str | None:
-    from ppml_cli.net.github import repo_of
+_REPO_URL = re.compile(r"^https?://(?:www\.)?github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?(?:[/?#].*)?$")
 
+
+def repo_of(url: str | None) -> str | None:
+    """'owner/repo' (lower-case) for a github.com URL, whatever path follows; None otherwise.
+
+    Here rather than in the GitHub client, so that reading stored data never imports httpx.
+    """
+    if not url:
+        return None
+    match = _REPO_URL.match(url)
+    return f"{match[1]}/{match[2]}".lower() if match else None
+
+
+def slug_of(entry: Entry) -> str | None:
     return repo_of(entry.url)
 
 

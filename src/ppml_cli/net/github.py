@@ -16,7 +16,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -30,15 +29,6 @@ from ppml_cli.net.http import backoff, classify, is_transient, retry_after
 API_ENV = "PPML_GITHUB_API_URL"
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 - the name of the variable, not a secret
 DEFAULT_API = "https://api.github.com"
-_REPO_URL = re.compile(r"^https?://(?:www\.)?github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?(?:[/?#].*)?$")
-
-
-def repo_of(url: str | None) -> str | None:
-    """'owner/repo' (lower-case) for a github.com URL, whatever path follows; None otherwise."""
-    if not url:
-        return None
-    match = _REPO_URL.match(url)
-    return f"{match[1]}/{match[2]}".lower() if match else None
 
 
 def api_base(environ: Mapping[str, str] | None = None) -> str:
