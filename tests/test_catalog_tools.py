@@ -229,3 +229,31 @@ def test_no_tool_alias_collides_with_a_technique_name() -> None:
     technique_labels = {label.casefold() for e in INDEX.of_kind(Kind.TECHNIQUE) for label in (e.name, *e.aliases)}
     clashes = {(t.id, a) for t in TOOLS.values() for a in t.aliases if a.casefold() in technique_labels}
     assert clashes == set()
+
+
+#: Papers added for the new tools (issue 11), each naming the tool that implements it.
+TOOL_PAPERS = {
+    "albadawi2022openfhe": "openfhe",
+    "foley2022openfl": "openfl",
+    "fedbiomed2023": "fed-biomed",
+    "prasser2020arx": "arx",
+    "sainzpardo2022pycanon": "pycanon",
+    "tsai2017graphenesgx": "gramine",
+    "shen2020occlum": "occlum",
+    "gopi2021numerical": "prv-accountant",
+    "li2024llmpbe": "llm-pbe",
+    "maini2024tofu": "open-unlearning",
+    "dorna2025openunlearning": "open-unlearning",
+    "lai2022fedscale": "fedscale",
+}
+
+
+@pytest.mark.parametrize(("reference_id", "tool_id"), sorted(TOOL_PAPERS.items()))
+def test_new_tool_papers_name_their_tool(run_json: Callable[..., Any], reference_id: str, tool_id: str) -> None:
+    shown = run_json("show", reference_id)
+    assert tool_id in shown["tools"]
+    assert shown["year"] and shown["url"].startswith("https://")
+
+
+def test_the_upstream_sites_carbyne_stack_link_is_kept() -> None:
+    assert "https://carbynestack.io/" in tool("carbyne-stack").former_urls
