@@ -276,6 +276,7 @@ def test_nemo_curator_no_longer_claims_pii_redaction() -> None:
     ("tool_id", "threat"),
     [
         ("fed-biomed", "data-reconstruction"),
+        ("openfl", "data-reconstruction"),
         ("secretflow", "data-reconstruction"),
         ("gramine", "data-reconstruction"),
         ("occlum", "model-extraction"),
@@ -297,8 +298,8 @@ def test_federated_tools_mitigate_reconstruction_only_with_their_protections_on(
     assert mitigation.condition and "secure aggregation" in mitigation.condition
 
 
-@pytest.mark.parametrize("tool_id", ["concrete-ml", "openfhe", "pyfhel", "carbyne-stack", "openfl", "substra"])
+@pytest.mark.parametrize("tool_id", ["concrete-ml", "openfhe", "pyfhel", "carbyne-stack", "substra"])
 def test_tools_without_a_curated_mitigation(tool_id: str) -> None:
     # HE libraries hide the client's query, which no NIST privacy threat covers; Carbyne Stack's README says its
-    # protocols are used insecurely; OpenFL and Substra ship no secure aggregation or DP of their own.
+    # protocols are used insecurely; Substra ships no secure aggregation or DP of its own.
     assert tool(tool_id).mitigates == ()
