@@ -303,3 +303,18 @@ def test_tools_without_a_curated_mitigation(tool_id: str) -> None:
     # HE libraries hide the client's query, which no NIST privacy threat covers; Carbyne Stack's README says its
     # protocols are used insecurely; Substra ships no secure aggregation or DP of its own.
     assert tool(tool_id).mitigates == ()
+
+
+@pytest.mark.parametrize(
+    ("tutorial_id", "tool_id"),
+    [
+        ("concrete-ml-examples", "concrete-ml"),
+        ("openfhe-python-examples", "openfhe"),
+        ("openfl-tutorials", "openfl"),
+        ("fedbiomed-tutorials", "fed-biomed"),
+        ("presidio-samples", "presidio"),
+    ],
+)
+def test_new_tools_have_their_tutorials(run_json: Callable[..., Any], tutorial_id: str, tool_id: str) -> None:
+    shown = run_json("show", tutorial_id)
+    assert shown["kind"] == "tutorial" and tool_id in shown["tools"]
