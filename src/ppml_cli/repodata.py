@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ppml_cli.datastore import data_dir, read_json, write_json
 from ppml_cli.model import Entry
+from ppml_cli.store import data_dir, read_json, write_json
 
 FILE = "github.json"
 SCHEMA = 1
@@ -17,10 +17,7 @@ SCHEMA = 1
 
 def path() -> Path:
     """Where the data lives; OSError when there is no data directory (no home, say)."""
-    try:
-        return data_dir() / FILE
-    except (RuntimeError, KeyError) as error:
-        raise OSError(f"no data directory: {error}") from None
+    return data_dir() / FILE
 
 
 def load() -> dict[str, dict[str, Any]]:

@@ -26,8 +26,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ppml_cli import __version__
-from ppml_cli.datastore import read_json, write_json
 from ppml_cli.net.http import TRANSIENT_STATUSES, backoff, classify, is_transient, retry_after
+from ppml_cli.store import read_json, write_json
 
 #: Statuses that some servers give to HEAD but not to GET.
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
@@ -124,7 +124,7 @@ def select(urls: Sequence[str], exclude: Sequence[str]) -> tuple[list[str], list
 
 
 def _cache_path() -> Path:
-    from ppml_cli.cache import cache_dir
+    from ppml_cli.store import cache_dir
 
     return cache_dir() / CACHE_FILE
 
