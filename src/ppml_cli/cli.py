@@ -463,6 +463,8 @@ def refresh(
     emit(report, fmt, as_json)
     if report.stopped:
         raise NetworkError(report.stopped, hint="what was fetched is saved; run ppml refresh again later")
+    if report.failed:
+        raise NetworkError("no repository could be refreshed", hint="see each one's message; earlier data is kept")
 
 
 @commands.command()
