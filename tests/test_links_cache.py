@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,3 +76,18 @@ def test_a_fresh_well_formed_record_is_still_used(server: Server, run: Run) -> N
     code, row = check(run, url)
     assert code == 0 and row["cached"] is True
     assert server.requests("/fine") == []
+
+
+def test_results_planted_in_a_directory_others_can_write_are_not_used(
+    server: Server, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("PPML_CACHE_DIR", str(shared))
+    broken = server.route("/gone", (404, {}, b"gone"))
+    plant(broken, {"checked_at": time.time(), "status": 200, "final_url": broken, "redirects": [], "method": "HEAD"})
+    shared.chmod(0o777)
+    result = run("links", "-", "-o", "json", input=broken + "\n")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)[0]["cached"] is False
+    assert "cache not used" in " ".join(result.stderr.split())

@@ -109,19 +109,9 @@ def directory(*, create: bool) -> Path | None:
         top = store.cache_dir()
     except OSError:
         return None  # no home directory: run without a cache
-    for folder in (top, top / SUBDIR):  # the outer one is checked before anything is made inside
-        try:
-            if create:
-                store.private_dir(folder)
-            elif not folder.is_dir():
-                return None
-        except OSError:
-            return None  # one that cannot be made (a file in the way, no permission): no cache
-        reason = store.untrusted_reason(folder)
-        if reason is not None:
-            store.notify(f"cache not used: {reason}")
-            return None
-    return folder
+    if store.trusted_dir(top, create=create) is None:  # checked before anything is made inside
+        return None
+    return store.trusted_dir(top / SUBDIR, create=create)
 
 
 def _file(folder: Path, key: str, part: str) -> Path:

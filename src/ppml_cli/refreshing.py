@@ -63,9 +63,7 @@ def refresh_metadata(
     except RateLimited as error:
         raise NetworkError(str(error), hint="earlier data is kept") from None
     fetched = {
-        outcome.repo: outcome.data
-        for outcome in outcomes
-        if outcome.status in REFRESHED and outcome.data is not None
+        outcome.repo: outcome.data for outcome in outcomes if outcome.status in REFRESHED and outcome.data is not None
     }
     if fetched:
         try:

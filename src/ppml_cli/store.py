@@ -113,6 +113,26 @@ def untrusted_reason(directory: Path) -> str | None:
     return None
 
 
+def trusted_dir(directory: Path, *, create: bool) -> Path | None:
+    """``directory`` if files in it can be trusted (made 0700 first with ``create``), else None.
+
+    An untrusted directory is reported once per run through :func:`notify`;
+    one that is missing (without ``create``) or cannot be made is just None.
+    """
+    try:
+        if create:
+            private_dir(directory)
+        elif not directory.is_dir():
+            return None
+    except OSError:
+        return None  # a file in the way, no permission: run without it
+    reason = untrusted_reason(directory)
+    if reason is not None:
+        notify(f"cache not used: {reason}")
+        return None
+    return directory
+
+
 def private_dir(directory: Path) -> Path:
     """Create ``directory`` (and its parents) if needed; the directory itself is made 0700."""
     if not directory.is_dir():
