@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ppml_cli import repodata
 
@@ -227,3 +229,35 @@ class TestTokenAndFailures:
     def test_one_success_is_enough_for_exit_0(self, ppml: Callable[..., Any], setup: dict[str, Any]) -> None:
         setup["api"].route("/repos/org/alpha", (500, {}, b"oops"))
         assert ppml("refresh", "-o", "json").exit_code == 0
+
+
+SURROGATE_TEXT = st.lists(st.integers(0xD800, 0xDFFF).map(chr) | st.characters(), max_size=6).map("".join)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | SURROGATE_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+GOOD_RECORD = {
+    "full_name": "org/alpha",
+    "html_url": "https://github.com/org/alpha",
+    "stars": 1,
+    "forks": 0,
+    "open_issues": 0,
+    "pushed_at": "2026-11-01T10:00:00Z",
+    "archived": False,
+    "license": "MIT",
+    "default_branch": "main",
+    "etag": None,
+}
+
+
+@given(st.dictionaries(st.sampled_from(sorted(repodata.FIELDS)), JSON_VALUES, max_size=4))
+def test_any_record_is_either_rejected_or_storable(changes: dict[str, Any]) -> None:
+    """Whatever JSON the API or a hand-edited file holds, the check answers, and what it keeps can be written."""
+    checked = repodata.checked_record({**GOOD_RECORD, **changes})
+    if isinstance(checked, str):
+        assert checked.split(":")[0] in changes
+        return
+    assert set(checked) <= set(repodata.FIELDS)
+    encoded = json.dumps(checked, ensure_ascii=False).encode("utf-8")  # no lone surrogate left
+    assert repodata.checked_record(json.loads(encoded)) == checked
