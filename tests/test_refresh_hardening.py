@@ -261,3 +261,27 @@ def test_any_record_is_either_rejected_or_storable(changes: dict[str, Any]) -> N
     assert set(checked) <= set(repodata.FIELDS)
     encoded = json.dumps(checked, ensure_ascii=False).encode("utf-8")  # no lone surrogate left
     assert repodata.checked_record(json.loads(encoded)) == checked
+
+
+class TestDataDirectory:
+    """Refreshed data in a directory other users can write to is neither read nor written."""
+
+    def test_planted_data_is_not_read_and_not_written_over(
+        self, ppml: Callable[..., Any], setup: dict[str, Any]
+    ) -> None:
+        assert ppml("refresh").exit_code == 0
+        folder: Path = setup["data"]
+        before = (folder / "github.json").read_bytes()
+        folder.chmod(0o777)
+        shown = ppml("show", "alpha", "-o", "json")
+        assert shown.exit_code == 0
+        assert json.loads(shown.stdout).get("github") is None
+        assert "refreshed data not used" in " ".join(shown.stderr.split())
+        result = ppml("refresh", "-o", "json")
+        assert result.exit_code == 3
+        assert "writable by other users" in " ".join(result.stderr.split())
+        assert (folder / "github.json").read_bytes() == before
+
+    def test_the_data_directory_is_private(self, ppml: Callable[..., Any], setup: dict[str, Any]) -> None:
+        assert ppml("refresh").exit_code == 0
+        assert setup["data"].stat().st_mode & 0o777 == 0o700

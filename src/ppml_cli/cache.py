@@ -37,8 +37,12 @@ try:  # the C unpickler itself: importing the pickle module costs a few ms on ev
     from _pickle import loads as _unpickle
 except ImportError:  # pragma: no cover - a Python without the C accelerator
     from pickle import loads as _unpickle
-from _blake2 import blake2b  # hashlib's BLAKE2, without importing hashlib (and OpenSSL) on every run
-from _operator import _compare_digest as compare_digest  # what hmac.compare_digest is
+try:  # hashlib's BLAKE2 and hmac's comparison, without importing hashlib (and OpenSSL) on every run
+    from _blake2 import blake2b
+    from _operator import _compare_digest as compare_digest
+except ImportError:  # pragma: no cover - an interpreter without these C modules
+    from hashlib import blake2b
+    from hmac import compare_digest
 
 T = TypeVar("T")
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ppml_cli.model import Entry
-from ppml_cli.store import data_dir, locked, read_json, write_json
+from ppml_cli.store import data_dir, locked, read_json, trusted_dir, untrusted_reason, write_json
 
 FILE = "github.json"
+WHAT = "refreshed data"  # how messages name it
 SCHEMA = 1
 
 
@@ -28,9 +29,12 @@ def load() -> dict[str, dict[str, Any]]:
     if that repository had not been refreshed, instead of failing a later sort.
     """
     try:
-        data = read_json(path())
+        target = path()
     except OSError:
         return {}
+    if trusted_dir(target.parent, create=False, what=WHAT) is None:
+        return {}  # never refreshed, or a directory other users can write to
+    data = read_json(target)
     if not data or data.get("schema_version") != SCHEMA or not isinstance(data.get("repos"), dict):
         return {}
     out = {}
@@ -53,6 +57,9 @@ def merge_save(updates: Mapping[str, dict[str, Any]]) -> None:
     both keep what they fetched instead of the last one overwriting the other.
     """
     target = path()
+    if trusted_dir(target.parent, create=True, what=WHAT) is None:
+        reason = untrusted_reason(target.parent) or "it cannot be created"
+        raise OSError(f"not writing to {target.parent}: {reason}")
     with locked(target):
         current = load()
         current.update(updates)

@@ -113,11 +113,12 @@ def untrusted_reason(directory: Path) -> str | None:
     return None
 
 
-def trusted_dir(directory: Path, *, create: bool) -> Path | None:
+def trusted_dir(directory: Path, *, create: bool, what: str = "cache") -> Path | None:
     """``directory`` if files in it can be trusted (made 0700 first with ``create``), else None.
 
-    An untrusted directory is reported once per run through :func:`notify`;
-    one that is missing (without ``create``) or cannot be made is just None.
+    An untrusted directory is reported once per run through :func:`notify`
+    ("``what`` not used: why"); one that is missing (without ``create``) or
+    cannot be made is just None.
     """
     try:
         if create:
@@ -128,7 +129,7 @@ def trusted_dir(directory: Path, *, create: bool) -> Path | None:
         return None  # a file in the way, no permission: run without it
     reason = untrusted_reason(directory)
     if reason is not None:
-        notify(f"cache not used: {reason}")
+        notify(f"{what} not used: {reason}")
         return None
     return directory
 
