@@ -42,7 +42,7 @@ try:  # hashlib's BLAKE2 and hmac's comparison, without importing hashlib (and O
     from _operator import _compare_digest as compare_digest
 except ImportError:  # pragma: no cover - an interpreter without these C modules
     from hashlib import blake2b
-    from hmac import compare_digest
+    from hmac import compare_digest  # type: ignore[no-redef]
 
 T = TypeVar("T")
 
