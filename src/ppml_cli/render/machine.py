@@ -258,4 +258,10 @@ def write_bibtex(result: Result, out: IO[str]) -> None:
         chosen = citations([result.entry, *result.related.get(Kind.REFERENCE, [])])
     else:
         raise InvalidValueError("-o bibtex writes references", hint="use it with cite, export, list, search or show")
+    if result.entries and not chosen:
+        count = len(result.entries)
+        raise InvalidValueError(
+            f"none of the {count} entries found is a reference, and -o bibtex writes references",
+            hint="add --kind reference, or choose another format (-o json, csv, ...)",
+        )
     out.write(format_citations(chosen, "bibtex"))
