@@ -14,6 +14,7 @@ import asyncio
 import email.utils
 import random
 import ssl
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NamedTuple
@@ -59,7 +60,9 @@ async def request(
     async def exchange() -> Reply:
         async with client.stream(method, url, headers=headers) as response:
             body = b""
-            if max_body > 0:
+            if method == "HEAD":
+                await response.aread()  # nothing to read: the connection goes back to the pool
+            elif max_body > 0:
                 chunks: list[bytes] = []
                 size = 0
                 async for chunk in response.aiter_bytes():
@@ -71,6 +74,9 @@ async def request(
             return Reply(response.status_code, response.headers, body, str(response.url))
 
     try:
+        if sys.version_info >= (3, 11):  # a deadline on this task: no extra task per request
+            async with asyncio.timeout(deadline):
+                return await exchange()
         return await asyncio.wait_for(exchange(), deadline)
     except asyncio.TimeoutError:
         raise DeadlineExceeded(f"no complete answer within {deadline:g}s") from None

@@ -18,6 +18,7 @@ import asyncio
 import ipaddress
 import re
 import socket
+import ssl
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -241,7 +242,7 @@ async def refused_redirect(source: str, target: str) -> str | None:
 
 
 async def check_url(
-    client: httpx.AsyncClient, url: str, options: LinkOptions, limits: _Limits, ids: tuple[str, ...] = ()
+    pools: _Pools, url: str, options: LinkOptions, limits: _Limits, ids: tuple[str, ...] = ()
 ) -> LinkResult:
     started = time.perf_counter()
     current, method, attempts = url, "HEAD", 0
@@ -270,7 +271,11 @@ async def check_url(
             attempts += 1
             # the host's slot first: a task waiting for a busy host must not hold a global one
             async with limits.per_host[host], limits.total:
-                return await request(client, how, current, deadline=options.timeout, max_body=0)
+                client = pools.hold(current)
+                try:
+                    return await request(client, how, current, deadline=options.timeout, max_body=0)
+                finally:
+                    await pools.release(current)
 
         reply, _ = await retrying(send, retries=options.retries, decide=decide)
         return reply
@@ -308,6 +313,71 @@ async def check_url(
         return result(ok, status, None if ok else f"HTTP {status}")
 
 
+class _Pools:
+    """One small connection pool per host, open only while that host has work.
+
+    A single shared pool scans every connection it holds for each request
+    and, when full, closes one host's idle connection to open another's; a
+    pool per host holds at most ``per_host`` connections, so connections are
+    reused and each pick is cheap. A host's pool is counted: one reference
+    for each URL that starts there and is not finished, one for each request
+    in flight; the pool closes when that reaches zero, so a long run keeps
+    only the hosts it is working on open. The verified TLS context is built
+    once, and only if some URL uses https.
+    """
+
+    def __init__(self, options: LinkOptions, transport: httpx.AsyncBaseTransport | None) -> None:
+        self.options = options
+        self.transport = transport
+        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.references: defaultdict[str, int] = defaultdict(int)
+        self._tls: ssl.SSLContext | None = None
+
+    def _context(self, scheme: str) -> ssl.SSLContext:
+        if scheme != "https":  # never used for plain http: skip loading the certificate store
+            return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if self._tls is None:
+            self._tls = httpx.create_ssl_context()
+        return self._tls
+
+    def expect(self, url: str) -> None:
+        """A URL will start at this host: keep its pool open until that check is released."""
+        parts = urlsplit(url)
+        self.references[f"{parts.scheme}://{parts.netloc.lower()}"] += 1
+
+    def hold(self, url: str) -> httpx.AsyncClient:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc.lower()}"
+        self.references[key] += 1
+        client = self.clients.get(key)
+        if client is None:
+            size = self.options.per_host
+            client = self.clients[key] = httpx.AsyncClient(
+                timeout=self.options.timeout,
+                follow_redirects=False,
+                headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                verify=self._context(parts.scheme),
+                transport=self.transport,
+            )
+        return client
+
+    async def release(self, url: str) -> None:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc.lower()}"
+        self.references[key] -= 1
+        if self.references[key] <= 0:
+            del self.references[key]
+            client = self.clients.pop(key, None)
+            if client is not None:
+                await client.aclose()
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+        self.clients.clear()
+
+
 async def check_all(
     targets: Sequence[tuple[str, tuple[str, ...]]],
     options: LinkOptions,
@@ -317,25 +387,25 @@ async def check_all(
 ) -> list[LinkResult]:
     """Check every (url, ids) target concurrently; results in the order of ``targets``."""
     limits = _Limits(options.concurrency, options.per_host)
-    pool = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
-    async with httpx.AsyncClient(
-        timeout=options.timeout,
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
-        limits=pool,
-        transport=transport,
-    ) as client:
+    pools = _Pools(options, transport)
+    for url, _ in targets:
+        pools.expect(url)
+    try:
 
         async def one(url: str, ids: tuple[str, ...]) -> LinkResult:
             try:
-                outcome = await check_url(client, url, options, limits, ids)
+                outcome = await check_url(pools, url, options, limits, ids)
             except Exception as error:  # one odd URL must not end the whole run
                 outcome = LinkResult(url, False, None, None, classify(error), 0, ids)
+            finally:
+                await pools.release(url)
             if on_result is not None:
                 on_result(outcome)
             return outcome
 
         return list(await asyncio.gather(*(one(url, ids) for url, ids in targets)))
+    finally:
+        await pools.close()
 
 
 def check_links(
