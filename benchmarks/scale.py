@@ -112,7 +112,7 @@ def main() -> None:
         for name, command in commands.items():
             argv = [ppml, *extra, *command]
             # first run: an empty cache, so the catalog is parsed, validated and cached
-            for old in cache.glob("*.pickle") if cache.exists() else []:
+            for old in cache.rglob("*.pickle") if cache.exists() else []:
                 old.unlink()
             first, first_rss = run(argv, env)
             warm = [run(argv, env) for _ in range(args.rounds)]

@@ -17,7 +17,7 @@ from .conftest import MINIMAL, Run
 
 
 def cache_files() -> list[Path]:
-    return sorted(cache.cache_dir().glob("*.pickle"))
+    return sorted((cache.cache_dir() / cache.SUBDIR).glob("*.pickle"))
 
 
 def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,8 +57,8 @@ def test_a_corrupt_cache_file_is_ignored_and_rebuilt(run: Run, damage: bytes) ->
 def test_a_cache_from_another_version_is_ignored(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     run("show", "opacus")
     monkeypatch.setattr(cache, "__version__", "0.0.0-other")
-    key = cache.fingerprint([bundled_catalog_path()])
-    assert key is not None
+    path = bundled_catalog_path()
+    key = cache.fingerprint([path], [path.read_bytes()])
     assert cache.load(key, "index") is None
 
 
@@ -86,18 +86,19 @@ def test_the_cache_can_be_switched_off(run: Run, monkeypatch: pytest.MonkeyPatch
 def test_files_are_written_atomically_and_pruned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "KEEP", 3)
     for n in range(6):
-        cache.store(f"key{n}", "index", {"n": n})
+        cache.store_value(f"key{n}", "index", {"n": n})
     files = cache_files()
     assert len(files) == 3
-    assert not list(cache.cache_dir().glob(".tmp-*"))
+    assert not [p for p in (cache.cache_dir() / cache.SUBDIR).iterdir() if p.name.startswith(".ppml-tmp-")]
     assert cache.load("key5", "index") == {"n": 5}
 
 
 def test_the_key_changes_when_the_pickled_code_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     paths = [bundled_catalog_path()]
-    before = cache.fingerprint(paths)
+    contents = [paths[0].read_bytes()]
+    before = cache.fingerprint(paths, contents)
     monkeypatch.setattr(cache, "_code_stamps", lambda: ["model.py\0999\0999"])
-    assert cache.fingerprint(paths) != before
+    assert cache.fingerprint(paths, contents) != before
 
 
 def test_a_warm_json_search_imports_no_yaml_network_or_rich(tmp_path: Path) -> None:

@@ -1,78 +1,88 @@
 """A per-user cache of parsed, validated catalogs, so that most runs never parse YAML.
 
-A run keys the cache by the catalog files it would read (path, size and
-modification time), ppml's version and the Python version; a hit skips YAML
-parsing, validation and index building. The search index is stored beside it
-the first time a search needs one. Entries are written atomically (temporary
-file, then rename), in a directory only the user can read and write; a file
-that is unreadable, truncated or from another version is ignored and rebuilt.
+A run keys the cache by the catalog files it reads (their path and a hash of
+the very bytes it read), ppml's version, the Python version and the code of
+the pickled classes; a hit skips YAML parsing, validation and index building.
+The search index is stored beside it, under the same key, the first time a
+search needs one: both always describe the same read of the files.
 
-Pickle is used because it is the fastest way back to the frozen records; the
-files live in the user's own cache directory, which is as trusted as the
-user's site-packages.
+Pickle is the fastest way back to the frozen records, and unpickling can run
+code, so a file is only unpickled once it is proven to be ppml's own:
+
+* files live in ``catalogs/`` under the cache directory; both directories must
+  belong to the user and be writable by nobody else (otherwise the run goes on
+  without the cache and says why once);
+* each file carries a keyed BLAKE2b tag (a MAC, like HMAC-SHA256 but a
+  fraction of its cost here) over its content, under a random per-user key
+  kept beside it (``catalogs/.key``, mode 0600); a file whose tag does not
+  verify (corrupt, truncated, planted) is deleted unread;
+* files are written atomically, mode 0600; pruning removes only the oldest
+  files of ppml's own name pattern in ppml's own subdirectory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import sys
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from ppml_cli import __version__
+from ppml_cli import __version__, store
 
 try:  # the C unpickler itself: importing the pickle module costs a few ms on every run
-    from _pickle import load as _unpickle
+    from _pickle import loads as _unpickle
 except ImportError:  # pragma: no cover - a Python without the C accelerator
-    from pickle import load as _unpickle
+    from pickle import loads as _unpickle
+try:  # hashlib's BLAKE2 and hmac's comparison, without importing hashlib (and OpenSSL) on every run
+    from _blake2 import blake2b
+    from _operator import _compare_digest as compare_digest
+except ImportError:  # pragma: no cover - an interpreter without these C modules
+    from hashlib import blake2b
+    from hmac import compare_digest  # type: ignore[no-redef]
 
 T = TypeVar("T")
 
-ENV_VAR = "PPML_CACHE_DIR"
-DISABLE_VAR = "PPML_NO_CACHE"
-FORMAT = 2  # bump when the pickled classes change shape
+ENV_VAR = store.CACHE_ENV
+DISABLE_VAR = store.NO_CACHE_ENV
+SUBDIR = "catalogs"
+KEY_FILE = ".key"
+KEY_BYTES = 32
+MAGIC = b"ppml-c3\n"  # bump the digit when the file layout or the pickled classes change shape
+TAG_BYTES = 32
 KEEP = 16  # cache files kept; older ones are removed
 PICKLED_MODULES = ("model.py", "records.py", "index.py", "search.py")
+NAME = re.compile(r"^[0-9a-f]{16}\.(?:index|search)\.pickle$")
 
 
 def cache_dir() -> Path:
-    override = os.environ.get(ENV_VAR)
-    if override:
-        return Path(override)
-    if sys.platform.startswith("linux"):  # platformdirs' answer, without its import cost
-        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ppml"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("ppml", appauthor=False))
+    """The user's cache directory (see :func:`ppml_cli.store.cache_dir`)."""
+    return store.cache_dir()
 
 
 def enabled() -> bool:
-    """Off with PPML_NO_CACHE, or when there is no cache directory to use (no home, say)."""
-    if os.environ.get(DISABLE_VAR):
-        return False
-    try:
-        cache_dir()
-    except (RuntimeError, KeyError, OSError):
-        return False
-    return True
+    return store.cache_enabled()
 
 
-def fingerprint(paths: Sequence[Path]) -> str | None:
-    """A key for the current content of ``paths``, or None if one cannot be read.
+def content_hash(data: bytes) -> str:
+    return blake2b(data, digest_size=20).hexdigest()
 
-    The key is the full description (stored in each file's header and compared
-    on load); its checksum only names the file.
+
+def fingerprint(paths: Sequence[Path], contents: Sequence[bytes]) -> str:
+    """A key for ``contents``, the bytes just read from ``paths``.
+
+    The key is the full description (bound into each file's tag); its
+    checksum only names the file. Hashing what was read, rather than stat
+    results taken at another moment, means a file rewritten between two runs
+    (or twice within one mtime tick) can never pair one content with the key
+    of another.
     """
-    parts = [f"ppml {__version__}", f"format {FORMAT}", sys.version, *_code_stamps()]
-    for path in paths:
-        try:
-            stat = path.stat()
-        except OSError:
-            return None  # let the loader report the missing file
-        parts.append(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    parts = [f"ppml {__version__}", MAGIC.decode().strip(), sys.version, *_code_stamps()]
+    for path, content in zip(paths, contents, strict=True):
+        parts.append(f"{path.absolute()}\0{len(content)}\0{content_hash(content)}")
     return "\n".join(parts)
 
 
@@ -87,61 +97,131 @@ def _code_stamps() -> list[str]:
     stamps = []
     for name in PICKLED_MODULES:
         try:
-            stat = (here / name).stat()
+            info = (here / name).stat()
         except OSError:
             continue
-        stamps.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}")
+        stamps.append(f"{name}\0{info.st_size}\0{info.st_mtime_ns}")
     return stamps
 
 
-def _file(key: str, part: str) -> Path:
-    digest = zlib.crc32(key.encode()) ^ (zlib.adler32(key.encode()) << 32)
-    return cache_dir() / f"{digest:016x}.{part}.pickle"
+# ----------------------------------------------------------------- where
+
+
+def directory(*, create: bool) -> Path | None:
+    """The trusted directory of cache files, or None (and a note, once) when there is none."""
+    try:
+        top = store.cache_dir()
+    except OSError:
+        return None  # no home directory: run without a cache
+    if store.trusted_dir(top, create=create) is None:  # checked before anything is made inside
+        return None
+    return store.trusted_dir(top / SUBDIR, create=create)
+
+
+def _file(folder: Path, key: str, part: str) -> Path:
+    raw = key.encode("utf-8", "surrogatepass")
+    return folder / f"{blake2b(raw, digest_size=8).hexdigest()}.{part}.pickle"
+
+
+def _secret(folder: Path, *, create: bool) -> bytes | None:
+    """The per-user key in ``folder``: made on first use, replaced if anyone else could have read it."""
+    path = folder / KEY_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        pass
+    else:
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            private = stat.S_ISREG(info.st_mode) and not info.st_mode & 0o077
+            if private and info.st_uid == getattr(os, "geteuid", lambda: info.st_uid)():
+                secret = handle.read(KEY_BYTES + 1)
+                if len(secret) == KEY_BYTES:
+                    return secret
+    if not create:
+        return None
+    secret = os.urandom(KEY_BYTES)
+    try:
+        store.write_atomic(path, secret)
+    except OSError:
+        return None
+    return secret
+
+
+def _tag(secret: bytes, key: str, part: str, payload: bytes | memoryview) -> bytes:
+    mac = blake2b(key=secret, digest_size=TAG_BYTES)
+    mac.update(f"{part}\0{key}\0".encode("utf-8", "surrogatepass"))
+    mac.update(payload)
+    return mac.digest()
+
+
+# --------------------------------------------------------------- reading
 
 
 def load(key: str, part: str) -> object | None:
-    path = _file(key, part)
+    """The value stored for (``key``, ``part``), or None; never unpickles an unauthenticated byte."""
+    folder = directory(create=False)
+    if folder is None:
+        return None
+    secret = _secret(folder, create=False)
+    if secret is None:
+        return None
+    path = _file(folder, key, part)
     try:
-        with path.open("rb") as handle:
-            header = _unpickle(handle)  # noqa: S301 - our own file in the user's cache dir
-            if header != (FORMAT, __version__, key, part):
-                return None
-            return _unpickle(handle)  # type: ignore[no-any-return]  # noqa: S301
-    except OSError:  # missing, or the directory is unusable
+        data = path.read_bytes()
+    except OSError:
         return None
-    except Exception:  # any damage to the file means "rebuild it"
-        with contextlib.suppress(OSError):
-            path.unlink()
+    view = memoryview(data)
+    head = len(MAGIC) + TAG_BYTES
+    tag = bytes(view[len(MAGIC) : head])
+    if not data.startswith(MAGIC) or not compare_digest(tag, _tag(secret, key, part, view[head:])):
+        _discard(path)  # damaged, from another version, or not ours: never unpickled
+        return None
+    try:
+        return _unpickle(view[head:])  # type: ignore[no-any-return]  # noqa: S301 - authenticated above
+    except Exception:  # our own file, yet unreadable (classes changed shape): rebuild it
+        _discard(path)
         return None
 
 
-def store(key: str, part: str, value: object) -> None:
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+# --------------------------------------------------------------- writing
+
+
+def store_value(key: str, part: str, value: object) -> None:
     """Write atomically; a cache that cannot be written is not an error."""
     import pickle
-    import tempfile
 
-    target = _file(key, part)
-    directory = target.parent
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump((FORMAT, __version__, key, part), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            Path(temp).replace(target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        _prune(directory)
-    except (OSError, pickle.PicklingError, RecursionError):
+    folder = directory(create=True)
+    if folder is None:
         return
+    try:
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
+        return
+    secret = _secret(folder, create=True)
+    if secret is None:
+        return
+    try:
+        store.write_atomic(_file(folder, key, part), MAGIC + _tag(secret, key, part, payload) + payload)
+    except OSError:
+        return
+    _prune(folder)
 
 
-def _prune(directory: Path) -> None:
-    files = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[KEEP:]:
-        old.unlink(missing_ok=True)
+def _prune(folder: Path) -> None:
+    """Keep the :data:`KEEP` newest cache files; only files named as ppml names them are touched."""
+    found = []
+    for path in folder.iterdir():
+        if NAME.match(path.name):
+            with contextlib.suppress(OSError):
+                found.append((path.stat().st_mtime, path.name))
+    for _, name in sorted(found, reverse=True)[KEEP:]:
+        _discard(folder / name)
 
 
 def cached(key: str | None, part: str, build: Callable[[], T], kind: type[T]) -> T:
@@ -152,5 +232,5 @@ def cached(key: str | None, part: str, build: Callable[[], T], kind: type[T]) ->
             return value
     value = build()
     if key is not None and enabled():
-        store(key, part, value)
+        store_value(key, part, value)
     return value

@@ -23,7 +23,7 @@ from typing import Any
 from ppml_cli import licenses
 from ppml_cli.errors import CatalogError, Problem, Severity
 from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Strength, Technique, Tool
-from ppml_cli.sources import catalog_paths
+from ppml_cli.sources import UnreadableCatalog, catalog_paths, read_catalog
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -83,6 +83,9 @@ def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
         raise CatalogError([Problem(source, line, None, None, message)]) from None
     except yaml.YAMLError as exc:
         raise CatalogError([Problem(source, None, None, None, f"YAML: {exc}")]) from None
+    except RecursionError:
+        message = "nested too deeply (a catalog needs a few levels: kinds, entries, fields)"
+        raise CatalogError([Problem(source, None, None, None, message)]) from None
 
 
 # ------------------------------------------------------------------ raw entries
@@ -107,16 +110,18 @@ class RawEntry:
         return key_lines.get(field, self.line)
 
 
-def read_file(path: Path, problems: list[Problem], *, locate: bool = True) -> list[RawEntry]:
-    """The entries of one catalog file; problems found on the way are appended."""
+def read_file(
+    path: Path, problems: list[Problem], *, locate: bool = True, content: bytes | None = None
+) -> list[RawEntry]:
+    """The entries of one catalog file (or of ``content``, its bytes already read); problems are appended."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(Problem(source, None, None, None, "file not found"))
+        text = (read_catalog(path) if content is None else content).decode("utf-8")
+    except UnreadableCatalog as exc:
+        problems.append(Problem(source, None, None, None, str(exc)))
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(source, None, None, None, f"cannot read: {exc}"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(source, None, None, None, f"cannot read: not UTF-8 ({exc.reason} at byte {exc.start})"))
         return []
     try:
         document = parse_yaml(text, source, locate=locate)
@@ -396,23 +401,41 @@ def build_catalog(raw_entries: Sequence[RawEntry], problems: list[Problem], sour
     return Catalog(entries=tuple(_build(values, raws)), sources=tuple(sources))
 
 
-def read_merged(paths: Sequence[Path], problems: list[Problem], *, locate: bool = True) -> list[RawEntry]:
-    """Every file's entries, merged in order; reading problems are appended."""
-    return merge([read_file(path, problems, locate=locate) for path in paths], problems)
+def read_merged(
+    paths: Sequence[Path],
+    problems: list[Problem],
+    *,
+    locate: bool = True,
+    contents: Sequence[bytes] | None = None,
+) -> list[RawEntry]:
+    """Every file's entries (parsed from ``contents`` when given), merged in order; problems are appended."""
+    texts: Sequence[bytes | None] = contents if contents is not None else [None] * len(paths)
+    return merge(
+        [read_file(path, problems, locate=locate, content=text) for path, text in zip(paths, texts, strict=True)],
+        problems,
+    )
 
 
-def load_catalog(extra: Sequence[Path] = (), *, bundled: bool = True) -> Catalog:
+def load_catalog(
+    extra: Sequence[Path] = (), *, bundled: bool = True, contents: Sequence[bytes] | None = None
+) -> Catalog:
     """The bundled catalog (unless ``bundled`` is false) with ``extra`` files merged over it.
 
-    Files are first read without recording line numbers, which is a quarter
-    faster; only a catalog with problems is read again, located, so that every
-    problem names its line.
+    ``contents`` are the files' bytes when the caller has read them already
+    (the cache key is a hash of them). Files are first parsed without
+    recording line numbers, which is a quarter faster; only a catalog with
+    problems is parsed again, located, so that every problem names its line.
     """
     paths = catalog_paths(extra, bundled=bundled)
     sources = [str(p) for p in paths]
+    if contents is None:
+        try:
+            contents = [read_catalog(path) for path in paths]
+        except UnreadableCatalog:
+            contents = None  # read_file reports each unreadable file
     try:
         problems: list[Problem] = []
-        return build_catalog(read_merged(paths, problems, locate=False), problems, sources)
+        return build_catalog(read_merged(paths, problems, locate=False, contents=contents), problems, sources)
     except CatalogError:
         problems = []
-        return build_catalog(read_merged(paths, problems, locate=True), problems, sources)
+        return build_catalog(read_merged(paths, problems, locate=True, contents=contents), problems, sources)

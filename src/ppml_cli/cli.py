@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
-from ppml_cli import __version__, completion
+from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
 from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
@@ -171,6 +171,7 @@ def root(
 ) -> None:
     from ppml_cli.sources import paths_from_env
 
+    store.set_notifier(note)  # the core's one-off messages (an untrusted cache directory) go to stderr
     ctx.obj = State(extra=[*paths_from_env(), *(catalog or [])], bundled=not no_bundled)
 
 
@@ -483,6 +484,8 @@ def refresh(
     emit(report, chosen)
     if report.stopped:
         raise NetworkError(report.stopped, hint="what was fetched is saved; run ppml refresh again later")
+    if report.failed:
+        raise NetworkError("no repository could be refreshed", hint="see each one's message; earlier data is kept")
 
 
 @commands.command()

@@ -8,21 +8,30 @@ from typing import TYPE_CHECKING
 
 from ppml_cli import cache
 from ppml_cli.index import Index
-from ppml_cli.sources import catalog_paths
+from ppml_cli.sources import UnreadableCatalog, catalog_paths, read_catalog
 
 if TYPE_CHECKING:
     from ppml_cli.search import SearchIndex
 
 
 def load_index(extra: Sequence[Path] = (), *, bundled: bool = True) -> Index:
-    """The merged catalog's index; an invalid catalog raises and is never cached."""
+    """The merged catalog's index; an invalid catalog raises and is never cached.
+
+    Each file is read once: the cache key is a hash of those bytes and, on a
+    miss, the catalog is parsed from the same bytes, so the index (and the
+    search index cached under its key) always match what was read.
+    """
     paths = catalog_paths(extra, bundled=bundled)
-    key = cache.fingerprint(paths)
+    try:
+        contents: list[bytes] | None = [read_catalog(path) for path in paths]
+    except UnreadableCatalog:
+        contents = None  # the loader reads again and reports every file's problem
+    key = cache.fingerprint(paths, contents) if contents is not None else None
 
     def build() -> Index:
         from ppml_cli.catalog import load_catalog
 
-        return Index(load_catalog(extra, bundled=bundled))
+        return Index(load_catalog(extra, bundled=bundled, contents=contents))
 
     index = cache.cached(key, "index", build, Index)
     index.cache_key = key
@@ -30,7 +39,7 @@ def load_index(extra: Sequence[Path] = (), *, bundled: bool = True) -> Index:
 
 
 def load_search_index(index: Index) -> SearchIndex:
-    """The search index for ``index``, cached beside it."""
+    """The search index for ``index``, cached beside it under the same key."""
     from ppml_cli.search import SearchIndex
 
     search = cache.cached(index.cache_key, "search", lambda: SearchIndex(index), SearchIndex)

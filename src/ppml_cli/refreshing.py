@@ -9,7 +9,7 @@ from ppml_cli import repodata
 from ppml_cli.errors import EXIT_NETWORK, InvalidValueError, PpmlError
 from ppml_cli.index import Index
 from ppml_cli.model import Kind
-from ppml_cli.results import RefreshReport
+from ppml_cli.results import REFRESHED, RefreshReport
 
 
 class NetworkError(PpmlError):
@@ -43,7 +43,8 @@ def refresh_metadata(
 ) -> RefreshReport:
     """Fetch the ``github_targets`` repositories, merge and save.
 
-    The stored file changes only for repositories fetched successfully.
+    The stored file changes only for repositories fetched successfully; it is
+    merged under a lock, so concurrent runs keep each other's results.
     """
     from ppml_cli.net.github import GitHubClient, RateLimited, Unreachable, refresh_all
 
@@ -61,16 +62,13 @@ def refresh_metadata(
         ) from None
     except RateLimited as error:
         raise NetworkError(str(error), hint="earlier data is kept") from None
-    merged = dict(stored)
-    changed = False
-    for outcome in outcomes:
-        if outcome.status in ("updated", "unchanged", "moved") and outcome.data is not None:
-            merged[outcome.repo] = outcome.data
-            changed = True
-    if changed:
+    fetched = {
+        outcome.repo: outcome.data for outcome in outcomes if outcome.status in REFRESHED and outcome.data is not None
+    }
+    if fetched:
         try:
-            repodata.save(merged)
-        except OSError as error:
+            repodata.merge_save(fetched)  # under a lock, over what is stored now (another run may have saved)
+        except (OSError, ValueError) as error:
             raise NetworkError(f"cannot save repository data: {error}", hint="set PPML_DATA_DIR") from None
     return RefreshReport(
         outcomes=tuple(outcomes),

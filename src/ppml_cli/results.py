@@ -240,12 +240,21 @@ class LinkReport(NamedTuple):
         return [r.to_dict() for r in self.results]
 
 
+#: Outcome statuses of a repository whose data was fetched (and stored) in this refresh.
+REFRESHED = frozenset({"updated", "unchanged", "moved"})
+
+
 class RefreshReport(NamedTuple):
     """The answer of ``refresh``: what happened to each repository."""
 
     outcomes: tuple[Outcome, ...]
     ids: dict[str, tuple[str, ...]]
     stopped: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """There was something to refresh, and nothing was."""
+        return bool(self.outcomes) and not any(o.status in REFRESHED for o in self.outcomes)
 
     @property
     def entries(self) -> tuple[Entry, ...]:

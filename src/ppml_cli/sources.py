@@ -7,12 +7,60 @@ never imports the YAML loader.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ppml_cli.errors import CatalogError, Problem
 
 ENV_VAR = "PPML_CATALOG"
+
+#: The largest catalog file read (64 MiB, several hundred thousand entries); larger ones are refused.
+MAX_CATALOG_BYTES = 64 * 1024 * 1024
+
+
+class UnreadableCatalog(Exception):
+    """A catalog path that cannot be read as a catalog: missing, not a regular file, too large."""
+
+
+def read_catalog(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of one catalog file, read once.
+
+    Only regular files are read: a FIFO would block forever and a device such
+    as ``/dev/zero`` never ends, so both are refused before any byte is read
+    (the open itself does not block, even on a FIFO without a writer). A file
+    larger than ``limit`` is refused too.
+    """
+    limit = MAX_CATALOG_BYTES if limit is None else limit
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise UnreadableCatalog("file not found") from None
+    except OSError as error:
+        raise UnreadableCatalog(f"cannot read: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise UnreadableCatalog(f"cannot read: {what} (a catalog must be a regular YAML file)")
+        if info.st_size > limit:
+            raise UnreadableCatalog(f"cannot read: larger than {limit // (1024 * 1024)} MiB ({info.st_size} bytes)")
+        chunks = []
+        size = 0
+        while size <= limit:  # the file may grow while it is read
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise UnreadableCatalog(f"cannot read: larger than {limit // (1024 * 1024)} MiB")
+        return b"".join(chunks)
+    except OSError as error:
+        raise UnreadableCatalog(f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
 
 
 def bundled_catalog_path() -> Path:

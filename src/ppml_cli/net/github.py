@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -23,7 +24,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ppml_cli import __version__
+from ppml_cli import __version__, repodata
+from ppml_cli.errors import InvalidValueError
 from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, backoff, classify, request, retry_after, retrying
 
 API_ENV = "PPML_GITHUB_API_URL"
@@ -77,7 +79,7 @@ class GitHubClient:
     ) -> None:
         self.base = (base_url or api_base()).rstrip("/")
         self.origin = _origin(self.base)
-        self.token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+        self.token = token if token is not None else token_from_env()
         self.retries = retries
         self.timeout = timeout
         self.max_wait = max_wait
@@ -170,7 +172,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 def _json(reply: Reply) -> dict[str, Any]:
     try:
         data = json.loads(reply.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValueError(f"malformed JSON from the API (HTTP {reply.status})") from None
     if not isinstance(data, dict):
         raise ValueError("unexpected JSON from the API (not an object)")
@@ -178,7 +180,8 @@ def _json(reply: Reply) -> dict[str, Any]:
 
 
 def _record(repo: dict[str, Any], old: dict[str, Any] | None, etag: str | None) -> dict[str, Any]:
-    license_info = repo.get("license") or {}
+    """The stored record for the API's answer; its types are checked by :func:`_checked` before storing."""
+    license_info = repo.get("license")
     return {
         **(old or {}),
         "full_name": repo.get("full_name"),
@@ -187,11 +190,33 @@ def _record(repo: dict[str, Any], old: dict[str, Any] | None, etag: str | None) 
         "forks": repo.get("forks_count"),
         "open_issues": repo.get("open_issues_count"),
         "pushed_at": repo.get("pushed_at"),
-        "archived": bool(repo.get("archived")),
-        "license": license_info.get("spdx_id") if isinstance(license_info, dict) else None,
+        "archived": repo.get("archived", False),
+        "license": license_info.get("spdx_id") if isinstance(license_info, dict) else license_info,
         "default_branch": repo.get("default_branch"),
         "etag": etag,
     }
+
+
+def _checked(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` checked against the stored schema; ValueError (the repository is rejected) if it does not fit."""
+    checked = repodata.checked_record(record)
+    if isinstance(checked, str):
+        raise ValueError(f"unexpected data from the API ({checked}); not stored")
+    return checked
+
+
+def token_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """GITHUB_TOKEN, or None when unset; a value no token can have is a usage error, not a network failure."""
+    token = (environ if environ is not None else os.environ).get(TOKEN_ENV) or None
+    if token is not None and not _TOKEN.match(token):
+        raise InvalidValueError(
+            f"{TOKEN_ENV} is malformed: it contains a line break, a space or another character no token has",
+            hint=f"set {TOKEN_ENV} to the token alone (no quotes, no trailing newline), or unset it",
+        )
+    return token
+
+
+_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces, which every GitHub token is
 
 
 async def refresh_repo(client: GitHubClient, slug: str, old: dict[str, Any] | None) -> Outcome:
@@ -209,6 +234,7 @@ async def refresh_repo(client: GitHubClient, slug: str, old: dict[str, Any] | No
         else:
             record = _record(_json(reply), old, reply.headers.get("etag"))
             record["fetched_at"] = record["checked_at"] = now_iso()
+            record = _checked(record)
             moved = (record.get("full_name") or slug).lower() != slug
             status = "moved" if moved else "updated"
             message = f"renamed to {record['full_name']}; update the catalog URL" if moved else "updated"
@@ -222,7 +248,7 @@ async def refresh_repo(client: GitHubClient, slug: str, old: dict[str, Any] | No
         elif release.status == 404:
             record["latest_release"] = None
             record["release_etag"] = None
-        return Outcome(slug, status, message, record)
+        return Outcome(slug, status, message, _checked(record))
     except ValueError as error:
         return Outcome(slug, "error", str(error), old)
     except httpx.HTTPError as error:

@@ -29,8 +29,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ppml_cli import __version__
-from ppml_cli.datastore import read_json, write_json
 from ppml_cli.net.http import TRANSIENT_STATUSES, Reply, backoff, classify, request, retry_after, retrying
+from ppml_cli.store import read_json, write_json
 
 #: Statuses that some servers give to HEAD but not to GET.
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
@@ -128,42 +128,71 @@ def select(urls: Sequence[str], exclude: Sequence[str]) -> tuple[list[str], list
 
 
 def _cache_path() -> Path:
-    from ppml_cli.cache import cache_dir
+    from ppml_cli.store import cache_dir
 
     return cache_dir() / CACHE_FILE
 
 
 def load_cached(urls: Iterable[str], ttl: float, now: float | None = None) -> dict[str, LinkResult]:
+    """Working links checked less than ``ttl`` seconds ago; a record that does not fit is ignored."""
     stored = read_json(_cache_path()) or {}
     now = time.time() if now is None else now
     fresh: dict[str, LinkResult] = {}
     for url in urls:
-        record = stored.get(url)
-        if not isinstance(record, dict) or now - float(record.get("checked_at", 0)) > ttl:
-            continue
-        fresh[url] = LinkResult(
-            url=url,
-            ok=True,
-            status=record.get("status"),
-            final_url=record.get("final_url"),
-            error=None,
-            elapsed_ms=0,
-            redirects=tuple((int(s), str(loc)) for s, loc in record.get("redirects", [])),
-            method=str(record.get("method", "HEAD")),
-            cached=True,
-        )
+        result = _cached_result(url, stored.get(url), ttl, now)
+        if result is not None:
+            fresh[url] = result
     return fresh
+
+
+def _is_fresh(record: Any, ttl: float, now: float) -> bool:
+    """Checked within ``ttl``: a time in the future (a clock set back, an edited file) is not fresh."""
+    if not isinstance(record, dict):
+        return False
+    checked = record.get("checked_at")
+    if isinstance(checked, bool) or not isinstance(checked, (int, float)) or checked != checked:  # NaN
+        return False
+    return 0 <= now - checked <= ttl
+
+
+def _cached_result(url: str, record: Any, ttl: float, now: float) -> LinkResult | None:
+    if not _is_fresh(record, ttl, now):
+        return None
+    status = record.get("status")
+    final_url = record.get("final_url")
+    method = record.get("method", "HEAD")
+    redirects = record.get("redirects", [])
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        return None
+    if (final_url is not None and not isinstance(final_url, str)) or method not in ("HEAD", "GET"):
+        return None
+    if not isinstance(redirects, list) or not all(
+        isinstance(r, list)
+        and len(r) == 2
+        and isinstance(r[0], int)
+        and not isinstance(r[0], bool)
+        and isinstance(r[1], str)
+        for r in redirects
+    ):
+        return None
+    return LinkResult(
+        url=url,
+        ok=True,
+        status=status,
+        final_url=final_url,
+        error=None,
+        elapsed_ms=0,
+        redirects=tuple((r[0], r[1]) for r in redirects),
+        method=method,
+        cached=True,
+    )
 
 
 def store_results(results: Iterable[LinkResult], ttl: float, now: float | None = None) -> None:
     """Remember working links; forget expired and now-broken ones. A cache that cannot be written is skipped."""
     path = _cache_path()
     now = time.time() if now is None else now
-    stored = {
-        url: record
-        for url, record in (read_json(path) or {}).items()
-        if isinstance(record, dict) and now - float(record.get("checked_at", 0)) <= ttl
-    }
+    stored = {url: record for url, record in (read_json(path) or {}).items() if _is_fresh(record, ttl, now)}
     for result in results:
         if result.cached:
             continue
@@ -179,7 +208,7 @@ def store_results(results: Iterable[LinkResult], ttl: float, now: float | None =
             stored.pop(result.url, None)
     try:
         write_json(path, stored)
-    except OSError:
+    except (OSError, ValueError):
         return
 
 
@@ -415,8 +444,9 @@ def check_links(
 ) -> list[LinkResult]:
     """The synchronous entry point: cached results for fresh links, the network for the rest."""
     from ppml_cli.cache import enabled
+    from ppml_cli.store import cache_dir, trusted_dir
 
-    use_cache = options.use_cache and enabled()
+    use_cache = options.use_cache and enabled() and trusted_dir(cache_dir(), create=True) is not None
     cached = load_cached((u for u, _ in targets), options.ttl) if use_cache else {}
     to_check = [(u, ids) for u, ids in targets if u not in cached]
     for url, ids in targets:
