@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,8 +85,13 @@ def main() -> None:
     if args.many:
         with fast_servers(HOSTS) as bases:
             many = [f"{bases[n % len(bases)]}/u{n}" for n in range(args.many)]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             seconds = _timed(command, "\n".join(many) + "\n", env)
-        print(f"| {args.many} URLs from stdin, fast loopback servers, one run | {seconds:.1f} |")
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(f"| {args.many} URLs from stdin on fast loopback servers: wall, one run | {seconds:.1f} |")
+        print(f"| the same: CPU time of ppml (user + system) | {cpu:.1f} |")
+        print(f"| the same: CPU milliseconds per URL | {cpu * 1000 / args.many:.2f} |")
 
 
 def _beside_python(name: str) -> str | None:

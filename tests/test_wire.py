@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge, retrying
 from ppml_cli.net.links import LinkOptions, address_class, check_all
 
 from .hostile import endless_body, hostile, trickle
@@ -128,3 +129,60 @@ def test_public_pages_cannot_redirect_into_the_local_network_unless_allowed() ->
     assert refused["ok"] is False and "private address refused" in str(refused["error"])
     followed = _check_through(transport, "http://93.184.216.34/", allow_private=True)
     assert followed["ok"] is True and followed["final_url"] == "http://10.0.0.5/admin"
+
+
+# ------------------------------------------------------------ the one retry loop
+
+
+def _reply(status: int) -> Reply:
+    return Reply(status, httpx.Headers(), b"", "http://127.0.0.1/")
+
+
+def test_the_retry_loop_retries_what_decide_says_and_counts_attempts() -> None:
+    answers = [_reply(503), _reply(503), _reply(200)]
+    waits: list[float] = []
+
+    async def send() -> Reply:
+        return answers.pop(0)
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    def decide(reply: Reply, attempt: int) -> float | None:
+        return 0.25 * (attempt + 1) if reply.status == 503 else None
+
+    reply, attempts = asyncio.run(retrying(send, retries=5, decide=decide, sleep=sleep))
+    assert (reply.status, attempts, waits) == (200, 3, [0.25, 0.5])
+
+
+def test_the_retry_loop_gives_up_after_its_retries_and_returns_the_last_answer() -> None:
+    async def send() -> Reply:
+        return _reply(500)
+
+    async def sleep(seconds: float) -> None:
+        return None
+
+    reply, attempts = asyncio.run(retrying(send, retries=2, decide=lambda r, a: 0.0, sleep=sleep))
+    assert (reply.status, attempts) == (500, 3)
+
+
+def test_the_retry_loop_retries_transient_errors_and_raises_the_rest() -> None:
+    calls = []
+
+    async def flaky() -> Reply:
+        calls.append(1)
+        if len(calls) < 3:
+            raise DeadlineExceeded("slow")
+        return _reply(200)
+
+    async def sleep(seconds: float) -> None:
+        return None
+
+    reply, attempts = asyncio.run(retrying(flaky, retries=2, decide=lambda r, a: None, sleep=sleep))
+    assert (reply.status, attempts) == (200, 3)
+
+    async def too_big() -> Reply:
+        raise ResponseTooLarge("answer larger than 10 bytes")
+
+    with pytest.raises(ResponseTooLarge):
+        asyncio.run(retrying(too_big, retries=5, decide=lambda r, a: None, sleep=sleep))

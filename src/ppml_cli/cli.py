@@ -433,9 +433,10 @@ def links(
 
     chosen = output_format(ctx, fmt, as_json, LinkReport)
     request = LinkRequest(
-        source, exclude or (), accept or (), concurrency, per_host, timeout, retries, max_wait, ttl, not no_cache
-    )
-    plan = plan_links(state(ctx).index, request._replace(allow_private=allow_private), sys.stdin)
+        source, exclude or (), accept or (), concurrency, per_host, timeout, retries, max_wait, ttl, not no_cache,
+        allow_private,
+    )  # fmt: skip
+    plan = plan_links(state(ctx).index, request, sys.stdin)
     with progress(len(plan.targets), "checking links") as advance:
         report = check_planned_links(plan, on_result=lambda _: advance())
     emit(report, chosen)
