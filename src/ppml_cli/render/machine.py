@@ -228,7 +228,7 @@ def write_markdown(result: Result, out: IO[str]) -> None:
     elif isinstance(result, Tree):
         lines = _md_tree(result)
     elif isinstance(result, ValidationReport):
-        lines = [f"- **{p.severity.value}** `{md(str(p))}`" for p in result.problems]
+        lines = [f"- **{p.severity.value}** {md(str(p))}" for p in result.problems]
         lines.append(f"\n{result.errors} errors, {result.warnings} warnings in {len(result.entries)} entries")
     elif isinstance(result, Bibliography):
         from ppml_cli.render.citations import format_citations
