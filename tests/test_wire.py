@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge, retrying
-from ppml_cli.net.links import LinkOptions, address_class, check_all
+from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge, address_class, retrying
+from ppml_cli.net.links import LinkOptions, check_all
 
 from .hostile import endless_body, hostile, trickle
 from .httpserver import serving
@@ -50,6 +50,7 @@ def test_an_endless_api_answer_is_cut_off(tmp_path: Path, write_catalog_file: Pa
             "--catalog",
             str(write_catalog_file),
             "refresh",
+            "alpha",
             "-o",
             "json",
             env={"PPML_GITHUB_API_URL": base, "PPML_DATA_DIR": str(tmp_path), "GITHUB_TOKEN": ""},
@@ -186,3 +187,23 @@ def test_the_retry_loop_retries_transient_errors_and_raises_the_rest() -> None:
 
     with pytest.raises(ResponseTooLarge):
         asyncio.run(retrying(too_big, retries=5, decide=lambda r, a: None, sleep=sleep))
+
+
+def test_the_github_client_does_not_follow_the_api_into_link_local_space(
+    tmp_path: Path, write_catalog_file: Path
+) -> None:
+    with serving() as api:
+        api.route("/repos/org/alpha", (301, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""))
+        result = ppml(
+            "--catalog",
+            str(write_catalog_file),
+            "refresh",
+            "alpha",
+            "-o",
+            "json",
+            env={"PPML_GITHUB_API_URL": api.base, "PPML_DATA_DIR": str(tmp_path), "GITHUB_TOKEN": ""},
+        )
+    assert "Traceback" not in result.stderr
+    [outcome] = json.loads(result.stdout)
+    assert outcome["status"] == "error"
+    assert outcome["message"] == "redirect to a link-local address refused"

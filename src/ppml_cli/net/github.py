@@ -26,7 +26,18 @@ import httpx
 
 from ppml_cli import __version__, repodata
 from ppml_cli.errors import InvalidValueError
-from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, backoff, classify, request, retry_after, retrying
+from ppml_cli.net.http import (
+    MAX_BODY,
+    RedirectRefused,
+    Reply,
+    ResponseTooLarge,
+    backoff,
+    classify,
+    refused_redirect,
+    request,
+    retry_after,
+    retrying,
+)
 
 API_ENV = "PPML_GITHUB_API_URL"
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 - the name of the variable, not a secret
@@ -115,7 +126,11 @@ class GitHubClient:
         for _ in range(max_redirects + 1):
             reply = await self._get_once(url, etag)
             if reply.status in (301, 302, 307, 308) and "location" in reply.headers:
-                url = urljoin(url, reply.headers["location"])
+                target = urljoin(url, reply.headers["location"])
+                refusal = await refused_redirect(url, target)
+                if refusal is not None:  # the API must not send us into the local network
+                    raise RedirectRefused(refusal.replace(" (--allow-private follows it)", ""))
+                url = target
                 continue
             return reply
         raise httpx.TooManyRedirects(f"more than {max_redirects} redirects for {path}")

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import random
+import socket
 import ssl
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -40,6 +43,10 @@ class DeadlineExceeded(httpx.TimeoutException):
 
 class ResponseTooLarge(httpx.HTTPError):
     """The body of an answer was larger than the cap on what a request reads."""
+
+
+class RedirectRefused(httpx.HTTPError):
+    """A redirect into the local network that is not followed (see :func:`refused_redirect`)."""
 
 
 async def request(
@@ -125,7 +132,7 @@ def classify(error: BaseException) -> str:
     """A short, stable description of a failed request: timeout, DNS, TLS, refused, ..."""
     if isinstance(error, httpx.TimeoutException):
         return "timeout"
-    if isinstance(error, ResponseTooLarge):
+    if isinstance(error, (ResponseTooLarge, RedirectRefused)):
         return str(error)
     if isinstance(error, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return f"invalid URL: {error}"
@@ -174,3 +181,53 @@ def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> floa
 def backoff(attempt: int, *, base: float = 0.5, cap: float = 8.0, rng: random.Random | None = None) -> float:
     """Exponential backoff with full jitter: a random wait up to base * 2**attempt, capped."""
     return (rng or random).uniform(0, min(cap, base * 2**attempt))
+
+
+# ---------------------------------------------------------- where a redirect may lead
+
+
+def address_class(address: str) -> str:
+    """``public``, ``private``, ``loopback`` or ``link-local``; raises ValueError for a host name."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_private or ip.is_reserved or ip.is_unspecified or ip.is_multicast:
+        return "private"
+    return "public"
+
+
+async def host_classes(url: str) -> frozenset[str]:
+    """The address classes a URL's host stands for (a name is resolved); empty when unknown."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        return frozenset({address_class(host)})
+    except ValueError:
+        pass
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError, UnicodeError):
+        return frozenset()  # the request itself will name the failure
+    return frozenset(address_class(str(info[4][0])) for info in infos)
+
+
+async def refused_redirect(source: str, target: str) -> str | None:
+    """Why a redirect from ``source`` to ``target`` must not be followed, or None.
+
+    A redirect may lead to a non-public address (loopback, private or
+    link-local, such as a cloud metadata service at 169.254.169.254) only from
+    an address of the same class: a public page cannot send the checker into
+    the local network, and nothing but a link-local page into link-local space.
+    """
+    inside = await host_classes(target) - {"public"}
+    if not inside:
+        return None
+    entered = inside - await host_classes(source)
+    if not entered:
+        return None
+    return f"redirect to a {'/'.join(sorted(entered))} address refused (--allow-private follows it)"

@@ -15,9 +15,7 @@ rerun only asks again what is stale; broken ones are always asked again.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
-import socket
 import ssl
 import time
 from collections import defaultdict
@@ -29,7 +27,16 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ppml_cli import __version__
-from ppml_cli.net.http import TRANSIENT_STATUSES, Reply, backoff, classify, request, retry_after, retrying
+from ppml_cli.net.http import (
+    TRANSIENT_STATUSES,
+    Reply,
+    backoff,
+    classify,
+    refused_redirect,
+    request,
+    retry_after,
+    retrying,
+)
 from ppml_cli.store import read_json, write_json
 
 #: Statuses that some servers give to HEAD but not to GET.
@@ -221,53 +228,6 @@ class _Limits:
     def __init__(self, total: int, per_host: int) -> None:
         self.total = asyncio.Semaphore(total)
         self.per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
-
-
-def address_class(address: str) -> str:
-    """``public``, ``private``, ``loopback`` or ``link-local``; raises ValueError for a host name."""
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_private or ip.is_reserved or ip.is_unspecified or ip.is_multicast:
-        return "private"
-    return "public"
-
-
-async def host_classes(url: str) -> frozenset[str]:
-    """The address classes a URL's host stands for (a name is resolved); empty when unknown."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        return frozenset({address_class(host)})
-    except ValueError:
-        pass
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, ValueError, UnicodeError):
-        return frozenset()  # the request itself will name the failure
-    return frozenset(address_class(str(info[4][0])) for info in infos)
-
-
-async def refused_redirect(source: str, target: str) -> str | None:
-    """Why a redirect from ``source`` to ``target`` must not be followed, or None.
-
-    A redirect may lead to a non-public address (loopback, private or
-    link-local, such as a cloud metadata service at 169.254.169.254) only from
-    an address of the same class: a public page cannot send the checker into
-    the local network, and nothing but a link-local page into link-local space.
-    """
-    inside = await host_classes(target) - {"public"}
-    if not inside:
-        return None
-    entered = inside - await host_classes(source)
-    if not entered:
-        return None
-    return f"redirect to a {'/'.join(sorted(entered))} address refused (--allow-private follows it)"
 
 
 async def check_url(
