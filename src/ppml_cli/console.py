@@ -14,11 +14,47 @@ from typing import Any
 
 from ppml_cli.errors import CatalogError, PpmlError
 
+#: Widths outside this range (``COLUMNS=0``, ``COLUMNS=99999999``, ``COLUMNS=abc``) are nonsense:
+#: the terminal's own width is used instead, or 80 columns.
+WIDTHS = range(20, 1001)
 
-def stderr_console() -> Any:
+
+def no_color() -> bool:
+    """NO_COLOR is set (to anything): no colour, no bold or dim, no hyperlinks, no escape codes at all."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def width_for(stream: Any) -> int:
+    """COLUMNS when it is a sane width; else the terminal's width; else 80."""
+    value = os.environ.get("COLUMNS", "").strip()
+    if value.isdigit() and int(value) in WIDTHS:
+        return int(value)
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        columns = 0
+    return columns if columns in WIDTHS else 80
+
+
+def make_console(stream: Any) -> Any:
+    """A Rich console on ``stream`` that honours NO_COLOR fully and survives any COLUMNS."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    plain = no_color()
+    return Console(
+        file=stream,
+        width=width_for(stream),
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,
+        markup=False,
+        color_system=None if plain else "auto",
+        no_color=plain,
+    )
+
+
+def stderr_console() -> Any:
+    return make_console(sys.stderr)
 
 
 def report_error(error: PpmlError) -> None:
@@ -55,19 +91,45 @@ def silence_stdout() -> None:
 
 @contextlib.contextmanager
 def progress(total: int, label: str) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr, only when stderr is a terminal; elsewhere a no-op."""
+    """A progress bar on stderr, only when stderr is a terminal; elsewhere a no-op.
+
+    The bar hides the cursor; a SIGTERM while it shows ends the run through
+    the bar's own clean-up, so the cursor comes back (exit 143, as the signal's).
+    """
     if not sys.stderr.isatty() or total == 0:
         yield lambda: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=stderr_console(),
-        transient=True,
-    ) as progress:
+    with (
+        _exit_on_sigterm(),
+        Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=stderr_console(),
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task(label, total=total)
         yield lambda: progress.advance(task)
+
+
+@contextlib.contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143) for a while, so ``finally`` blocks and context managers run."""
+    import signal
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave the signal alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

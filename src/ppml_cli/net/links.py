@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -26,7 +27,16 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ppml_cli import __version__
-from ppml_cli.net.http import TRANSIENT_STATUSES, backoff, classify, is_transient, retry_after
+from ppml_cli.net.http import (
+    TRANSIENT_STATUSES,
+    Reply,
+    backoff,
+    classify,
+    refused_redirect,
+    request,
+    retry_after,
+    retrying,
+)
 from ppml_cli.store import read_json, write_json
 
 #: Statuses that some servers give to HEAD but not to GET.
@@ -48,6 +58,7 @@ class LinkOptions(NamedTuple):
     accept: frozenset[int] = frozenset()
     ttl: float = 24 * 3600.0  # how long a working link stays fresh in the cache
     use_cache: bool = True
+    allow_private: bool = False  # follow redirects into loopback, private and link-local addresses
 
 
 class LinkResult(NamedTuple):
@@ -219,14 +230,8 @@ class _Limits:
         self.per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
 
 
-async def _request(client: httpx.AsyncClient, method: str, url: str) -> httpx.Response:
-    # stream, so that a GET never downloads the page body
-    async with client.stream(method, url) as response:
-        return response
-
-
 async def check_url(
-    client: httpx.AsyncClient, url: str, options: LinkOptions, limits: _Limits, ids: tuple[str, ...] = ()
+    pools: _Pools, url: str, options: LinkOptions, limits: _Limits, ids: tuple[str, ...] = ()
 ) -> LinkResult:
     started = time.perf_counter()
     current, method, attempts = url, "HEAD", 0
@@ -238,35 +243,46 @@ async def check_url(
         final = current if status is not None else None
         return LinkResult(url, ok, status, final, error, elapsed, ids, tuple(redirects), attempts, method)
 
-    while True:
-        retry = 0
-        while True:
+    def decide(reply: Reply, attempt: int) -> float | None:
+        if reply.status not in TRANSIENT_STATUSES:
+            return None
+        wait = retry_after(reply.headers) if reply.status in (429, 503) else None
+        if wait is not None and wait > options.max_wait:
+            return None  # not worth waiting for: reported below
+        return wait if wait is not None else backoff(attempt)
+
+    async def ask(how: str) -> Reply:
+        nonlocal attempts
+        host = urlsplit(current).netloc.lower()
+
+        async def send() -> Reply:
+            nonlocal attempts
             attempts += 1
-            host = urlsplit(current).netloc.lower()
-            try:
-                # the host's slot first: a task waiting for a busy host must not hold a global one
-                async with limits.per_host[host], limits.total:
-                    response = await _request(client, method, current)
-            except httpx.HTTPError as error:
-                if is_transient(error) and retry < options.retries:
-                    await asyncio.sleep(backoff(retry))
-                    retry += 1
-                    continue
-                return result(False, None, classify(error))
-            status = response.status_code
-            if method == "HEAD" and status in HEAD_REFUSED:
+            # the host's slot first: a task waiting for a busy host must not hold a global one
+            async with limits.per_host[host], limits.total:
+                client = pools.hold(current)
+                try:
+                    return await request(client, how, current, deadline=options.timeout, max_body=0)
+                finally:
+                    await pools.release(current)
+
+        reply, _ = await retrying(send, retries=options.retries, decide=decide)
+        return reply
+
+    while True:
+        try:
+            reply = await ask(method)
+            if method == "HEAD" and reply.status in HEAD_REFUSED:
                 method = "GET"  # some servers refuse HEAD; ask again properly, not as a retry
-                continue
-            if status in TRANSIENT_STATUSES and retry < options.retries:
-                wait = retry_after(response.headers) if status in (429, 503) else None
-                if wait is not None and wait > options.max_wait:
-                    message = f"HTTP {status}; Retry-After {wait:.0f}s is over the {options.max_wait:.0f}s cap"
-                    return result(False, status, message)
-                await asyncio.sleep(wait if wait is not None else backoff(retry))
-                retry += 1
-                continue
-            break
-        location = response.headers.get("location")
+                reply = await ask(method)
+        except httpx.HTTPError as error:
+            return result(False, None, classify(error))
+        status = reply.status
+        wait = retry_after(reply.headers) if status in (429, 503) else None
+        if wait is not None and wait > options.max_wait:
+            message = f"HTTP {status}; Retry-After {wait:.0f}s is over the {options.max_wait:.0f}s cap"
+            return result(False, status, message)
+        location = reply.headers.get("location")
         if 300 <= status < 400 and location:
             target = urljoin(current, location)
             redirects.append((status, target))
@@ -275,11 +291,80 @@ async def check_url(
                 return result(False, status, "redirect loop")
             if len(redirects) > options.max_redirects:
                 return result(False, status, f"more than {options.max_redirects} redirects")
+            if not options.allow_private:
+                refusal = await refused_redirect(current, target)
+                if refusal is not None:
+                    return result(False, status, refusal)
             seen.add(target)
             current = target
             continue
         ok = 200 <= status < 300 or status in options.accept
         return result(ok, status, None if ok else f"HTTP {status}")
+
+
+class _Pools:
+    """One small connection pool per host, open only while that host has work.
+
+    A single shared pool scans every connection it holds for each request
+    and, when full, closes one host's idle connection to open another's; a
+    pool per host holds at most ``per_host`` connections, so connections are
+    reused and each pick is cheap. A host's pool is counted: one reference
+    for each URL that starts there and is not finished, one for each request
+    in flight; the pool closes when that reaches zero, so a long run keeps
+    only the hosts it is working on open. The verified TLS context is built
+    once, and only if some URL uses https.
+    """
+
+    def __init__(self, options: LinkOptions, transport: httpx.AsyncBaseTransport | None) -> None:
+        self.options = options
+        self.transport = transport
+        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.references: defaultdict[str, int] = defaultdict(int)
+        self._tls: ssl.SSLContext | None = None
+
+    def _context(self, scheme: str) -> ssl.SSLContext:
+        if scheme != "https":  # never used for plain http: skip loading the certificate store
+            return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if self._tls is None:
+            self._tls = httpx.create_ssl_context()
+        return self._tls
+
+    def expect(self, url: str) -> None:
+        """A URL will start at this host: keep its pool open until that check is released."""
+        parts = urlsplit(url)
+        self.references[f"{parts.scheme}://{parts.netloc.lower()}"] += 1
+
+    def hold(self, url: str) -> httpx.AsyncClient:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc.lower()}"
+        self.references[key] += 1
+        client = self.clients.get(key)
+        if client is None:
+            size = self.options.per_host
+            client = self.clients[key] = httpx.AsyncClient(
+                timeout=self.options.timeout,
+                follow_redirects=False,
+                headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                verify=self._context(parts.scheme),
+                transport=self.transport,
+            )
+        return client
+
+    async def release(self, url: str) -> None:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc.lower()}"
+        self.references[key] -= 1
+        if self.references[key] <= 0:
+            del self.references[key]
+            client = self.clients.pop(key, None)
+            if client is not None:
+                await client.aclose()
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+        self.clients.clear()
 
 
 async def check_all(
@@ -291,25 +376,25 @@ async def check_all(
 ) -> list[LinkResult]:
     """Check every (url, ids) target concurrently; results in the order of ``targets``."""
     limits = _Limits(options.concurrency, options.per_host)
-    pool = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
-    async with httpx.AsyncClient(
-        timeout=options.timeout,
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
-        limits=pool,
-        transport=transport,
-    ) as client:
+    pools = _Pools(options, transport)
+    for url, _ in targets:
+        pools.expect(url)
+    try:
 
         async def one(url: str, ids: tuple[str, ...]) -> LinkResult:
             try:
-                outcome = await check_url(client, url, options, limits, ids)
+                outcome = await check_url(pools, url, options, limits, ids)
             except Exception as error:  # one odd URL must not end the whole run
                 outcome = LinkResult(url, False, None, None, classify(error), 0, ids)
+            finally:
+                await pools.release(url)
             if on_result is not None:
                 on_result(outcome)
             return outcome
 
         return list(await asyncio.gather(*(one(url, ids) for url, ids in targets)))
+    finally:
+        await pools.close()
 
 
 def check_links(

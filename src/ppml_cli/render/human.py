@@ -12,6 +12,7 @@ from typing import IO
 
 from rich.console import Console, Group
 from rich.panel import Panel
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree as RichTree
@@ -43,12 +44,33 @@ KIND_STYLE = {
 STATUS_STYLE = {"active": "green", "low-activity": "yellow", "legacy": "red", "deprecated": "bold red"}
 
 
+#: The most characters of one value a table shows; the rest is left to -o json. Rich's layout of
+#: a cell grows faster than its length, so a 50 MB description would take minutes to lay out.
+CELL_LIMIT = 2000
+
+
+def capped(value: str, limit: int = CELL_LIMIT) -> str:
+    """``value`` cut to ``limit`` characters, with a note of how much was left out."""
+    if len(value) <= limit:
+        return value
+    return value[:limit] + f"… [{len(value) - limit} more characters; -o json shows all]"
+
+
 def text(value: object, style: str = "") -> Text:
-    return Text(clean(str(value)) if value is not None else "", style=style)
+    return Text(clean(capped(str(value))) if value is not None else "", style=style)
+
+
+def url_text(url: str) -> Text:
+    """A URL that links where the terminal can; the address is never read as style words."""
+    address = clean(capped(url))
+    return Text(address, style=Style(link=address))
 
 
 def console_for(out: IO[str]) -> Console:
-    return Console(file=out, highlight=False, soft_wrap=False, emoji=False, markup=False)
+    from ppml_cli.console import make_console
+
+    console: Console = make_console(out)
+    return console
 
 
 def _name_cell(entry: Entry, repository: dict[str, object] | None = None) -> Text:
@@ -119,7 +141,7 @@ def _value_text(key: str, value: object) -> Text:
     if isinstance(value, bool):
         return text("yes" if value else "no")
     if key == "url" and isinstance(value, str):
-        return Text(clean(value), style=f"link {clean(value)}")
+        return url_text(value)
     if key == "status" and isinstance(value, str):
         return text(value, STATUS_STYLE.get(value, ""))
     return text(value)
