@@ -1,0 +1,186 @@
+"""The generated awesome list: every entry kept, every address linked once, text escaped.
+
+awesome-lint itself runs in CI (.ci/run); these tests pin the properties it checks
+that can be checked without Node, and the escaping it does not check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ppml_cli.model import Kind
+from ppml_cli.render.escape import markdown_text, safe_url
+from ppml_cli.textsafe import one_line
+
+from .conftest import Run
+
+LINK = re.compile(r"(?<!\\)\[((?:\\.|[^\]\\])*)\]\(([^)\s]+)\)")
+
+
+def _links(markdown: str) -> list[tuple[str, str]]:
+    return [(m[1], m[2]) for m in LINK.finditer(markdown)]
+
+
+@pytest.fixture(scope="module")
+def exported() -> str:
+    from typer.testing import CliRunner
+
+    from ppml_cli.cli import app
+
+    result = CliRunner().invoke(app, ["export", "-o", "markdown"], env={"PPML_CATALOG": ""})
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_heading_carries_the_badge_and_the_list_ends_with_contributing(exported: str) -> None:
+    lines = exported.splitlines()
+    assert lines[0] == "# Awesome ML Privacy Mitigation [![Awesome](https://awesome.re/badge.svg)](https://awesome.re)"
+    assert "## Contents" in lines
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings[-1] == "## Contributing"
+    assert not any(h.lower() in ("## license", "## licence") for h in headings)  # awesome-lint forbids one
+
+
+def test_every_address_is_linked_once(exported: str) -> None:
+    outside = [url for _, url in _links(exported) if not url.startswith("#")]
+    counts = Counter(url.split("://", 1)[-1].removeprefix("www.").rstrip("/").casefold() for url in outside)
+    assert [url for url, n in counts.items() if n > 1] == []
+
+
+def test_every_entry_is_kept_and_each_linked_entry_links_once(exported: str) -> None:
+    from ppml_cli.loading import load_index
+
+    index = load_index([], bundled=True)
+    linked = Counter(url for _, url in _links(exported))
+    for kind in (Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL, Kind.THREAT):
+        for entry in index.of_kind(kind):
+            assert markdown_text(entry.name) in exported, entry.id
+            if entry.url:
+                assert linked[entry.url] == 1, entry.id
+
+
+def test_contents_match_the_headings(exported: str) -> None:
+    contents = re.findall(r"^ *- \[([^\]]+)\]\(#([^)]+)\)$", exported, flags=re.MULTILINE)
+    headings = re.findall(r"^#{2,3} (\d.*)$", exported, flags=re.MULTILINE)
+    assert [text for text, _ in contents] == headings
+    for text, anchor in contents:
+        plain = text.replace("\\", "")
+        assert anchor == "".join(c for c in plain.lower() if c.isalnum() or c in " -").replace(" ", "-")
+
+
+def test_a_technique_names_its_tools_and_points_to_their_home(exported: str) -> None:
+    section = exported.split("### 3.1 Differentially Private Training", 1)[1].split("\n### ", 1)[0]
+    assert "- Opacus (in 7.1 Differential Privacy)" in section
+    assert "](https://github.com/meta-pytorch/opacus)" not in section
+    home = exported.split("### 7.1 Differential Privacy", 1)[1].split("\n### ", 1)[0]
+    assert "- [Opacus](https://github.com/meta-pytorch/opacus) - DP-SGD training for PyTorch" in home
+
+
+def test_a_reference_of_several_techniques_is_linked_under_the_first(exported: str) -> None:
+    # Shokri et al. is filed under data minimisation (1.1) among others: linked there, named elsewhere.
+    first = exported.split("### 1.1 ", 1)[1].split("\n### ", 1)[0]
+    assert "[Membership Inference Attacks Against Machine Learning Models (Shokri et al., 2017)](" in first
+    later = exported.split("### 6.1 ", 1)[1].split("\n### ", 1)[0]
+    assert "- Membership Inference Attacks Against Machine Learning Models (Shokri et al., 2017) (in 1.1" in later
+
+
+def test_list_items_end_with_punctuation(exported: str) -> None:
+    for line in exported.splitlines():
+        if line.startswith("- [") and "](#" not in line and " - " in line:
+            assert line.rstrip()[-1] in ".!?…", line
+
+
+HOSTILE = """
+tools:
+  - id: hostile
+    name: "<script>alert(1)</script> [x](javascript:alert(2))"
+    url: "javascript:alert(3)"
+    description: "# not a heading &amp; <img src=x onerror=alert(4)> **bold** https://evil.example"
+    techniques: [dp-training]
+  - id: twin
+    name: Twin
+    url: https://github.com/meta-pytorch/opacus/
+    description: Shares Opacus's address.
+    techniques: [dp-training]
+    categories: [differential-privacy]
+"""
+
+
+def test_hostile_text_is_inert_and_only_web_links_are_made(run: Run, write_catalog: Callable[..., Path]) -> None:
+    out = run("--catalog", str(write_catalog(HOSTILE)), "export", "-o", "markdown").stdout
+    assert "javascript:" not in "".join(url for _, url in _links(out))
+    assert re.search(r"(?<!\\)<(script|img)", out) is None  # every < is escaped
+    assert "\\<script\\>alert(1)\\</script\\> \\[x\\](javascript:alert(2))" in out
+    assert "&amp;" not in out.replace("\\&amp;", "")
+    assert "https\\://evil.example" in out  # no bare autolink
+    assert "- Twin - Shares Opacus's address." in out  # the address is linked once, by Opacus
+    assert out.count("github.com/meta-pytorch/opacus)") == 1
+
+
+def test_the_export_is_deterministic(run: Run) -> None:
+    assert run("export", "-o", "markdown").stdout == run("export", "-o", "markdown").stdout
+
+
+# ----------------------------------------------------------------- escaping
+
+SPECIAL = set("\\`*_[]<>|~")
+
+
+@given(st.text())
+def test_escaped_text_is_one_line_with_every_markup_character_escaped(text: str) -> None:
+    out = markdown_text(text)
+    assert "\n" not in out and "\r" not in out
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in out)
+    i = 0
+    while i < len(out):
+        if out[i] == "\\":
+            assert i + 1 < len(out), out  # never a dangling escape
+            i += 2
+            continue
+        assert out[i] not in SPECIAL, (text, out)
+        i += 1
+    assert re.sub(r"\\(.)", r"\1", out) == one_line(text)  # nothing but escapes added
+
+
+@pytest.mark.parametrize(
+    ("text", "line_start", "expected"),
+    [
+        ("# Title", True, "\\# Title"),
+        ("# Title", False, "# Title"),
+        ("1. first", True, "1\\. first"),
+        ("- item", True, "\\- item"),
+        ("a & b", False, "a & b"),
+        ("&copy; x", False, "\\&copy; x"),
+        ("see www.example.org", False, "see www\\.example.org"),
+        ("dp_accounting", False, "dp\\_accounting"),
+    ],
+)
+def test_escape_examples(text: str, line_start: bool, expected: str) -> None:
+    assert markdown_text(text, line_start=line_start) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.org/a(b)", "https://example.org/a%28b%29"),
+        ("http://example.org/x y", "http://example.org/x%20y"),
+        ("mailto:someone@example.org", "mailto:someone@example.org"),
+        ("javascript:alert(1)", None),
+        ("JavaScript:alert(1)", None),
+        ("data:text/html,<script>", None),
+        ("ftp://example.org", None),
+        ("https://example.org/\nx", None),
+        ("https://", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_web_and_mail_addresses_are_links(url: str | None, expected: str | None) -> None:
+    assert safe_url(url) == expected
