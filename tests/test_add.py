@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ppml_cli.catalog import ID_PATTERN
-from ppml_cli.drafting import Draft, add_entry, append_entry, fresh_id, reference_id, sentence
+from ppml_cli.drafting import Draft, add_entry, append_entry, fresh_id, reference_id, sentence, spdx_license
 from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, InvalidValueError
 from ppml_cli.loading import load_index
 from ppml_cli.model import Kind
@@ -165,6 +165,47 @@ def test_an_address_already_in_the_catalog_is_refused(run: Run, server: Server) 
     assert result.exit_code == EXIT_USAGE
     assert "already in the catalog as 'opacus'" in result.stderr
     assert server.log == []
+
+
+@pytest.mark.parametrize(
+    ("url", "known"),
+    [
+        ("https://github.com/pytorch/opacus", "opacus"),  # a former address, any case
+        ("https://github.com/Meta-PyTorch/Opacus/tree/main/tutorials", "opacus"),  # the same repository
+        ("https://pypi.org/project/Opacus/", "opacus"),  # the same package
+    ],
+)
+def test_a_project_already_listed_is_refused_before_any_request(run: Run, server: Server, url: str, known: str) -> None:
+    result = run("add", "tool", url)
+    assert result.exit_code == EXIT_USAGE
+    assert f"already in the catalog as {known!r}" in result.stderr
+    assert server.log == []
+
+
+def test_a_project_found_to_be_listed_after_fetching_is_refused(run: Run, server: Server) -> None:
+    # a PyPI address whose project links to a repository the catalog has under another address
+    server.route("/pypi/fresh-name/json", (200, JSON, pypi_json("fresh-name", repo="meta-pytorch/opacus")))
+    server.route("/repos/meta-pytorch/opacus", (200, JSON, repo_json("meta-pytorch/opacus")))
+    result = run("add", "tool", "https://pypi.org/project/fresh-name/")
+    assert result.exit_code == EXIT_USAGE
+    assert "already in the catalog as 'opacus'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MIT", "MIT"),
+        ("Apache 2.0", "Apache-2.0"),
+        ("Apache License, Version 2.0", "Apache-2.0"),
+        ("apache-2", "Apache-2.0"),
+        ("BSD 3-Clause", "BSD-3-Clause"),
+        ("LicenseRef-Custom", "LicenseRef-Custom"),
+        ("Proprietary", None),
+        ("BSD", None),
+    ],
+)
+def test_licences_are_read_loosely_but_only_as_known_ids(text: str, expected: str | None) -> None:
+    assert spdx_license(text) == expected
 
 
 @pytest.mark.parametrize(("kind", "url"), [("tutorial", "https://example.org/x"), ("tool", "not a url")])

@@ -138,13 +138,45 @@ def _ordered(entry: dict[str, Any], unverified: set[str]) -> dict[str, Any]:
     return out
 
 
-def _known_url(index: Index, url: str) -> str | None:
-    key = url.split("://", 1)[-1].removeprefix("www.").rstrip("/").lower()
+def _url_key(url: str) -> str:
+    return url.split("://", 1)[-1].removeprefix("www.").rstrip("/").lower()
+
+
+def _package_key(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def already_listed(
+    index: Index, *, url: str | None = None, slug: str | None = None, package: str | None = None
+) -> str | None:
+    """The id of an entry with this address, GitHub repository or PyPI package, if any."""
     for entry in index.entries:
         for known in entry.all_urls:
-            if known.split("://", 1)[-1].removeprefix("www.").rstrip("/").lower() == key:
+            if (url and _url_key(known) == _url_key(url)) or (slug and repodata.repo_of(known) == slug):
                 return entry.id
+        listed = getattr(entry, "package", None)
+        if package and isinstance(listed, str) and _package_key(listed) == _package_key(package):
+            return entry.id
     return None
+
+
+def _compact_license(text: str) -> str:
+    text = re.sub(r"[^a-z0-9]", "", text.lower()).replace("license", "").replace("version", "")
+    return re.sub(r"(\d)0", r"\1", text)  # "2.0" and "2" alike
+
+
+#: Loose spellings (``Apache 2.0``, ``Apache License, Version 2.0``) -> SPDX ids the catalog knows.
+_LICENSE_SPELLINGS = {
+    _compact_license(spdx): spdx
+    for spdx in sorted(licenses.OPEN_SOURCE | licenses.FREE_NOT_OSI | licenses.NOT_OPEN_SOURCE)
+}
+
+
+def spdx_license(text: str) -> str | None:
+    """``text`` as an SPDX id of the catalog's vocabulary, read loosely; None when it is none of them."""
+    if licenses.is_known(text):
+        return text
+    return _LICENSE_SPELLINGS.get(_compact_license(text))
 
 
 # ------------------------------------------------------------------------ tools
@@ -289,8 +321,9 @@ def _license(repo: dict[str, Any] | None, project: Any, notes: list[str]) -> str
         candidates += [project.license] if project.license else []
         candidates += [CLASSIFIER_LICENSES[c] for c in project.classifiers if c in CLASSIFIER_LICENSES]
     for candidate in candidates:
-        if licenses.is_known(candidate):
-            return str(candidate)
+        spdx_id = spdx_license(str(candidate))
+        if spdx_id:
+            return spdx_id
     if candidates:
         notes.append(f"licence {candidates[0]!r} is not in the catalog's licence list: check it and add it by hand")
     return None
@@ -545,7 +578,8 @@ def add_entry(
     url = url.strip()
     if not re.match(r"^https?://", url) and not (chosen is Kind.REFERENCE and url):
         raise InvalidValueError(f"not a web address: {url!r}", hint="give the https:// address of the project")
-    known = _known_url(index, url)
+    pypi_match = _PYPI_URL.match(url) if chosen is Kind.TOOL else None
+    known = already_listed(index, url=url, slug=repodata.repo_of(url), package=pypi_match[1] if pypi_match else None)
     if known:
         raise InvalidValueError(f"{url} is already in the catalog as {known!r}", hint=f"see ppml show {known}")
     taken = {e.id for e in index.entries} | _ids_in(to)
@@ -553,6 +587,11 @@ def add_entry(
         draft = draft_tool(url, index, taken, package=package, deadline=deadline)
     else:
         draft = draft_reference(url, index, taken, deadline=deadline)
+    found = draft.entry
+    known = already_listed(index, url=found["url"], slug=repodata.repo_of(found["url"]), package=found.get("package"))
+    if known:
+        message = f"{found['url']} is already in the catalog as {known!r} (see ppml show {known})"
+        raise InvalidValueError(message, hint="edit that entry instead of adding another")
     text = to_yaml(draft)
     if to is not None:
         append_entry(to, draft)
