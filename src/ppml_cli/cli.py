@@ -9,7 +9,6 @@ message on stderr and a documented exit code by :class:`PpmlGroup`, so no
 command needs its own try/except and no user sees a traceback.
 """
 
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -175,14 +174,29 @@ def root(
     ctx.obj = State(extra=[*paths_from_env(), *(catalog or [])], bundled=not no_bundled)
 
 
-def emit(result: "Result", fmt: Format, as_json: bool, *, empty_note: bool = False) -> None:
-    """Write ``result`` to stdout in the chosen format; a note on stderr when it is empty."""
-    from ppml_cli.render import render
+def output_format(ctx: typer.Context, fmt: Format, as_json: bool, answer: type) -> Format:
+    """The chosen format, refused before any work when the command's answer cannot be written in it."""
+    from ppml_cli.results import FORMATS
 
     chosen = Format.JSON if as_json else fmt
-    if empty_note and not result.entries and chosen is Format.TABLE:
+    allowed = FORMATS[answer]
+    if chosen.value not in allowed:
+        why = " (-o bibtex writes references)" if chosen is Format.BIBTEX else ""
+        names = ", ".join(f.value for f in Format if f.value in allowed)
+        raise InvalidValueError(f"{ctx.info_name} cannot write -o {chosen.value}{why}", hint=f"choose one of: {names}")
+    return chosen
+
+
+def emit(result: "Result", chosen: Format, *, empty_note: bool = False) -> None:
+    """Write ``result`` to stdout in the chosen format; its notes, or "no results", go to stderr."""
+    from ppml_cli.render import render
+
+    for message in getattr(result, "notes", ()):
+        note(message)
+    if empty_note and not result.entries and chosen is not Format.JSON and chosen is not Format.JSONL:
         note("no results")
-        return
+        if chosen is Format.TABLE:
+            return
     render(result, chosen, sys.stdout)
     sys.stdout.flush()
 
@@ -216,10 +230,12 @@ def search(
     Example: [bold]ppml search "secure aggregation" --kind reference[/bold]
     """
     from ppml_cli.queries import search_entries
+    from ppml_cli.results import EntryList
 
+    chosen = output_format(ctx, fmt, as_json, EntryList)
     index, words = state(ctx).index, " ".join(query)
     result = search_entries(index, words, filter_request(ctx), limit=limit, sort=sort, explain=explain)
-    emit(result, fmt, as_json, empty_note=True)
+    emit(result, chosen, empty_note=True)
 
 
 @commands.command("list")
@@ -246,9 +262,11 @@ def list_(
     Example: [bold]ppml list --phase training --kind tool --framework pytorch[/bold]
     """
     from ppml_cli.queries import list_entries
+    from ppml_cli.results import EntryList
 
+    chosen = output_format(ctx, fmt, as_json, EntryList)
     result = list_entries(state(ctx).index, filter_request(ctx), sort=sort, limit=limit)
-    emit(result, fmt, as_json, empty_note=True)
+    emit(result, chosen, empty_note=True)
 
 
 @commands.command()
@@ -268,8 +286,10 @@ def show(
     Example: [bold]ppml show opacus[/bold]
     """
     from ppml_cli.queries import show_entry
+    from ppml_cli.results import EntryDetail
 
-    emit(show_entry(state(ctx).index, name), fmt, as_json)
+    chosen = output_format(ctx, fmt, as_json, EntryDetail)
+    emit(show_entry(state(ctx).index, name), chosen)
 
 
 @commands.command()
@@ -279,8 +299,10 @@ def tree(ctx: typer.Context, fmt: FormatOption = Format.TABLE, as_json: JsonOpti
     Example: [bold]ppml tree[/bold]
     """
     from ppml_cli.queries import build_tree
+    from ppml_cli.results import Tree
 
-    emit(build_tree(state(ctx).index), fmt, as_json)
+    chosen = output_format(ctx, fmt, as_json, Tree)
+    emit(build_tree(state(ctx).index), chosen)
 
 
 @commands.command()
@@ -290,8 +312,10 @@ def export(ctx: typer.Context, fmt: FormatOption = Format.JSON, as_json: JsonOpt
     Example: [bold]ppml export -o yaml > catalog.yaml[/bold]
     """
     from ppml_cli.queries import export_catalog
+    from ppml_cli.results import CatalogDump
 
-    emit(export_catalog(state(ctx).index), fmt, as_json)
+    chosen = output_format(ctx, fmt, as_json, CatalogDump)
+    emit(export_catalog(state(ctx).index), chosen)
 
 
 @commands.command()
@@ -309,8 +333,10 @@ def compare(
     Example: [bold]ppml compare opacus tensorflow-privacy jax-privacy[/bold]
     """
     from ppml_cli.queries import compare_tools
+    from ppml_cli.results import Comparison
 
-    emit(compare_tools(state(ctx).index, names), fmt, as_json)
+    chosen = output_format(ctx, fmt, as_json, Comparison)
+    emit(compare_tools(state(ctx).index, names), chosen)
 
 
 @commands.command()
@@ -335,10 +361,12 @@ def cite(
     Example: [bold]ppml cite shokri2017membership abadi2016deep > refs.bib[/bold]
     """
     from ppml_cli.queries import cite_references
+    from ppml_cli.results import Bibliography
 
-    index = state(ctx).index
-    result = cite_references(index, names or [], every=every, techniques=split_values(technique), style=style)
-    emit(result, fmt, as_json)
+    chosen = output_format(ctx, fmt, as_json, Bibliography)
+    techniques = split_values(technique, "--technique")
+    result = cite_references(state(ctx).index, names or [], every=every, techniques=techniques, style=style)
+    emit(result, chosen)
 
 
 @commands.command("open")
@@ -374,7 +402,9 @@ def links(
     ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight.")] = 16,
     per_host: Annotated[int, typer.Option("--per-host", min=1, help="Requests in flight per host.")] = 4,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per request.")] = 10.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds for a whole request: connect, headers and all.")
+    ] = 10.0,
     retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of transient failures.")] = 2,
     max_wait: Annotated[float, typer.Option("--max-wait", min=0, help="Longest Retry-After to honour (s).")] = 30.0,
     exclude: Annotated[
@@ -386,6 +416,10 @@ def links(
     ] = None,
     ttl: Annotated[float, typer.Option("--ttl", min=0, help="Hours a working link stays fresh in the cache.")] = 24.0,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Check every link, ignoring earlier results.")] = False,
+    allow_private: Annotated[
+        bool,
+        typer.Option("--allow-private", help="Follow redirects into loopback, private and link-local addresses."),
+    ] = False,
     fmt: FormatOption = Format.TABLE,
     as_json: JsonOption = False,
 ) -> None:
@@ -393,34 +427,19 @@ def links(
 
     Example: [bold]ppml list --kind tool -o json | jq -r '.[].url' | ppml links -[/bold]
     """
-    from ppml_cli.net.links import LinkOptions, check_links, parse_accept, read_url_lines, select
-    from ppml_cli.queries import link_targets
-
-    try:
-        accepted = parse_accept(accept or [])
-        urls = None if source is None else read_url_lines(_read_source(source))
-        targets = link_targets(state(ctx).index, urls)
-        kept, excluded = select([url for url, _ in targets], exclude or [])
-    except (ValueError, OSError, re.error) as error:
-        raise InvalidValueError(str(error), hint="see ppml links --help") from None
-    targets = [target for target in targets if target[0] in set(kept)]
-    options = LinkOptions(
-        concurrency, per_host, timeout, retries, 10, max_wait, accepted, ttl * 3600, use_cache=not no_cache
-    )
-    with progress(len(targets), "checking links") as advance:
-        results = check_links(targets, options, on_result=lambda _: advance())
+    from ppml_cli.queries import LinkRequest, check_planned_links, plan_links
     from ppml_cli.results import LinkReport
 
-    report = LinkReport(tuple(results), tuple(excluded))
-    emit(report, fmt, as_json)
+    chosen = output_format(ctx, fmt, as_json, LinkReport)
+    request = LinkRequest(
+        source, exclude or (), accept or (), concurrency, per_host, timeout, retries, max_wait, ttl, not no_cache
+    )
+    plan = plan_links(state(ctx).index, request._replace(allow_private=allow_private), sys.stdin)
+    with progress(len(plan.targets), "checking links") as advance:
+        report = check_planned_links(plan, on_result=lambda _: advance())
+    emit(report, chosen)
     if report.broken:
         raise typer.Exit(EXIT_NOT_FOUND)
-
-
-def _read_source(source: str) -> list[str]:
-    if source == "-":
-        return sys.stdin.read().splitlines()
-    return Path(source).read_text(encoding="utf-8").splitlines()
 
 
 @commands.command()
@@ -449,7 +468,9 @@ def refresh(
     Example: [bold]GITHUB_TOKEN=... ppml refresh && ppml list --kind tool --sort stars[/bold]
     """
     from ppml_cli.refreshing import NetworkError, github_targets, refresh_metadata
+    from ppml_cli.results import RefreshReport
 
+    chosen = output_format(ctx, fmt, as_json, RefreshReport)
     targets = github_targets(state(ctx).index, names or [])
     with progress(len(targets), "refreshing") as advance:
         report = refresh_metadata(
@@ -459,7 +480,7 @@ def refresh(
             max_wait=max_wait,
             on_outcome=lambda _: advance(),
         )
-    emit(report, fmt, as_json)
+    emit(report, chosen)
     if report.stopped:
         raise NetworkError(report.stopped, hint="what was fetched is saved; run ppml refresh again later")
 
@@ -523,10 +544,12 @@ def validate(
     Example: [bold]ppml validate my-tools.yaml[/bold]
     """
     from ppml_cli.queries import validate_catalog
+    from ppml_cli.results import ValidationReport
 
+    chosen = output_format(ctx, fmt, as_json, ValidationReport)
     settings = state(ctx)
     report = validate_catalog([*settings.extra, *(paths or [])], bundled=settings.bundled)
-    emit(report, fmt, as_json)
+    emit(report, chosen)
     if report.errors:
         raise typer.Exit(EXIT_USAGE)
 

@@ -106,26 +106,41 @@ YearFromOption = Annotated[int | None, typer.Option("--year-from", metavar="YEAR
 YearToOption = Annotated[int | None, typer.Option("--year-to", metavar="YEAR", help="References up to this year.")]
 
 
-def split_values(values: list[str] | None) -> list[str]:
-    """Repeatable options also take comma-separated values: ``-p training,deployment``."""
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+def split_values(values: list[str] | None, option: str) -> list[str]:
+    """Repeatable options also take comma-separated values: ``-p training,deployment``.
+
+    An empty value (``--phase ""``, ``-p ,``) would silently filter nothing: it is a usage error.
+    """
+    parts = []
+    for value in values or []:
+        found = [part.strip() for part in value.split(",") if part.strip()]
+        if not found:
+            from ppml_cli.errors import InvalidValueError
+
+            raise InvalidValueError(f"empty value for {option}", hint=f"give {option} a value, or leave it out")
+        parts += found
+    return parts
+
+
+#: The filter options: (parameter name, option as typed, FilterRequest field).
+FILTER_LISTS = (
+    ("kind", "--kind", "kinds"),
+    ("phase", "--phase", "phases"),
+    ("technique", "--technique", "techniques"),
+    ("threat", "--threat", "threats"),
+    ("framework", "--framework", "frameworks"),
+    ("license", "--license", "licenses"),
+    ("status", "--status", "statuses"),
+    ("language", "--language", "languages"),
+)
 
 
 def filter_request(ctx: typer.Context) -> "FilterRequest":
-    """The filter options of the running command, as the core wants them."""
+    """The filter options of the running command, as the core wants them; empty values are refused."""
     from ppml_cli.queries import FilterRequest
 
     p = ctx.params
+    lists = {field: split_values(p.get(name), option) for name, option, field in FILTER_LISTS}
     return FilterRequest(
-        kinds=split_values(p.get("kind")),
-        phases=split_values(p.get("phase")),
-        techniques=split_values(p.get("technique")),
-        threats=split_values(p.get("threat")),
-        frameworks=split_values(p.get("framework")),
-        licenses=split_values(p.get("license")),
-        statuses=split_values(p.get("status")),
-        languages=split_values(p.get("language")),
-        open_source=p.get("open_source"),
-        year_from=p.get("year_from"),
-        year_to=p.get("year_to"),
+        **lists, open_source=p.get("open_source"), year_from=p.get("year_from"), year_to=p.get("year_to")
     )

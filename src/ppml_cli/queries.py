@@ -7,9 +7,9 @@ calls these and hands what they return to a renderer.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from ppml_cli.errors import CatalogError, InvalidValueError, Problem
 from ppml_cli.index import Filters, Index, entry_sort_key
@@ -21,12 +21,16 @@ from ppml_cli.results import (
     ComparisonRow,
     EntryDetail,
     EntryList,
+    LinkReport,
     PhaseNode,
     TechniqueNode,
     ThreatLink,
     Tree,
     ValidationReport,
 )
+
+if TYPE_CHECKING:
+    from ppml_cli.net.links import LinkOptions, LinkResult
 
 SORT_KEYS = ("catalog", "name", "kind", "year", "stars", "pushed")
 SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year", "stars", "pushed")
@@ -107,7 +111,13 @@ def search_entries(
         ordered = sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS, repositories)
         order = {e.id: n for n, e in enumerate(ordered)}
         hits.sort(key=lambda h: order[h.entry.id])
-    return EntryList(entries=tuple(h.entry for h in hits), hits=tuple(hits), explain=explain, repositories=repositories)
+    return EntryList(
+        entries=tuple(h.entry for h in hits),
+        hits=tuple(hits),
+        explain=explain,
+        repositories=repositories,
+        notes=_sort_notes(sort, repositories),
+    )
 
 
 def sort_entries(
@@ -150,7 +160,18 @@ def list_entries(index: Index, request: FilterRequest, *, sort: str = "catalog",
     found = index.filter(resolve_filters(index, request))
     repositories = repositories_of(found)
     entries = sort_entries(found, sort, repositories=repositories)
-    return EntryList(entries=tuple(entries[:limit] if limit is not None else entries), repositories=repositories)
+    return EntryList(
+        entries=tuple(entries[:limit] if limit is not None else entries),
+        repositories=repositories,
+        notes=_sort_notes(sort, repositories),
+    )
+
+
+def _sort_notes(sort: str, repositories: dict[str, dict[str, Any]] | None) -> tuple[str, ...]:
+    """Sorting by refreshed data that is not there is sorting by name: say so."""
+    if sort in ("stars", "pushed") and not repositories:
+        return (f"no refreshed repository data, so --sort {sort} ordered by name; run `ppml refresh` first",)
+    return ()
 
 
 def show_entry(index: Index, name: str) -> EntryDetail:
@@ -298,6 +319,88 @@ def entry_url(index: Index, name: str) -> str:
     return entry.url
 
 
+#: Redirect hops ``links`` follows before calling a chain broken.
+MAX_REDIRECTS = 10
+
+
+class LinkRequest(NamedTuple):
+    """What ``links`` was asked to do, as typed: a source (None: the catalog), filters and limits."""
+
+    source: str | None = None
+    exclude: Sequence[str] = ()
+    accept: Sequence[str] = ()
+    concurrency: int = 16
+    per_host: int = 4
+    timeout: float = 10.0
+    retries: int = 2
+    max_wait: float = 30.0
+    ttl_hours: float = 24.0
+    use_cache: bool = True
+    allow_private: bool = False
+
+
+class LinkPlan(NamedTuple):
+    """The URLs ``links`` will check (with the entries using each), what it skips, and how."""
+
+    targets: list[tuple[str, tuple[str, ...]]]
+    excluded: tuple[str, ...]
+    options: LinkOptions
+
+
+def plan_links(index: Index | None, request: LinkRequest, stdin: IO[str] | None = None) -> LinkPlan:
+    """Read the URLs (a file, standard input for ``-``, or the catalog), drop excluded ones; linear in their number.
+
+    Bad option values and unreadable sources raise :class:`InvalidValueError`.
+    """
+    import re
+
+    from ppml_cli.net.links import LinkOptions, parse_accept, read_url_lines, select
+
+    hint = "see ppml links --help"
+    for option, values in (("--exclude", request.exclude), ("--accept", request.accept)):
+        if any(not value.strip() for value in values):
+            raise InvalidValueError(f"empty value for {option}", hint=hint)
+    try:
+        accepted = parse_accept(request.accept)
+        urls = None if request.source is None else read_url_lines(_source_lines(request.source, stdin))
+        kept, excluded = select(urls if urls is not None else catalog_urls(index), request.exclude)
+    except (ValueError, OSError, re.error) as error:
+        raise InvalidValueError(str(error), hint=hint) from None
+    options = LinkOptions(
+        concurrency=request.concurrency,
+        per_host=request.per_host,
+        timeout=request.timeout,
+        retries=request.retries,
+        max_redirects=MAX_REDIRECTS,
+        max_wait=request.max_wait,
+        accept=accepted,
+        ttl=request.ttl_hours * 3600,
+        use_cache=request.use_cache,
+        allow_private=request.allow_private,
+    )
+    return LinkPlan(link_targets(index, kept), tuple(excluded), options)
+
+
+def _source_lines(source: str, stdin: IO[str] | None) -> Iterable[str]:
+    if source != "-":
+        return Path(source).read_text(encoding="utf-8").splitlines()
+    if stdin is None or stdin.closed:
+        raise ValueError("standard input is closed: pipe the URLs into `ppml links -`, or name a file")
+    return stdin
+
+
+def check_planned_links(plan: LinkPlan, on_result: Callable[[LinkResult], None] | None = None) -> LinkReport:
+    from ppml_cli.net.links import check_links
+
+    results = check_links(plan.targets, plan.options, on_result=on_result)
+    return LinkReport(tuple(results), plan.excluded)
+
+
+def catalog_urls(index: Index | None) -> list[str]:
+    """Every entry's main URL, in catalog order."""
+    return [e.url for e in (index.entries if index is not None else ()) if e.url]
+
+
 def link_targets(index: Index | None, urls: Sequence[str] | None) -> list[tuple[str, tuple[str, ...]]]:
     """(url, ids of the entries that use it) for the given URLs, or for every URL in the catalog."""
     users: dict[str, list[str]] = {}
@@ -306,7 +409,7 @@ def link_targets(index: Index | None, urls: Sequence[str] | None) -> list[tuple[
             for url in entry.all_urls:
                 users.setdefault(url, []).append(entry.id)
     if urls is None:
-        urls = [e.url for e in (index.entries if index is not None else ()) if e.url]
+        urls = catalog_urls(index)
     return [(url, tuple(users.get(url, ()))) for url in dict.fromkeys(urls)]
 
 

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 #: Bumped only when the JSON shape changes incompatibly; fields are only ever added.
 SCHEMA_VERSION = 1
 
+#: Output formats, by name. Each result declares the ones it can be written in
+#: (:data:`FORMATS`), so a command refuses any other before doing any work, as gh does.
+DATA_FORMATS = frozenset({"table", "json", "jsonl", "csv", "yaml", "markdown"})
+WITH_BIBTEX = DATA_FORMATS | {"bibtex"}
+
 
 def link(entry: Entry) -> dict[str, Any]:
     return {"id": entry.id, "name": entry.name, "url": entry.url}
@@ -35,6 +40,8 @@ class EntryList(NamedTuple):
     explain: bool = False
     #: Refreshed repository metadata by entry id (see ``ppml refresh``), where there is some.
     repositories: dict[str, dict[str, Any]] | None = None
+    #: Things the person should know about how the answer was made (shown on stderr, not data).
+    notes: tuple[str, ...] = ()
 
     def to_data(self) -> list[dict[str, Any]]:
         repositories = self.repositories or {}
@@ -270,3 +277,16 @@ Result = (
     | LinkReport
     | RefreshReport
 )
+
+#: The formats each result can be written in; BibTeX only where references can be.
+FORMATS: dict[type, frozenset[str]] = {
+    EntryList: WITH_BIBTEX,
+    EntryDetail: WITH_BIBTEX,
+    CatalogDump: WITH_BIBTEX,
+    Bibliography: WITH_BIBTEX,
+    Tree: DATA_FORMATS,
+    ValidationReport: DATA_FORMATS,
+    Comparison: DATA_FORMATS,
+    LinkReport: DATA_FORMATS,
+    RefreshReport: DATA_FORMATS,
+}

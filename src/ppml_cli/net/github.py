@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ppml_cli import __version__
-from ppml_cli.net.http import backoff, classify, is_transient, retry_after
+from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, backoff, classify, request, retry_after, retrying
 
 API_ENV = "PPML_GITHUB_API_URL"
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 - the name of the variable, not a secret
@@ -61,13 +61,6 @@ class Outcome(NamedTuple):
     data: dict[str, Any] | None  # the stored record after this refresh (old one on failure)
 
 
-class Reply(NamedTuple):
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    url: str
-
-
 class GitHubClient:
     """A small async client for the REST API with token scoping, retries and rate-limit waits."""
 
@@ -86,6 +79,7 @@ class GitHubClient:
         self.origin = _origin(self.base)
         self.token = token if token is not None else os.environ.get(TOKEN_ENV) or None
         self.retries = retries
+        self.timeout = timeout
         self.max_wait = max_wait
         self.sleep = sleep
         self.client = httpx.AsyncClient(
@@ -125,39 +119,36 @@ class GitHubClient:
         raise httpx.TooManyRedirects(f"more than {max_redirects} redirects for {path}")
 
     async def _get_once(self, url: str, etag: str | None) -> Reply:
-        attempt = 0
-        while True:
-            try:
-                response = await self.client.get(url, headers=self._headers_for(url, etag))
-            except httpx.HTTPError as error:
-                if is_transient(error) and attempt < self.retries:
-                    await self.sleep(backoff(attempt))
-                    attempt += 1
-                    continue
-                if not self.reached:
-                    raise Unreachable(f"cannot reach the GitHub API at {self.base}: {classify(error)}") from None
-                raise
+        async def send() -> Reply:
+            reply = await request(
+                self.client, "GET", url, deadline=self.timeout, max_body=MAX_BODY, headers=self._headers_for(url, etag)
+            )
             self.reached = True
-            wait = self._rate_limit_wait(response)
+            return reply
+
+        def decide(reply: Reply, attempt: int) -> float | None:
+            wait = self._rate_limit_wait(reply)
             if wait is not None:
                 if attempt >= self.retries:
                     raise RateLimited(time.time() + wait)
-                await self.sleep(wait)
-                attempt += 1
-                continue
-            if response.status_code >= 500 and attempt < self.retries:
-                await self.sleep(backoff(attempt))
-                attempt += 1
-                continue
-            return Reply(response.status_code, response.headers, response.content, str(response.url))
+                return wait
+            return backoff(attempt) if reply.status >= 500 else None
 
-    def _rate_limit_wait(self, response: httpx.Response) -> float | None:
+        try:
+            reply, _ = await retrying(send, retries=self.retries, decide=decide, sleep=self.sleep)
+        except httpx.HTTPError as error:
+            if not self.reached and not isinstance(error, ResponseTooLarge):
+                raise Unreachable(f"cannot reach the GitHub API at {self.base}: {classify(error)}") from None
+            raise
+        return reply
+
+    def _rate_limit_wait(self, reply: Reply) -> float | None:
         """Seconds to wait before retrying a rate-limited answer; raises when that is too long."""
-        if response.status_code not in (403, 429):
+        if reply.status not in (403, 429):
             return None
-        headers = response.headers
+        headers = reply.headers
         limited = headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
-        if not limited and b"rate limit" not in response.content.lower():
+        if not limited and b"rate limit" not in reply.body.lower():
             return None  # a plain 403 (e.g. a blocked repository)
         wait = retry_after(headers)
         reset = headers.get("x-ratelimit-reset")

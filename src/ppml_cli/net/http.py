@@ -1,18 +1,115 @@
-"""What both network clients share: error classification, backoff, Retry-After.
+"""What both network clients share: one bounded request, one retry loop, error names.
 
 Kept free of any particular service so that the link checker and the GitHub
-client fail, wait and retry the same way.
+client fail, wait and retry the same way. Every request goes through
+:func:`request`, which bounds it twice: a total deadline (connecting, the
+headers and the body together, so a server that trickles one byte at a time
+cannot hold a run open) and a cap on the bytes of body read (decoded, so a
+compressed bomb is stopped too). :func:`retrying` is the one retry loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import random
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, NamedTuple
 
 import httpx
+
+#: The most body a request reads unless told otherwise: API answers are a few kilobytes.
+MAX_BODY = 2 * 1024 * 1024
+
+
+class Reply(NamedTuple):
+    """A complete answer: status, headers and the (capped) body read."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    url: str
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """The whole request (connect, headers and body) took longer than its deadline."""
+
+
+class ResponseTooLarge(httpx.HTTPError):
+    """The body of an answer was larger than the cap on what a request reads."""
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    deadline: float,
+    max_body: int = MAX_BODY,
+    headers: Mapping[str, str] | None = None,
+) -> Reply:
+    """One request, finished within ``deadline`` seconds, reading at most ``max_body`` bytes of body.
+
+    ``max_body=0`` reads no body at all (the connection is closed instead):
+    a link check needs only the status line and headers.
+    """
+
+    async def exchange() -> Reply:
+        async with client.stream(method, url, headers=headers) as response:
+            body = b""
+            if max_body > 0:
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_body:
+                        raise ResponseTooLarge(f"answer larger than {max_body} bytes")
+                    chunks.append(chunk)
+                body = b"".join(chunks)
+            return Reply(response.status_code, response.headers, body, str(response.url))
+
+    try:
+        return await asyncio.wait_for(exchange(), deadline)
+    except asyncio.TimeoutError:
+        raise DeadlineExceeded(f"no complete answer within {deadline:g}s") from None
+
+
+#: What a retry policy says about an answer: ``None`` to keep it, or seconds to wait before asking again.
+Decide = Callable[[Reply, int], float | None]
+
+
+async def retrying(
+    send: Callable[[], Awaitable[Reply]],
+    *,
+    retries: int,
+    decide: Decide,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> tuple[Reply, int]:
+    """Send until an answer is kept or ``retries`` run out; (last answer, attempts made).
+
+    Transient failures (timeouts, connection trouble) are retried with
+    backoff; an answer is retried when ``decide(reply, attempt)`` gives a
+    wait. ``decide`` may raise to stop everything (a far rate-limit reset).
+    Other failures propagate at once.
+    """
+    attempt = 0
+    while True:
+        try:
+            reply = await send()
+        except httpx.HTTPError as error:
+            if is_transient(error) and attempt < retries:
+                await sleep(backoff(attempt))
+                attempt += 1
+                continue
+            raise
+        wait = decide(reply, attempt)
+        if wait is None or attempt >= retries:
+            return reply, attempt + 1
+        await sleep(wait)
+        attempt += 1
+
 
 #: Statuses worth retrying: the server may answer differently in a moment.
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -22,6 +119,8 @@ def classify(error: BaseException) -> str:
     """A short, stable description of a failed request: timeout, DNS, TLS, refused, ..."""
     if isinstance(error, httpx.TimeoutException):
         return "timeout"
+    if isinstance(error, ResponseTooLarge):
+        return str(error)
     if isinstance(error, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return f"invalid URL: {error}"
     chain: list[BaseException] = []

@@ -15,7 +15,9 @@ rerun only asks again what is stale; broken ones are always asked again.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
+import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -27,7 +29,7 @@ import httpx
 
 from ppml_cli import __version__
 from ppml_cli.datastore import read_json, write_json
-from ppml_cli.net.http import TRANSIENT_STATUSES, backoff, classify, is_transient, retry_after
+from ppml_cli.net.http import TRANSIENT_STATUSES, Reply, backoff, classify, request, retry_after, retrying
 
 #: Statuses that some servers give to HEAD but not to GET.
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
@@ -48,6 +50,7 @@ class LinkOptions(NamedTuple):
     accept: frozenset[int] = frozenset()
     ttl: float = 24 * 3600.0  # how long a working link stays fresh in the cache
     use_cache: bool = True
+    allow_private: bool = False  # follow redirects into loopback, private and link-local addresses
 
 
 class LinkResult(NamedTuple):
@@ -190,10 +193,51 @@ class _Limits:
         self.per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
 
 
-async def _request(client: httpx.AsyncClient, method: str, url: str) -> httpx.Response:
-    # stream, so that a GET never downloads the page body
-    async with client.stream(method, url) as response:
-        return response
+def address_class(address: str) -> str:
+    """``public``, ``private``, ``loopback`` or ``link-local``; raises ValueError for a host name."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_private or ip.is_reserved or ip.is_unspecified or ip.is_multicast:
+        return "private"
+    return "public"
+
+
+async def host_classes(url: str) -> frozenset[str]:
+    """The address classes a URL's host stands for (a name is resolved); empty when unknown."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        return frozenset({address_class(host)})
+    except ValueError:
+        pass
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError, UnicodeError):
+        return frozenset()  # the request itself will name the failure
+    return frozenset(address_class(str(info[4][0])) for info in infos)
+
+
+async def refused_redirect(source: str, target: str) -> str | None:
+    """Why a redirect from ``source`` to ``target`` must not be followed, or None.
+
+    A redirect may lead to a non-public address (loopback, private or
+    link-local, such as a cloud metadata service at 169.254.169.254) only from
+    an address of the same class: a public page cannot send the checker into
+    the local network, and nothing but a link-local page into link-local space.
+    """
+    inside = await host_classes(target) - {"public"}
+    if not inside:
+        return None
+    entered = inside - await host_classes(source)
+    if not entered:
+        return None
+    return f"redirect to a {'/'.join(sorted(entered))} address refused (--allow-private follows it)"
 
 
 async def check_url(
@@ -209,35 +253,42 @@ async def check_url(
         final = current if status is not None else None
         return LinkResult(url, ok, status, final, error, elapsed, ids, tuple(redirects), attempts, method)
 
-    while True:
-        retry = 0
-        while True:
+    def decide(reply: Reply, attempt: int) -> float | None:
+        if reply.status not in TRANSIENT_STATUSES:
+            return None
+        wait = retry_after(reply.headers) if reply.status in (429, 503) else None
+        if wait is not None and wait > options.max_wait:
+            return None  # not worth waiting for: reported below
+        return wait if wait is not None else backoff(attempt)
+
+    async def ask(how: str) -> Reply:
+        nonlocal attempts
+        host = urlsplit(current).netloc.lower()
+
+        async def send() -> Reply:
+            nonlocal attempts
             attempts += 1
-            host = urlsplit(current).netloc.lower()
-            try:
-                # the host's slot first: a task waiting for a busy host must not hold a global one
-                async with limits.per_host[host], limits.total:
-                    response = await _request(client, method, current)
-            except httpx.HTTPError as error:
-                if is_transient(error) and retry < options.retries:
-                    await asyncio.sleep(backoff(retry))
-                    retry += 1
-                    continue
-                return result(False, None, classify(error))
-            status = response.status_code
-            if method == "HEAD" and status in HEAD_REFUSED:
+            # the host's slot first: a task waiting for a busy host must not hold a global one
+            async with limits.per_host[host], limits.total:
+                return await request(client, how, current, deadline=options.timeout, max_body=0)
+
+        reply, _ = await retrying(send, retries=options.retries, decide=decide)
+        return reply
+
+    while True:
+        try:
+            reply = await ask(method)
+            if method == "HEAD" and reply.status in HEAD_REFUSED:
                 method = "GET"  # some servers refuse HEAD; ask again properly, not as a retry
-                continue
-            if status in TRANSIENT_STATUSES and retry < options.retries:
-                wait = retry_after(response.headers) if status in (429, 503) else None
-                if wait is not None and wait > options.max_wait:
-                    message = f"HTTP {status}; Retry-After {wait:.0f}s is over the {options.max_wait:.0f}s cap"
-                    return result(False, status, message)
-                await asyncio.sleep(wait if wait is not None else backoff(retry))
-                retry += 1
-                continue
-            break
-        location = response.headers.get("location")
+                reply = await ask(method)
+        except httpx.HTTPError as error:
+            return result(False, None, classify(error))
+        status = reply.status
+        wait = retry_after(reply.headers) if status in (429, 503) else None
+        if wait is not None and wait > options.max_wait:
+            message = f"HTTP {status}; Retry-After {wait:.0f}s is over the {options.max_wait:.0f}s cap"
+            return result(False, status, message)
+        location = reply.headers.get("location")
         if 300 <= status < 400 and location:
             target = urljoin(current, location)
             redirects.append((status, target))
@@ -246,6 +297,10 @@ async def check_url(
                 return result(False, status, "redirect loop")
             if len(redirects) > options.max_redirects:
                 return result(False, status, f"more than {options.max_redirects} redirects")
+            if not options.allow_private:
+                refusal = await refused_redirect(current, target)
+                if refusal is not None:
+                    return result(False, status, refusal)
             seen.add(target)
             current = target
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ppml_cli.bibliography import Citation, surname
-from ppml_cli.textsafe import one_line
+from ppml_cli.textsafe import markdown_link, markdown_text, one_line
 
 # Characters with a meaning in (La)TeX, and their escaped forms.
 _TEX = {
@@ -67,13 +67,13 @@ def apa(citation: Citation) -> str:
 
 
 def markdown(citation: Citation) -> str:
+    """A Markdown list item; text escaped, the link only to an http(s) or mailto URL."""
     reference = citation.entry
-    title = one_line(reference.name).replace("[", "\\[").replace("]", "\\]")
-    link = f"[{title}]({reference.url})" if reference.url else title
+    link = markdown_link(reference.name, reference.url)
     authors = list(reference.authors)
     who = ", ".join(authors[:3]) + (" et al." if len(authors) > 3 else "")
     meta = ", ".join(x for x in (who, str(reference.year) if reference.year else "", reference.venue or "") if x)
-    return f"- {link}" + (f" ({one_line(meta)})" if meta else "")
+    return f"- {link}" + (f" ({markdown_text(meta)})" if meta else "")
 
 
 STYLES = {"bibtex": bibtex, "apa": apa, "markdown": markdown}

@@ -24,7 +24,7 @@ from ppml_cli.results import (
     Tree,
     ValidationReport,
 )
-from ppml_cli.textsafe import clean
+from ppml_cli.textsafe import markdown_link, markdown_text, spreadsheet_safe
 
 
 def write_json(result: Result, out: IO[str]) -> None:
@@ -71,9 +71,29 @@ def write_jsonl(result: Result, out: IO[str]) -> None:
 
 
 def write_yaml(result: Result, out: IO[str]) -> None:
+    """YAML that loads back to exactly the data of ``-o json``."""
     import yaml
 
-    yaml.safe_dump(result.to_data(), out, sort_keys=False, allow_unicode=True, width=100)
+    yaml.dump(result.to_data(), out, Dumper=_yaml_dumper(), sort_keys=False, allow_unicode=True, width=100)
+
+
+#: Characters YAML reads as line breaks, which PyYAML writes raw in plain and single-quoted
+#: scalars and then folds into spaces on reading (U+0085 came back as a space).
+_YAML_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+def _yaml_dumper() -> Any:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        """Double-quotes (and so escapes) any string holding a character YAML treats as a line break."""
+
+    def represent_str(dumper: yaml.SafeDumper, data: str) -> Any:
+        style = '"' if not _YAML_BREAKS.isdisjoint(data) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, represent_str)
+    return Dumper
 
 
 # ---------------------------------------------------------------------- CSV
@@ -122,34 +142,37 @@ def _rows_for_csv(result: Result) -> list[dict[str, Any]]:
 
 
 def write_csv(result: Result, out: IO[str]) -> None:
+    """CSV with a header row; text cells that a spreadsheet would run as a formula are neutralised."""
     import csv
 
     rows = _rows_for_csv(result)
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([spreadsheet_safe(str(name)) for name in columns])
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow([_csv_cell(row.get(name)) for name in columns])
+
+
+def _csv_cell(value: Any) -> str:
+    # numbers and booleans are ours; any text (catalog, network) may be a formula
+    if value is None or isinstance(value, (bool, int, float)):
+        return _cell(value)
+    return spreadsheet_safe(_cell(value))
 
 
 # ----------------------------------------------------------------- Markdown
 
 
 def md(text: str | None) -> str:
-    """Make catalog text safe inside a Markdown table cell or list item."""
-    if not text:
-        return ""
-    text = clean(text).replace("\n", " ")
-    for char in "\\|[]<>*_`":
-        text = text.replace(char, "\\" + char)
-    return text
+    """Catalog text made inert in Markdown (see :func:`ppml_cli.textsafe.markdown_text`)."""
+    return markdown_text(text)
 
 
 def md_link(entry: Entry) -> str:
-    name = md(entry.name)
-    return f"[{name}]({entry.url})" if entry.url else name
+    """The entry's name linked to its URL, when that is an http(s) or mailto URL."""
+    return markdown_link(entry.name, entry.url)
 
 
 def _md_table(entries: list[Entry], scores: dict[str, float] | None = None) -> list[str]:
@@ -160,7 +183,13 @@ def _md_table(entries: list[Entry], scores: dict[str, float] | None = None) -> l
         rule = "| ---: " + rule
     lines = [header, rule]
     for entry in entries:
-        cells = [md_link(entry), entry.kind.value, f"`{entry.id}`", ", ".join(entry.techniques), md(entry.description)]
+        cells = [
+            md_link(entry),
+            entry.kind.value,
+            f"`{entry.id}`",
+            md(", ".join(entry.techniques)),
+            md(entry.description),
+        ]
         if scores is not None:
             cells.insert(0, f"{scores[entry.id]:.1f}")
         lines.append("| " + " | ".join(cells) + " |")
@@ -216,8 +245,8 @@ def write_markdown(result: Result, out: IO[str]) -> None:
         for row in result.to_data():
             github = row["github"] or {}
             cells = [
-                row["repo"],
-                ", ".join(row["ids"]),
+                md(row["repo"]),
+                md(", ".join(row["ids"])),
                 md(row["message"]),
                 str(github.get("stars") or ""),
                 str(github.get("pushed_at") or ""),
@@ -258,4 +287,10 @@ def write_bibtex(result: Result, out: IO[str]) -> None:
         chosen = citations([result.entry, *result.related.get(Kind.REFERENCE, [])])
     else:
         raise InvalidValueError("-o bibtex writes references", hint="use it with cite, export, list, search or show")
+    if result.entries and not chosen:
+        count = len(result.entries)
+        raise InvalidValueError(
+            f"none of the {count} entries found is a reference, and -o bibtex writes references",
+            hint="add --kind reference, or choose another format (-o json, csv, ...)",
+        )
     out.write(format_citations(chosen, "bibtex"))

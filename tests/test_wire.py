@@ -1,0 +1,130 @@
+"""Every request is bounded: a total deadline, a cap on the body read, and redirects kept out of local networks.
+
+These run the installed ``ppml`` against hostile servers on 127.0.0.1 that
+stop by themselves; each subprocess has its own timeout, so a regression
+fails instead of hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ppml_cli.net.links import LinkOptions, address_class, check_all
+
+from .hostile import endless_body, hostile, trickle
+from .httpserver import serving
+
+PPML = str(Path(sys.executable).with_name("ppml"))
+SLOW_OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+
+
+def ppml(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("PPML_CATALOG", "FORCE_COLOR")}
+    return subprocess.run(
+        [PPML, *args], input=input, capture_output=True, text=True, env={**environ, **(env or {})}, timeout=60
+    )
+
+
+def test_a_trickling_server_is_a_timeout_not_a_working_link() -> None:
+    # one byte every 0.3 s: every read is quick, the whole answer takes 12 s
+    with hostile(trickle(SLOW_OK, every=0.3)) as base:
+        result = ppml("links", "-", "--no-cache", "--timeout", "1", "--retries", "0", "-o", "json", input=base + "/")
+    assert result.returncode == 1, result.stderr
+    [link] = json.loads(result.stdout)
+    assert link["ok"] is False
+    assert link["error"] == "timeout"
+
+
+def test_an_endless_api_answer_is_cut_off(tmp_path: Path, write_catalog_file: Path) -> None:
+    with hostile(endless_body()) as base:
+        result = ppml(
+            "--catalog",
+            str(write_catalog_file),
+            "refresh",
+            "-o",
+            "json",
+            env={"PPML_GITHUB_API_URL": base, "PPML_DATA_DIR": str(tmp_path), "GITHUB_TOKEN": ""},
+        )
+    assert "Traceback" not in result.stderr
+    outcomes = json.loads(result.stdout)
+    assert outcomes and all(o["status"] == "error" for o in outcomes)
+    assert all("answer larger than" in o["message"] for o in outcomes)
+
+
+@pytest.fixture
+def write_catalog_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tools.yaml"
+    path.write_text(
+        "tools:\n"
+        "  - {id: alpha, name: Alpha, url: 'https://github.com/org/alpha', description: A tool., "
+        "techniques: [dp-training]}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("::ffff:169.254.169.254", "link-local"),
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.0.1", "private"),
+        ("0.0.0.0", "private"),
+        ("93.184.216.34", "public"),
+    ],
+)
+def test_address_classes(address: str, expected: str) -> None:
+    assert address_class(address) == expected
+
+
+def test_a_redirect_into_link_local_space_is_refused() -> None:
+    with serving() as server:
+        url = server.route("/meta", (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""))
+        result = ppml("links", "-", "--no-cache", "-o", "json", input=url)
+    assert result.returncode == 1
+    [link] = json.loads(result.stdout)
+    assert link["ok"] is False
+    assert "link-local address refused" in link["error"]
+    assert link["redirects"] == [{"status": 302, "location": "http://169.254.169.254/latest/meta-data/"}]
+
+
+def test_loopback_to_loopback_redirects_are_followed() -> None:
+    with serving() as server:
+        target = server.route("/there", (200, {}, b"ok"))
+        named = target.replace("127.0.0.1", "localhost")
+        url = server.route("/here", (302, {"Location": named}, b""))
+        result = ppml("links", "-", "--no-cache", "-o", "json", input=url)
+    [link] = json.loads(result.stdout)
+    assert link["ok"] is True, link
+    assert link["final_url"] == named
+
+
+def _check_through(transport: httpx.MockTransport, url: str, allow_private: bool) -> dict[str, object]:
+    options = LinkOptions(retries=0, allow_private=allow_private)
+    [result] = asyncio.run(check_all([(url, ())], options, transport=transport))
+    return result.to_dict()
+
+
+def test_public_pages_cannot_redirect_into_the_local_network_unless_allowed() -> None:
+    # no traffic leaves the process: a mock transport answers for every host
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "93.184.216.34":
+            return httpx.Response(301, headers={"Location": "http://10.0.0.5/admin"})
+        return httpx.Response(200)
+
+    transport = httpx.MockTransport(answer)
+    refused = _check_through(transport, "http://93.184.216.34/", allow_private=False)
+    assert refused["ok"] is False and "private address refused" in str(refused["error"])
+    followed = _check_through(transport, "http://93.184.216.34/", allow_private=True)
+    assert followed["ok"] is True and followed["final_url"] == "http://10.0.0.5/admin"
