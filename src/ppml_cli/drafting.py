@@ -206,7 +206,7 @@ def draft_tool(url: str, index: Index, taken: set[str], *, package: str | None =
             project = pypi.fetch_project(name, deadline=deadline)
         except FetchError as error:
             notes.append(f"PyPI: {error.reason}; package, frameworks and release are not filled in")
-            unreachable |= error.offline or error.rate_limited or error.reason.startswith("timeout")
+            unreachable |= error.unreachable
             break
         if project is None:
             notes.append(
@@ -274,13 +274,12 @@ def _github_repo(slug: str, deadline: float) -> tuple[dict[str, Any] | None, str
 
     import httpx
 
-    from ppml_cli.net.fetch import CappedTransport, FetchError
     from ppml_cli.net.github import GitHubClient, RateLimited, Unreachable
 
     async def fetch() -> tuple[int, bytes]:
-        transport = CappedTransport(deadline=deadline)
-        async with GitHubClient(timeout=deadline, retries=1, max_wait=5.0, transport=transport) as client:
-            reply = await asyncio.wait_for(client.get(f"/repos/{slug}"), timeout=deadline)
+        # Each request of the client is bounded (deadline and body cap); the whole exchange is too.
+        async with GitHubClient(timeout=deadline, retries=1, max_wait=5.0) as client:
+            reply = await asyncio.wait_for(client.get(f"/repos/{slug}"), timeout=2 * deadline)
             return reply.status, reply.body
 
     try:
@@ -289,9 +288,8 @@ def _github_repo(slug: str, deadline: float) -> tuple[dict[str, Any] | None, str
         return None, f"GitHub: {error}", True
     except Unreachable as error:
         return None, f"GitHub: {error}", True
-    except (asyncio.TimeoutError, FetchError) as error:
-        reason = error.reason if isinstance(error, FetchError) else f"no answer within {deadline:g} s"
-        return None, f"GitHub: {reason}", True
+    except asyncio.TimeoutError:
+        return None, f"GitHub: no answer within {2 * deadline:g} s", True
     except (httpx.HTTPError, OSError) as error:  # after the API answered once (GitHubClient re-raises these)
         from ppml_cli.net.http import classify
 
@@ -391,7 +389,7 @@ def draft_reference(url: str, index: Index, taken: set[str], *, deadline: float 
     except FetchError as error:
         source = "arXiv" if identifier else "Crossref"
         notes.append(f"{source}: {error.reason}; the draft has only what the address says")
-        unreachable = error.offline or error.rate_limited or error.reason.startswith("timeout")
+        unreachable = error.unreachable
 
     unverified = {"description", "techniques"}
     for field, value in (("name", title), ("authors", authors), ("year", year), ("venue", venue)):

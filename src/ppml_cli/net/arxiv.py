@@ -51,11 +51,9 @@ def arxiv_id(text: str) -> str | None:
     return bare["id"] if bare else None
 
 
-def fetch_paper(identifier: str, *, deadline: float = 20.0, max_bytes: int = 2 * 1024 * 1024) -> Paper | None:
+def fetch_paper(identifier: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Paper | None:
     """The paper, or None when arXiv knows no such id; FetchError when it cannot say."""
-    reply = get(
-        f"{api_base()}/api/query?id_list={quote(identifier, safe='/.')}", deadline=deadline, max_bytes=max_bytes
-    )
+    reply = get(f"{api_base()}/api/query?id_list={quote(identifier, safe='/.')}", deadline=deadline, max_body=max_body)
     if reply.status != 200:
         raise FetchError(reply.url, f"HTTP {reply.status}")
     return parse_feed(reply.body, identifier)

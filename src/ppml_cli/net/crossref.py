@@ -41,13 +41,13 @@ def doi_of(text: str) -> str | None:
     return match[1] if match else None
 
 
-def fetch_work(doi: str, *, deadline: float = 20.0, max_bytes: int = 2 * 1024 * 1024) -> Work | None:
+def fetch_work(doi: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Work | None:
     """The work, or None when Crossref knows no such DOI; FetchError when it cannot say."""
     reply = get(
         f"{api_base()}/works/{quote(doi, safe='/')}",
         headers={"Accept": "application/json"},
         deadline=deadline,
-        max_bytes=max_bytes,
+        max_body=max_body,
     )
     if reply.status == 404:
         return None

@@ -56,9 +56,9 @@ def api_base(environ: Mapping[str, str] | None = None) -> str:
     return (environ if environ is not None else os.environ).get(API_ENV, DEFAULT_API).rstrip("/")
 
 
-def fetch_project(name: str, *, deadline: float = 20.0, max_bytes: int = 4 * 1024 * 1024) -> Project | None:
+def fetch_project(name: str, *, deadline: float = 20.0, max_body: int = 4 * 1024 * 1024) -> Project | None:
     """The project, or None when the index has no project of that name; FetchError when it cannot say."""
-    reply = get(f"{api_base()}/pypi/{quote(name, safe='')}/json", deadline=deadline, max_bytes=max_bytes)
+    reply = get(f"{api_base()}/pypi/{quote(name, safe='')}/json", deadline=deadline, max_body=max_body)
     if reply.status == 404:
         return None
     if reply.status != 200:

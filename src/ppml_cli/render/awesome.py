@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ppml_cli.model import Entry, Kind, Reference, Technique, Threat, Tool, Tutorial
-from ppml_cli.render.escape import markdown_text, safe_url
 from ppml_cli.results import CatalogDump
+from ppml_cli.textsafe import markdown_text, markdown_url, one_line
 
 TITLE = "Awesome ML Privacy Mitigation"
 BADGE = "[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)"
@@ -42,7 +42,8 @@ OTHER = "other"
 
 
 def _anchor(title: str) -> str:
-    keep = "".join(c for c in title.lower() if c.isalnum() or c in " -")
+    """GitHub's anchor for a heading's plain text: lower case, punctuation dropped, spaces as dashes."""
+    keep = "".join(c for c in title.lower() if c.isalnum() or c in " -_")
     return keep.replace(" ", "-")
 
 
@@ -86,14 +87,14 @@ def _label(entry: Entry) -> str:
     return name
 
 
-def _sentence(text: str, *, line_start: bool = False) -> str:
+def _sentence(text: str) -> str:
     """A description as awesome-lint wants it: a capital first letter, a full stop at the end."""
-    text = markdown_text(text, line_start=line_start)
+    text = " ".join(text.split())
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     if text and text[-1] not in ".!?…":
         text += "."
-    return text
+    return markdown_text(text)
 
 
 class _Links:
@@ -103,7 +104,7 @@ class _Links:
         self.seen: set[str] = set()
 
     def link(self, entry: Entry, label: str) -> str | None:
-        url = safe_url(entry.url)
+        url = markdown_url(entry.url)
         if url is None:
             return None
         key = url.split("://", 1)[-1].removeprefix("www.").rstrip("/").casefold()
@@ -127,8 +128,8 @@ def _home_item(entry: Entry, links: _Links) -> str:
 
 
 def _mention(entry: Entry, where: str) -> str:
-    """A list item that names ``entry`` and the section that links it."""
-    return f"- {_label(entry)} (in {markdown_text(where)})"
+    """A list item that names ``entry`` and the section that links it (``where``: a heading, escaped)."""
+    return f"- {_label(entry)} (in {where})"
 
 
 class _Outline:
@@ -139,20 +140,20 @@ class _Outline:
         self.body: list[str] = []
         self.number = 0
 
-    def section(self, title: str) -> str:
+    def section(self, title: str) -> None:
+        """A numbered ``##`` heading from plain ``title``, and its line in the contents."""
         self.number += 1
-        heading = f"{self.number}. {title}"
-        self.contents.append(f"- [{heading}](#{_anchor(heading)})")
-        self.body += [f"## {heading}", ""]
         self.sub = 0
-        return heading
+        self._heading("##", "", f"{self.number}.", title)
 
-    def subsection(self, title: str) -> str:
+    def subsection(self, title: str) -> None:
         self.sub += 1
-        heading = f"{self.number}.{self.sub} {title}"
-        self.contents.append(f"  - [{heading}](#{_anchor(heading)})")
-        self.body += [f"### {heading}", ""]
-        return heading
+        self._heading("###", "  ", f"{self.number}.{self.sub}", title)
+
+    def _heading(self, marks: str, indent: str, number: str, title: str) -> None:
+        shown = f"{number} {markdown_text(title)}"
+        self.contents.append(f"{indent}- [{shown}](#{_anchor(f'{number} {one_line(title)}')})")
+        self.body += [f"{marks} {shown}", ""]
 
     def paragraph(self, text: str) -> None:
         if text:
@@ -177,7 +178,7 @@ def awesome_markdown(dump: CatalogDump) -> list[str]:
     # Section numbers are known before any text is written, so that a mention can name its home.
     phase_ids = {p.id for p in phases}
     phase_groups: list[tuple[str, Entry | None, list[Technique]]] = [
-        (markdown_text(p.name), p, [t for t in techniques if t.phase == p.id]) for p in phases
+        (p.name, p, [t for t in techniques if t.phase == p.id]) for p in phases
     ]
     orphans = [t for t in techniques if t.phase not in phase_ids]
     if orphans:  # techniques of a phase the catalogs do not define
@@ -190,7 +191,7 @@ def awesome_markdown(dump: CatalogDump) -> list[str]:
             position[technique.id] = len(position)
     tools_number = len(phase_groups) + 1
     categories = sorted({_home_category(t) for t in tools}, key=_category_order)
-    category_heading = {c: f"{tools_number}.{i} {_title(c)}" for i, c in enumerate(categories, start=1)}
+    category_heading = {c: f"{tools_number}.{i} {markdown_text(_title(c))}" for i, c in enumerate(categories, start=1)}
 
     def home(reference: Entry) -> str | None:
         """The technique whose section links ``reference``: the first of its techniques in the list."""
@@ -202,10 +203,10 @@ def awesome_markdown(dump: CatalogDump) -> list[str]:
     for title, phase, members in phase_groups:
         out.section(title)
         if phase is not None:
-            out.paragraph(_sentence(phase.description, line_start=True))
+            out.paragraph(_sentence(phase.description))
         for technique in members:
-            out.subsection(markdown_text(technique.name))
-            out.paragraph(_sentence(technique.description, line_start=True))
+            out.subsection(technique.name)
+            out.paragraph(_sentence(technique.description))
             used = _by_name(t for t in tools if technique.id in t.techniques)
             out.items([_mention(t, category_heading[_home_category(t)]) for t in used], "Libraries & Tools")
             items = []
