@@ -11,8 +11,11 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ppml_cli.model import Kind
 from ppml_cli.textsafe import markdown_text
@@ -130,3 +133,60 @@ def test_hostile_text_is_inert_and_only_web_links_are_made(run: Run, write_catal
 
 def test_the_export_is_deterministic(run: Run) -> None:
     assert run("export", "-o", "markdown").stdout == run("export", "-o", "markdown").stdout
+
+
+# ------------------------------------------------------- any catalog, core level
+
+_names = st.text(min_size=1, max_size=30).filter(str.strip)
+_urls = st.sampled_from(["https://a.example/x", "https://a.example/x/", "https://www.a.example/x", "https://b.example"])
+
+
+@given(
+    tools=st.lists(
+        st.tuples(_names, st.none() | _urls, st.lists(st.sampled_from(["t1", "t2"]), min_size=1, unique=True)),
+        max_size=6,
+    ),
+    categories=st.lists(
+        st.lists(st.sampled_from(["differential-privacy", "odd category", "x"]), unique=True), max_size=6
+    ),
+    references=st.lists(
+        st.tuples(_names, st.none() | _urls, st.lists(st.sampled_from(["t1", "t2", "t9"]))), max_size=4
+    ),
+)
+def test_any_catalog_links_each_address_once_and_names_every_entry(
+    tools: list[tuple[str, str | None, list[str]]],
+    categories: list[list[str]],
+    references: list[tuple[str, str | None, list[str]]],
+) -> None:
+    from ppml_cli.model import Phase, Reference, Technique, Tool
+    from ppml_cli.render.awesome import awesome_markdown
+    from ppml_cli.results import CatalogDump
+
+    entries: list[Any] = [
+        Phase(id="p", name="Phase & <One>", description="The phase.", order=1),
+        Technique(id="t1", name="T_one", description="First.", phase="p", phases=("p",)),
+        Technique(id="t2", name="T [two]", description="Second.", phase="p", phases=("p",)),
+    ]
+    for i, (name, url, techniques) in enumerate(tools):
+        cats = tuple(categories[i]) if i < len(categories) else ()
+        entries.append(
+            Tool(
+                id=f"tool{i}", name=name, description="A tool.", url=url, techniques=tuple(techniques), categories=cats
+            )
+        )
+    for i, (name, url, techniques) in enumerate(references):
+        entries.append(
+            Reference(id=f"ref{i}", name=name, description="A paper.", url=url, techniques=tuple(techniques))
+        )
+    out = "\n".join(awesome_markdown(CatalogDump(entries=tuple(entries))))
+
+    targets = [url for _, url in _links(out) if not url.startswith("#")]
+    keys = [u.split("://", 1)[-1].removeprefix("www.").rstrip("/") for u in targets]
+    assert len(keys) == len(set(keys))
+    for entry in entries[3:]:
+        assert markdown_text(entry.name) in out
+    contents = re.findall(r"^ *- \[([^\]]*(?:\\\][^\]]*)*)\]\(#([^)]+)\)$", out, flags=re.MULTILINE)
+    headings = re.findall(r"^#{2,3} (\d.*)$", out, flags=re.MULTILINE)
+    assert [text for text, _ in contents] == headings
+    assert len({anchor for _, anchor in contents}) == len(contents)
+    assert out == "\n".join(awesome_markdown(CatalogDump(entries=tuple(entries))))
