@@ -138,6 +138,18 @@ def test_a_tool_is_drafted_from_github_and_pypi_and_validates(run: Run, server: 
     assert server.requests("/repos/acme/dpkit") == ["GET"]
 
 
+def test_network_text_is_one_clean_line(run: Run, server: Server) -> None:
+    hostile = "evil\x1b]0;pwned\x07 tool\nwith [red]markup[/red]"
+    repo = {**json.loads(repo_json()), "description": hostile, "name": "dp\x1b[2Jkit"}
+    server.route("/repos/acme/dpkit", (200, JSON, json.dumps(repo).encode()))
+    server.route("/pypi/dpkit/json", (404, {}, b"no"))
+    result = run("add", "tool", "https://github.com/acme/dpkit")
+    assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout + result.stderr
+    entry = parse(result.stdout)
+    assert entry["name"] == "dp[2Jkit"
+    assert entry["description"] == "Evil]0;pwned tool with [red]markup[/red]."
+
+
 def test_a_fresh_id_never_collides(run: Run, server: Server) -> None:
     server.route("/repos/other/opacus", (200, JSON, repo_json("other/opacus")))
     result = run("add", "tool", "https://github.com/other/opacus")

@@ -30,6 +30,7 @@ from ppml_cli import licenses, repodata
 from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, InvalidValueError, Problem, Severity
 from ppml_cli.index import Index
 from ppml_cli.model import Kind, Technique
+from ppml_cli.textsafe import one_line
 
 KINDS = (Kind.TOOL, Kind.REFERENCE)
 _PYPI_URL = re.compile(r"^https?://(?:www\.)?pypi\.org/project/([A-Za-z0-9._-]+)/?(?:[?#].*)?$")
@@ -131,8 +132,17 @@ def sentence(text: str | None, limit: int = 400) -> str | None:
     return first if first[-1] in ".!?)" else first + "."
 
 
+def _plain(value: Any) -> Any:
+    """Network text on one line without control characters (lists item by item)."""
+    if isinstance(value, str):
+        return one_line(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _ordered(entry: dict[str, Any], unverified: set[str]) -> dict[str, Any]:
-    out = {k: v for k, v in entry.items() if v not in (None, [], "")}
+    out = {k: _plain(v) for k, v in entry.items() if v not in (None, [], "")}
     if unverified:
         out["unverified"] = sorted(unverified)
     return out
@@ -264,7 +274,7 @@ def draft_tool(url: str, index: Index, taken: set[str], *, package: str | None =
         "last_activity": last,
         "last_activity_source": source,
     }
-    return Draft(Kind.TOOL, _ordered(entry, unverified), tuple(notes), unreachable)
+    return Draft(Kind.TOOL, _ordered(entry, unverified), tuple(map(one_line, notes)), unreachable)
 
 
 def _github_repo(slug: str, deadline: float) -> tuple[dict[str, Any] | None, str | None, bool]:
@@ -412,7 +422,7 @@ def draft_reference(url: str, index: Index, taken: set[str], *, deadline: float 
         "description": sentence(abstract),
         "techniques": techniques,
     }
-    return Draft(Kind.REFERENCE, _ordered(entry, unverified), tuple(notes), unreachable)
+    return Draft(Kind.REFERENCE, _ordered(entry, unverified), tuple(map(one_line, notes)), unreachable)
 
 
 # ------------------------------------------------------------------ YAML and files
