@@ -500,10 +500,11 @@ def add(
     ] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds allowed per source.")] = 20.0,
 ) -> None:
-    """Draft a catalog entry from GitHub and PyPI (a tool) or arXiv and Crossref (a paper), then validate it.
+    """Draft a catalog entry for a tool (GitHub, PyPI) or a paper (arXiv, DOI), then validate it.
 
-    Prints YAML to paste, or appends it to FILE with --to. Unfetched facts and guesses are listed under
-    unverified. Exit 3 when a source was out of reach (the draft has the rest), 2 when the draft does not validate.
+    Prints YAML to paste, or appends it to a catalog file (--to); unfetched facts and guesses go under unverified.
+
+    Exit 3 when a source was out of reach (the draft has the rest), 2 when the draft does not validate.
 
     Example: [bold]ppml add tool https://github.com/OWNER/REPO --to my-tools.yaml[/bold]
     """
