@@ -431,6 +431,21 @@ def test_append_entry_handles_each_layout(tmp_path: Path, existing: str) -> None
     assert {k: v for k, v in data.items() if k != "tools"} == {k: v for k, v in old.items() if k != "tools"}
 
 
+def test_concurrent_appends_lose_nothing(tmp_path: Path) -> None:
+    import threading
+
+    target = tmp_path / "shared.yaml"
+    target.write_text(EXISTING, encoding="utf-8")
+    drafts = [Draft(Kind.TOOL, {"id": f"t{i}", "name": f"T{i}", "description": "A tool."}, (), False) for i in range(8)]
+    threads = [threading.Thread(target=append_entry, args=(target, draft)) for draft in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [t["id"] for t in yaml.safe_load(target.read_text(encoding="utf-8"))["tools"]]
+    assert ids[0] == "mine" and sorted(ids[1:]) == sorted(d.entry["id"] for d in drafts)
+
+
 def test_core_add_entry_returns_the_draft_and_its_problems(server: Server) -> None:
     tool_routes(server)
     added = add_entry("tool", "https://github.com/acme/dpkit", load_index([], bundled=True))
