@@ -446,6 +446,28 @@ def test_concurrent_appends_lose_nothing(tmp_path: Path) -> None:
     assert ids[0] == "mine" and sorted(ids[1:]) == sorted(d.entry["id"] for d in drafts)
 
 
+def test_a_failed_write_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "c.yaml"
+    target.write_text(EXISTING, encoding="utf-8")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.fsync", disk_full)
+    with pytest.raises(InvalidValueError, match=r"cannot write .*c\.yaml: No space left on device"):
+        append_entry(target, Draft(Kind.TOOL, {"id": "x", "name": "X", "description": "A tool."}, (), False))
+    assert target.read_text(encoding="utf-8") == EXISTING
+    assert [p.name for p in tmp_path.iterdir() if p.name != ".c.yaml.lock"] == ["c.yaml"]
+
+
+def test_to_an_unwritable_place_is_one_clear_error(run: Run, server: Server, tmp_path: Path) -> None:
+    tool_routes(server)
+    result = run("add", "tool", "https://github.com/acme/dpkit", "--to", str(tmp_path))  # a directory
+    assert result.exit_code == EXIT_USAGE
+    assert "cannot read" in result.stderr and "Is a directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_core_add_entry_returns_the_draft_and_its_problems(server: Server) -> None:
     tool_routes(server)
     added = add_entry("tool", "https://github.com/acme/dpkit", load_index([], bundled=True))

@@ -507,7 +507,16 @@ def append_entry(path: Path, draft: Draft) -> None:
 
     The new text is parsed back before it replaces the file: the other entries
     must read exactly as before and the new one as drafted, else nothing is written.
+    A file that cannot be written is reported as such, and left as it was.
     """
+    try:
+        _append(path, draft)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InvalidValueError(f"cannot write {path}: {reason}", hint="print the draft without --to") from None
+
+
+def _append(path: Path, draft: Draft) -> None:
     import yaml
 
     key = draft.kind.plural
@@ -515,7 +524,8 @@ def append_entry(path: Path, draft: Draft) -> None:
         try:
             old_text = path.read_text(encoding="utf-8") if path.exists() else ""
         except (OSError, UnicodeDecodeError) as error:
-            raise InvalidValueError(f"cannot read {path}: {error}", hint="print the draft without --to") from None
+            reason = getattr(error, "strerror", None) or str(error)
+            raise InvalidValueError(f"cannot read {path}: {reason}", hint="print the draft without --to") from None
         try:
             old = yaml.safe_load(old_text) if old_text.strip() else {}
         except yaml.YAMLError:
