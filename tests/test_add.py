@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ppml_cli.catalog import ID_PATTERN
@@ -522,19 +522,88 @@ def test_frameworks_from_requirements(requires: tuple[str, ...], expected: list[
     assert pypi.frameworks(requires) == expected
 
 
+@settings(deadline=None)
 @given(st.text(max_size=40), st.sets(st.text(alphabet="abc-", max_size=6), max_size=5))
 def test_fresh_ids_are_valid_and_unused(base: str, taken: set[str]) -> None:
     new = fresh_id(base, taken)
     assert ID_PATTERN.match(new) and new not in taken
 
 
+@settings(deadline=None)
 @given(st.lists(st.text(max_size=20), max_size=3), st.none() | st.integers(1950, 2030), st.text(max_size=60))
 def test_reference_ids_are_valid(authors: list[str], year: int | None, title: str) -> None:
     assert ID_PATTERN.match(fresh_id(reference_id(authors, year, title), set()))
 
 
+@settings(deadline=None)
 @given(st.text(min_size=1).filter(str.strip))
 def test_a_drafted_description_is_one_punctuated_sentence(text: str) -> None:
     out = sentence(text)
     assert out is not None and "\n" not in out
     assert out[-1] in ".!?)"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+_repo_keys = st.sampled_from(
+    ["name", "full_name", "html_url", "description", "language", "pushed_at", "topics", "archived", "license"]
+)
+_info_keys = st.sampled_from(
+    [
+        "name",
+        "summary",
+        "version",
+        "license",
+        "license_expression",
+        "classifiers",
+        "requires_dist",
+        "project_urls",
+        "home_page",
+    ]
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    repo=st.dictionaries(_repo_keys, _json, max_size=9),
+    info=st.dictionaries(_info_keys, _json, max_size=9),
+    urls=_json,
+)
+def test_any_json_from_the_services_gives_a_draft_not_a_traceback(
+    repo: dict[str, Any], info: dict[str, Any], urls: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from ppml_cli.cli import app
+
+    with serving() as srv:
+        srv.route("/repos/acme/dpkit", (200, JSON, json.dumps(repo).encode()))
+        srv.route("/pypi/dpkit/json", (200, JSON, json.dumps({"info": info, "urls": urls}).encode()))
+        env = {"PPML_GITHUB_API_URL": srv.base, "PPML_PYPI_URL": srv.base, "GITHUB_TOKEN": "", "PPML_CATALOG": ""}
+        result = CliRunner().invoke(app, ["add", "tool", "https://github.com/acme/dpkit"], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (EXIT_OK, EXIT_USAGE, EXIT_NETWORK)
+    if result.exit_code != EXIT_USAGE or result.stdout:
+        assert parse(result.stdout)["url"].startswith("https://")
+
+
+@settings(deadline=None)
+@given(
+    message=st.dictionaries(
+        st.sampled_from(["title", "author", "issued", "container-title", "type", "abstract"]), _json
+    )
+)
+def test_any_crossref_message_parses_or_is_none(message: dict[str, Any]) -> None:
+    work = crossref.parse_work(message, "10.1/x")
+    assert work is None or (isinstance(work.title, str) and all(isinstance(a, str) for a in work.authors))
+
+
+@settings(deadline=None)
+@given(info=st.dictionaries(_info_keys, _json), urls=_json)
+def test_any_pypi_answer_parses_to_typed_facts(info: dict[str, Any], urls: Any) -> None:
+    project = pypi.parse_project({"info": info, "urls": urls})
+    assert all(isinstance(u, str) for u in project.urls) and all(isinstance(r, str) for r in project.requires)
+    assert isinstance(pypi.frameworks(project.requires), list)

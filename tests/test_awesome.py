@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ppml_cli.model import Kind
@@ -141,6 +141,7 @@ _names = st.text(min_size=1, max_size=30).filter(str.strip)
 _urls = st.sampled_from(["https://a.example/x", "https://a.example/x/", "https://www.a.example/x", "https://b.example"])
 
 
+@settings(deadline=None)
 @given(
     tools=st.lists(
         st.tuples(_names, st.none() | _urls, st.lists(st.sampled_from(["t1", "t2"]), min_size=1, unique=True)),

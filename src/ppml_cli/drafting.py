@@ -314,9 +314,28 @@ def _github_repo(slug: str, deadline: float) -> tuple[dict[str, Any] | None, str
         return None, "GitHub: malformed JSON", True
     if not isinstance(data, dict):
         return None, "GitHub: unexpected JSON", True
+    data = _repo_facts(data)
     if isinstance(data.get("full_name"), str) and data["full_name"].lower() != slug:
         return data, f"GitHub: {slug} moved to {data['full_name']}; the draft uses the new address", False
     return data, None, False
+
+
+def _repo_facts(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields the draft reads, each of the type it expects; anything else in the answer is dropped."""
+    facts: dict[str, Any] = {
+        key: data[key]
+        for key in ("name", "full_name", "html_url", "description", "language", "pushed_at")
+        if isinstance(data.get(key), str)
+    }
+    if not str(facts.get("html_url", "")).startswith("https://"):
+        facts.pop("html_url", None)
+    topics = data.get("topics")
+    facts["topics"] = [t for t in topics if isinstance(t, str)] if isinstance(topics, list) else []
+    facts["archived"] = data.get("archived") is True
+    license_info = data.get("license")
+    spdx = license_info.get("spdx_id") if isinstance(license_info, dict) else None
+    facts["license"] = {"spdx_id": spdx} if isinstance(spdx, str) else None
+    return facts
 
 
 def _license(repo: dict[str, Any] | None, project: Any, notes: list[str]) -> str | None:

@@ -74,7 +74,8 @@ def parse_work(message: dict[str, Any], doi: str) -> Work | None:
     if not title:
         return None
     authors = []
-    for person in message.get("author") or []:
+    people = message.get("author")
+    for person in people if isinstance(people, list) else []:
         if isinstance(person, dict):
             name = " ".join(str(person.get(k, "")).strip() for k in ("given", "family")).strip()
             if name:

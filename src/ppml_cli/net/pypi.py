@@ -82,9 +82,10 @@ def _text(value: Any) -> str | None:
 
 def parse_project(data: dict[str, Any]) -> Project:
     info = data["info"]
+    files = data.get("urls")
     uploads = [
         f["upload_time_iso_8601"]
-        for f in data.get("urls") or []
+        for f in (files if isinstance(files, list) else [])
         if isinstance(f, dict) and isinstance(f.get("upload_time_iso_8601"), str)
     ]
     project_urls = info.get("project_urls")
