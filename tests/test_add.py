@@ -607,3 +607,20 @@ def test_any_pypi_answer_parses_to_typed_facts(info: dict[str, Any], urls: Any) 
     project = pypi.parse_project({"info": info, "urls": urls})
     assert all(isinstance(u, str) for u in project.urls) and all(isinstance(r, str) for r in project.requires)
     assert isinstance(pypi.frameworks(project.requires), list)
+
+
+@settings(deadline=None)
+@given(
+    body=st.binary(max_size=200)
+    | st.builds(
+        lambda enc, inner: f'<?xml version="1.0" encoding="{enc}"?>{inner}'.encode(),
+        st.text(max_size=10),
+        st.text(max_size=40),
+    )
+)
+def test_any_arxiv_answer_is_a_paper_none_or_a_fetch_error(body: bytes) -> None:
+    try:
+        paper = arxiv.parse_feed(body, "2401.01234")
+    except FetchError:
+        return
+    assert paper is None or isinstance(paper.title, str)

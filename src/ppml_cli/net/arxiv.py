@@ -72,7 +72,7 @@ def parse_feed(body: bytes, identifier: str) -> Paper | None:
         raise FetchError("arXiv", "refused: the answer declares a document type (never part of an Atom feed)")
     try:
         root = ET.fromstring(body)  # noqa: S314 - no DTD (checked above), size capped by the fetch
-    except ET.ParseError as error:
+    except (ET.ParseError, LookupError, ValueError) as error:  # LookupError: an unknown declared encoding
         raise FetchError("arXiv", f"malformed XML ({error})") from None
     for entry in root.iter(f"{ATOM}entry"):
         link = _text(entry.find(f"{ATOM}id")) or ""
