@@ -493,6 +493,50 @@ def refresh(
 
 
 @commands.command()
+def add(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="tool or reference.")],
+    url: Annotated[
+        str, typer.Argument(metavar="URL", help="GitHub or PyPI address of a tool; arXiv or DOI of a paper.")
+    ],
+    to: Annotated[
+        Path | None, typer.Option("--to", metavar="FILE", help="Append the entry to this catalog file.")
+    ] = None,
+    package: Annotated[
+        str | None, typer.Option("--package", help="The tool's PyPI name, if not the repository's.")
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds allowed per source.")] = 20.0,
+) -> None:
+    """Draft a catalog entry for a tool (GitHub, PyPI) or a paper (arXiv, DOI), then validate it.
+
+    Prints YAML to paste, or appends it to a catalog file (--to); unfetched facts and guesses go under unverified.
+
+    Exit 3 when a source was out of reach (the draft has the rest), 2 when the draft does not validate.
+
+    Example: [bold]ppml add tool https://github.com/OWNER/REPO --to my-tools.yaml[/bold]
+    """
+    from ppml_cli.drafting import add_entry
+
+    settings = state(ctx)
+    added = add_entry(
+        kind,
+        url,
+        settings.index,
+        extra=settings.extra,
+        bundled=settings.bundled,
+        to=to,
+        package=package,
+        deadline=timeout,
+    )
+    if added.written_to is None:
+        sys.stdout.write(added.yaml)
+    for line in [*added.draft.notes, *map(str, added.problems)]:
+        note(line)
+    note(f"added {added.draft.entry['id']} to {to}" if to else "paste it into a catalog file, then run ppml validate")
+    raise typer.Exit(added.exit_code)
+
+
+@commands.command()
 def validate(
     ctx: typer.Context,
     paths: Annotated[

@@ -1,0 +1,96 @@
+"""Paper metadata from arXiv's API (``/api/query?id_list=ID``, an Atom feed).
+
+The host comes from PPML_ARXIV_API_URL (default https://export.arxiv.org).
+The feed is parsed with the standard library's ElementTree, which never
+fetches external entities; a document type declaration (which an Atom feed
+never has, and which entity expansion attacks need) is refused outright, and
+the body is capped in size before parsing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import NamedTuple
+from urllib.parse import quote
+
+from ppml_cli.net.fetch import FetchError, get
+
+API_ENV = "PPML_ARXIV_API_URL"
+DEFAULT_API = "https://export.arxiv.org"
+ATOM = "{http://www.w3.org/2005/Atom}"
+ARXIV = "{http://arxiv.org/schemas/atom}"
+
+#: New-style ids (2007 on), with an optional version; old-style ids such as hep-th/9901001.
+ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+
+
+class Paper(NamedTuple):
+    arxiv_id: str
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    abstract: str | None
+    doi: str | None
+    journal_ref: str | None
+
+
+def api_base(environ: Mapping[str, str] | None = None) -> str:
+    return (environ if environ is not None else os.environ).get(API_ENV, DEFAULT_API).rstrip("/")
+
+
+def arxiv_id(text: str) -> str | None:
+    """The id (without version) in an arXiv URL (abs, pdf, html) or a bare id; None otherwise."""
+    text = text.strip()
+    match = re.match(r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)?(.+?)(?:\.pdf)?/?$", text)
+    if not match:
+        return None
+    bare = ID.fullmatch(match[1])
+    return bare["id"] if bare else None
+
+
+def fetch_paper(identifier: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Paper | None:
+    """The paper, or None when arXiv knows no such id; FetchError when it cannot say."""
+    reply = get(f"{api_base()}/api/query?id_list={quote(identifier, safe='/.')}", deadline=deadline, max_body=max_body)
+    if reply.status != 200:
+        raise FetchError(reply.url, f"HTTP {reply.status}")
+    return parse_feed(reply.body, identifier)
+
+
+def _text(element: ET.Element | None) -> str | None:
+    if element is None or element.text is None:
+        return None
+    return " ".join(element.text.split()) or None
+
+
+def parse_feed(body: bytes, identifier: str) -> Paper | None:
+    """The feed's entry for ``identifier``; None when the feed has none (or only arXiv's error entry)."""
+    head = body[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in body.lower():
+        raise FetchError("arXiv", "refused: the answer declares a document type (never part of an Atom feed)")
+    try:
+        root = ET.fromstring(body)  # noqa: S314 - no DTD (checked above), size capped by the fetch
+    except (ET.ParseError, LookupError, ValueError) as error:  # LookupError: an unknown declared encoding
+        raise FetchError("arXiv", f"malformed XML ({error})") from None
+    for entry in root.iter(f"{ATOM}entry"):
+        link = _text(entry.find(f"{ATOM}id")) or ""
+        title = _text(entry.find(f"{ATOM}title"))
+        if not title or title == "Error" or "/api/errors" in link:
+            continue
+        found = arxiv_id(link) or identifier
+        published = _text(entry.find(f"{ATOM}published")) or ""
+        authors = tuple(
+            name for a in entry.findall(f"{ATOM}author") if (name := _text(a.find(f"{ATOM}name"))) is not None
+        )
+        return Paper(
+            arxiv_id=found,
+            title=title,
+            authors=authors,
+            year=int(published[:4]) if published[:4].isdigit() else None,
+            abstract=_text(entry.find(f"{ATOM}summary")),
+            doi=_text(entry.find(f"{ARXIV}doi")),
+            journal_ref=_text(entry.find(f"{ARXIV}journal_ref")),
+        )
+    return None

@@ -1,0 +1,101 @@
+"""Work metadata for a DOI from Crossref's REST API (``/works/DOI``).
+
+The host comes from PPML_CROSSREF_API_URL (default https://api.crossref.org).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+from urllib.parse import quote, unquote
+
+from ppml_cli.net.fetch import FetchError, get
+
+API_ENV = "PPML_CROSSREF_API_URL"
+DEFAULT_API = "https://api.crossref.org"
+DOI = re.compile(r"(10\.\d{4,9}/\S+)")
+
+
+class Work(NamedTuple):
+    doi: str
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    venue: str | None
+    type: str | None
+    abstract: str | None
+
+
+def api_base(environ: Mapping[str, str] | None = None) -> str:
+    return (environ if environ is not None else os.environ).get(API_ENV, DEFAULT_API).rstrip("/")
+
+
+def doi_of(text: str) -> str | None:
+    """The DOI in a doi.org URL, a ``doi:`` string or a bare DOI; None otherwise."""
+    text = unquote(text.strip())
+    text = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text, flags=re.IGNORECASE)
+    match = DOI.fullmatch(text.rstrip("/."))
+    return match[1] if match else None
+
+
+def fetch_work(doi: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Work | None:
+    """The work, or None when Crossref knows no such DOI; FetchError when it cannot say."""
+    reply = get(
+        f"{api_base()}/works/{quote(doi, safe='/')}",
+        headers={"Accept": "application/json"},
+        deadline=deadline,
+        max_body=max_body,
+    )
+    if reply.status == 404:
+        return None
+    if reply.status != 200:
+        raise FetchError(reply.url, f"HTTP {reply.status}")
+    try:
+        data = json.loads(reply.body)
+    except ValueError:
+        raise FetchError(reply.url, "malformed JSON") from None
+    message = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(message, dict):
+        raise FetchError(reply.url, "unexpected JSON (no message object)")
+    return parse_work(message, doi)
+
+
+def _first(value: Any) -> str | None:
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return " ".join(value[0].split()) or None
+    return None
+
+
+def parse_work(message: dict[str, Any], doi: str) -> Work | None:
+    title = _first(message.get("title"))
+    if not title:
+        return None
+    authors = []
+    people = message.get("author")
+    for person in people if isinstance(people, list) else []:
+        if isinstance(person, dict):
+            name = " ".join(str(person.get(k, "")).strip() for k in ("given", "family")).strip()
+            if name:
+                authors.append(name)
+    year = None
+    issued = message.get("issued")
+    parts = issued.get("date-parts") if isinstance(issued, dict) else None
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0] and isinstance(parts[0][0], int):
+        year = parts[0][0]
+    raw_abstract = message.get("abstract")  # JATS XML: keep the words, drop the tags
+    abstract = (
+        " ".join(re.sub(r"<[^>]*>", " ", raw_abstract).split()) or None if isinstance(raw_abstract, str) else None
+    )
+    kind = message.get("type")
+    return Work(
+        doi=doi,
+        title=title,
+        authors=tuple(authors),
+        year=year,
+        venue=_first(message.get("container-title")),
+        type=kind if isinstance(kind, str) else None,
+        abstract=abstract,
+    )
