@@ -161,7 +161,9 @@ def show_entry(index: Index, name: str) -> EntryDetail:
         mitigations = tuple(ThreatLink(t, s.value, r) for t, s, r in index.mitigated_by(entry.id))
         auditors = tuple(index.auditors_of(entry.id))
     repository = repositories_of([entry]).get(entry.id)
-    return EntryDetail(entry, index.related(entry), mitigations, auditors, repository)
+    from ppml_cli.quickstart import command_for
+
+    return EntryDetail(entry, index.related(entry), mitigations, auditors, repository, command_for(entry))
 
 
 def _counts(index: Index, entries: Sequence[Entry]) -> dict[str, int]:

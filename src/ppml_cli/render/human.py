@@ -184,6 +184,8 @@ def detail_view(detail: EntryDetail) -> Group:
         parts.append(table)
     if detail.auditors:
         parts.append(text("Audited by: " + ", ".join(e.name for e in detail.auditors)))
+    if detail.quickstart:
+        parts.append(text(f"quickstart: {detail.quickstart}", "bold"))
     return Group(*parts)  # type: ignore[arg-type]
 
 

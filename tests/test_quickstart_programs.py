@@ -1,0 +1,145 @@
+"""Prove every quickstart program at its stated level (``pytest -m quickstarts``; needs the package index).
+
+- ``ran``: a fresh virtual environment per program, ``pip install`` of exactly the
+  manifest's ``requires`` (no pip cache), then the program runs and its output is
+  checked against what it should print.
+- ``api-checked``: ``pip download --no-deps`` of the wheels at the versions in
+  ``verified_with``, then :mod:`tests.apicheck` resolves every module, class,
+  function and keyword argument the program uses in their source.
+
+Each test prints the versions it proved (``-s`` shows them), so a run's log is
+the evidence behind ``verified_with``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ppml_cli.quickstart import read_program
+from ppml_cli.quickstart.manifest import API_CHECKED, QUICKSTARTS, RAN, Quickstart
+
+from .apicheck import Library, check_program
+
+pytestmark = pytest.mark.quickstarts
+
+#: What each program that runs must print (regular expressions, all must match).
+EXPECTED: dict[str, list[str]] = {
+    "diffprivlib": [
+        r"mean age: true \d+\.\d+, DP \d+\.\d+",
+        r"accuracy: DP model \d+\.\d%",
+        r"spent: epsilon 2\.5 of 3",
+    ],
+    "opendp": [r"count: true 1000, DP \d+", r"sum of ages: true 53340, DP -?\d+", r"epsilon 1\.0 over 2 queries"],
+    "pipelinedp": [r"Mon\s+\d+\s+\d+\s+-?\d+", r"Sun\s+\d+\s+\d+\s+-?\d+"],
+    "tenseal": [r"decrypted total 299,79\d\.\d\d vs clear total 299,797\.00"],
+    "anonymeter": [r"leaky copy\s+linkability risk 0\.\d\d", r"independent sample\s+linkability risk 0\.0\d"],
+    "adversarial-robustness-toolbox": [
+        r"random forest \(overfits\)\s+train acc 1\.00.*attack accuracy 0\.[6-9]\d",
+        r"logistic regression\s+train acc 0\.\d\d.*advantage -?0\.\d\d",
+    ],
+    "dp-accounting": [
+        r"epsilon at delta=1e-05: RDP 1\.\d+, PLD 0\.9\d+",
+        r"noise multiplier for epsilon=3 \(RDP\): 0\.7\d+",
+    ],
+    "pydp": [r"count:\s+true 10000, DP \d+", r"median: true 35\.00, DP \d+\.\d\d"],
+    "jax-privacy": [
+        r"noise multiplier 1\.\d\d for 100 steps",
+        r"training accuracy \d+\.\d% at \(epsilon=(1\.9\d|2\.00)",
+    ],
+    "flower": [r"round 5: accuracy of the global model on the clients' data 0\.9\d\d", r"global weights, scaled"],
+    "presidio": [r"anonymized: Patient \S+ \(<EMAIL>\).*\*{14} 1111", r"decrypted:  Patient Jane Doe \(<EMAIL>\)"],
+    "sdmetrics": [
+        r"leaky copy\s+DCR overfitting protection 0\.[01]\d",
+        r"independent sample\s+DCR overfitting protection 0\.[89]\d",
+    ],
+}
+
+
+def by_level(level: str) -> list[Quickstart]:
+    return [q for q in QUICKSTARTS if q.verified == level]
+
+
+def pip_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["PIP_NO_CACHE_DIR"] = "1"  # prove against the index, not a cache of an earlier run
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def test_every_program_has_a_proof() -> None:
+    assert set(EXPECTED) >= {q.tool for q in by_level(RAN)}, "every program that runs says what it must print"
+    assert all(q.check_packages for q in by_level(API_CHECKED))
+
+
+@pytest.mark.parametrize("quickstart", by_level(RAN), ids=lambda q: q.tool)
+def test_program_runs_in_a_fresh_environment(quickstart: Quickstart, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    env = pip_environment()
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", *quickstart.requires],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    program = tmp_path / "start.py"
+    program.write_text(read_program(quickstart), encoding="utf-8")
+    result = subprocess.run([python, str(program)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for pattern in EXPECTED[quickstart.tool]:
+        assert re.search(pattern, result.stdout), (pattern, result.stdout)
+    listed = subprocess.run(
+        [python, "-m", "pip", "list", "--format=json"], env=env, capture_output=True, text=True, check=True
+    )
+    versions = {row["name"].lower(): row["version"] for row in json.loads(listed.stdout)}
+    proven = {name: versions.get(name.lower(), "?") for name, _ in quickstart.verified_with}
+    print(f"\n{quickstart.tool}: ran with {proven}")
+
+
+@pytest.mark.parametrize("quickstart", by_level(API_CHECKED), ids=lambda q: q.tool)
+def test_program_uses_only_what_the_pinned_wheels_define(quickstart: Quickstart, tmp_path: Path) -> None:
+    versions = dict(quickstart.verified_with)
+    roots = []
+    for distribution in quickstart.check_packages:
+        wheels = tmp_path / "wheels" / distribution
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                str(wheels),
+                f"{distribution}=={versions[distribution]}",
+            ],
+            env=pip_environment(),
+            check=True,
+        )
+        (wheel,) = wheels.glob("*.whl")
+        root = tmp_path / "source" / distribution
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(root)
+        roots.append(root)
+    report = check_program(read_program(quickstart), Library(roots))
+    assert not report.failures, report.failures
+    imported = [line for line in report.checked if line.startswith(("import ", "from "))]
+    calls = [line for line in report.checked if "(" in line]
+    assert imported, "the program's imports of the library were resolved"
+    assert len(calls) >= 2, report.checked
+    print(f"\n{quickstart.tool}: api-checked against {versions}: {len(report.checked)} uses resolved")
+    for line in report.unverified:
+        print(f"  unverified: {line}")
