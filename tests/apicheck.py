@@ -428,15 +428,26 @@ def _resolve(
             return Opaque(f"instance of {instances[node.id].node.name}")
         return None
     if isinstance(node, ast.Attribute):
-        if isinstance(node.value, ast.Name) and node.value.id in instances:
-            member = library.class_member(instances[node.value.id], node.attr)
-            if isinstance(member, Function) and member.method:
-                return member
-            return member
+        owner = _instance_of(node.value, aliases, instances, library)
+        if owner is not None:
+            return library.class_member(owner, node.attr)
         base = _resolve(node.value, aliases, instances, library)
         if base is None:
             return None
         return library.attribute(base, node.attr)
+    return None
+
+
+def _instance_of(
+    node: ast.expr, aliases: dict[str, Symbol], instances: dict[str, Class], library: Library
+) -> Class | None:
+    """The class of ``node`` when it is an instance we know: a name bound to ``Class(...)``, or ``Class(...)``."""
+    if isinstance(node, ast.Name) and node.id in instances:
+        return instances[node.id]
+    if isinstance(node, ast.Call):
+        made = _resolve(node.func, aliases, instances, library)
+        if isinstance(made, Class):
+            return made
     return None
 
 
@@ -447,17 +458,13 @@ def _check_attribute(
     library: Library,
     report: Report,
 ) -> None:
-    base = _resolve(node.value, aliases, instances, library) if not isinstance(node.value, ast.Name) else None
-    if isinstance(node.value, ast.Name):
-        if node.value.id in instances:
-            member = library.class_member(instances[node.value.id], node.attr)
-            _record(member, f"{node.value.id}.{node.attr} ({instances[node.value.id].node.name})", report)
-        elif node.value.id in aliases:
-            _record(library.attribute(aliases[node.value.id], node.attr), _dotted(node), report)
+    owner = _instance_of(node.value, aliases, instances, library)
+    if owner is not None:
+        _record(library.class_member(owner, node.attr), f"{_dotted(node)} ({owner.node.name})", report)
         return
-    if base is None:
-        return
-    _record(library.attribute(base, node.attr), _dotted(node), report)
+    base = _resolve(node.value, aliases, instances, library)
+    if base is not None:
+        _record(library.attribute(base, node.attr), _dotted(node), report)
 
 
 def _record(symbol: Symbol | None, what: str, report: Report) -> None:

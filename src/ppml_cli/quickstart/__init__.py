@@ -7,10 +7,6 @@ and raises :mod:`ppml_cli.errors` exceptions, and never prints.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -26,6 +22,8 @@ __all__ = ["Quickstart", "QuickstartList", "QuickstartProgram", "command_for", "
 
 def read_program(quickstart: Quickstart) -> str:
     """The program's source, read from the installed package."""
+    from importlib import resources
+
     return (resources.files(__package__) / "programs" / quickstart.program).read_text(encoding="utf-8")
 
 
@@ -114,6 +112,10 @@ def write_program(path: Path, code: str, *, force: bool) -> None:
     Without ``force`` an existing file is never replaced, even one created while
     we write (the final step is a hard link, which fails if the name exists).
     """
+    import contextlib
+    import os
+    import tempfile
+
     directory = path.parent if str(path.parent) else Path()
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)

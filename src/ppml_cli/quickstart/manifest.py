@@ -158,13 +158,16 @@ QUICKSTARTS: tuple[Quickstart, ...] = (
     Quickstart(
         tool="crypten",
         program="crypten_quickstart.py",
-        requires=("crypten>=0.4.1,<0.5", "torch>=1.7"),
+        requires=("crypten>=0.4.1,<0.5", "torch>=1.13,<2.9"),
         verified=API_CHECKED,
         verified_with=(("crypten", "0.4.1"),),
         notes=(
             "Two local processes secret-share private vectors and compute a sum and a dot product on the shares."
-            " CrypTen 0.4.1 depends on the deprecated `sklearn` package: set"
-            " SKLEARN_ALLOW_DEPRECATED_SKLEARN_PACKAGE_INSTALL=True when installing it."
+            " CrypTen 0.4.1 (its latest release) fails at `import crypten` with torch 2.13.0, tried here: it"
+            " imports torch.onnx._internal.registration, which newer torch no longer has. The torch<2.9 bound"
+            " follows a downstream report that torch 2.9 moved those modules (unverified here). CrypTen also"
+            " depends on the deprecated `sklearn` package: install with"
+            " SKLEARN_ALLOW_DEPRECATED_SKLEARN_PACKAGE_INSTALL=True."
         ),
         check_packages=("crypten",),
     ),

@@ -2,8 +2,9 @@
 
 Two local processes play the parties. Each secret-shares its private vector; they
 compute a sum and a dot product on the shares, and only the results are revealed.
-CPU only, seconds. (CrypTen 0.4.1 declares the long-deprecated `sklearn` package as a
-dependency; install it with SKLEARN_ALLOW_DEPRECATED_SKLEARN_PACKAGE_INSTALL=True.)
+CPU only, seconds. CrypTen 0.4.1 needs an older PyTorch (it fails to import with torch 2.13)
+and declares the long-deprecated `sklearn` package as a dependency: install it with
+SKLEARN_ALLOW_DEPRECATED_SKLEARN_PACKAGE_INSTALL=True pip install crypten "torch<2.9".
 """
 
 import crypten
