@@ -195,6 +195,31 @@ QUICKSTARTS: tuple[Quickstart, ...] = (
             " disclosure (CAP), for a leaky and an independent release."
         ),
     ),
+    Quickstart(
+        tool="presidio",
+        program="presidio_quickstart.py",
+        requires=("presidio-anonymizer>=2.2,<3",),
+        verified=RAN,
+        verified_with=(("presidio-anonymizer", "2.2.366"),),
+        notes=(
+            "Replace, mask and reversibly encrypt PII spans with Presidio's anonymizer. The spans come from two"
+            " regular expressions, because Presidio's analyzer needs a spaCy model fetched separately; in real use the"
+            " analyzer's results feed the same anonymize() call."
+        ),
+    ),
+    Quickstart(
+        tool="concrete-ml",
+        program="concrete_ml_quickstart.py",
+        requires=("concrete-ml>=1.9,<1.10",),
+        verified=API_CHECKED,
+        verified_with=(("concrete-ml", "1.9.0"),),
+        notes=(
+            "A quantized logistic regression compiled to an FHE circuit, predicting on encrypted rows and compared"
+            " with the clear predictions. concrete-ml 1.9.0 pins torch 2.3.1, numpy 1.26.4 and scikit-learn 1.5.0"
+            " and supports Python below 3.13."
+        ),
+        check_packages=("concrete-ml",),
+    ),
 )
 
 
