@@ -1,8 +1,11 @@
 """Prove every quickstart program at its stated level (``pytest -m quickstarts``; needs the package index).
 
-- ``ran``: a fresh virtual environment per program, ``pip install`` of exactly the
-  manifest's ``requires`` (no pip cache), then the program runs and its output is
-  checked against what it should print.
+- ``ran``: a fresh virtual environment per program, an install of exactly the
+  manifest's ``requires`` from the package index, then the program runs and its
+  output is checked against what it should print. The installer is uv when it is
+  there (the test extras bring it; pip otherwise), with a download cache that lives
+  in this run's temporary directory only: programs of one run share downloads,
+  nothing is kept between runs.
 - ``api-checked``: ``pip download --no-deps`` of the wheels at the versions in
   ``verified_with``, then :mod:`tests.apicheck` resolves every module, class,
   function and keyword argument the program uses in their source.
@@ -16,12 +19,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from ppml_cli.quickstart import read_program
 from ppml_cli.quickstart.manifest import API_CHECKED, QUICKSTARTS, RAN, Quickstart
@@ -68,11 +73,50 @@ def by_level(level: str) -> list[Quickstart]:
 
 
 def pip_environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "UV_", "PIP_"))}
     env["PIP_NO_CACHE_DIR"] = "1"  # prove against the index, not a cache of an earlier run
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+@pytest.fixture(scope="session")
+def run_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A download cache for this run only (deleted with pytest's temporary directories)."""
+    return tmp_path_factory.mktemp("installer-cache")
+
+
+def uv() -> list[str] | None:
+    """uv, as a command, when it is installed (it ships with the test extras)."""
+    found = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    return [found] if found else None
+
+
+def make_environment(venv: Path, requires: tuple[str, ...], cache: Path) -> str:
+    """A fresh virtual environment with ``requires`` installed from the index; returns its python."""
+    env = pip_environment()
+    installer = uv()
+    if installer is not None:
+        env["UV_CACHE_DIR"] = str(cache)
+        subprocess.run([*installer, "venv", "--quiet", "--python", sys.executable, str(venv)], env=env, check=True)
+        command = [*installer, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), *requires]
+    else:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        command = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *requires]
+    install = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr[-3000:]
+    return str(venv / "bin" / "python")
+
+
+INSTALLED = (
+    "import importlib.metadata as m, json; "
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+)
+
+
+def normalized(name: str) -> str:
+    """A distribution name as PEP 503 compares them (jax_privacy == jax-privacy)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def test_every_program_has_a_proof() -> None:
@@ -81,29 +125,20 @@ def test_every_program_has_a_proof() -> None:
 
 
 @pytest.mark.parametrize("quickstart", by_level(RAN), ids=lambda q: q.tool)
-def test_program_runs_in_a_fresh_environment(quickstart: Quickstart, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
+def test_program_runs_in_a_fresh_environment(quickstart: Quickstart, tmp_path: Path, run_cache: Path) -> None:
+    python = make_environment(tmp_path / "venv", quickstart.requires, run_cache)
     env = pip_environment()
-    install = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", *quickstart.requires],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert install.returncode == 0, install.stderr[-3000:]
     program = tmp_path / "start.py"
     program.write_text(read_program(quickstart), encoding="utf-8")
     result = subprocess.run([python, str(program)], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     for pattern in EXPECTED[quickstart.tool]:
         assert re.search(pattern, result.stdout), (pattern, result.stdout)
-    listed = subprocess.run(
-        [python, "-m", "pip", "list", "--format=json"], env=env, capture_output=True, text=True, check=True
-    )
-    versions = {row["name"].lower(): row["version"] for row in json.loads(listed.stdout)}
-    proven = {name: versions.get(name.lower(), "?") for name, _ in quickstart.verified_with}
+    listed = subprocess.run([python, "-c", INSTALLED], env=env, capture_output=True, text=True, check=True)
+    versions = {normalized(name): version for name, version in json.loads(listed.stdout).items()}
+    main = Requirement(quickstart.requires[0])
+    assert main.specifier.contains(versions[normalized(main.name)], prereleases=True)
+    proven = {name: versions.get(normalized(name), "?") for name, _ in quickstart.verified_with}
     print(f"\n{quickstart.tool}: ran with {proven}")
 
 
@@ -128,6 +163,7 @@ def test_program_uses_only_what_the_pinned_wheels_define(quickstart: Quickstart,
             ],
             env=pip_environment(),
             check=True,
+            capture_output=True,
         )
         (wheel,) = wheels.glob("*.whl")
         root = tmp_path / "source" / distribution
