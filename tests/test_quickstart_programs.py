@@ -61,6 +61,8 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "flower": [r"round 5: accuracy of the global model on the clients' data 0\.9\d\d", r"global weights, scaled"],
     "presidio": [r"anonymized: Patient \S+ \(<EMAIL>\).*\*{14} 1111", r"decrypted:  Patient Jane Doe \(<EMAIL>\)"],
+    "pycanon": [r"raw table\s+k-anonymity\s+1,", r"generalised table\s+k-anonymity\s+\d\d, l-diversity [34]"],
+    "prv-accountant": [r"after\s+2343 steps: epsilon 0\.9\d\d \(bounds 0\.9\d\d to 0\.9\d\d\)"],
     "sdmetrics": [
         r"leaky copy\s+DCR overfitting protection 0\.[01]\d",
         r"independent sample\s+DCR overfitting protection 0\.[89]\d",
@@ -103,7 +105,7 @@ def make_environment(venv: Path, requires: tuple[str, ...], cache: Path) -> str:
     else:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         command = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *requires]
-    install = subprocess.run(command, env=env, capture_output=True, text=True)
+    install = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-3000:]
     return str(venv / "bin" / "python")
 
@@ -130,7 +132,8 @@ def test_program_runs_in_a_fresh_environment(quickstart: Quickstart, tmp_path: P
     env = pip_environment()
     program = tmp_path / "start.py"
     program.write_text(read_program(quickstart), encoding="utf-8")
-    result = subprocess.run([python, str(program)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    # A generous bound, not a benchmark: it only stops a hung program from holding CI.
+    result = subprocess.run([python, str(program)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     for pattern in EXPECTED[quickstart.tool]:
         assert re.search(pattern, result.stdout), (pattern, result.stdout)

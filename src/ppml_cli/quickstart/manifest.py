@@ -220,6 +220,22 @@ QUICKSTARTS: tuple[Quickstart, ...] = (
         ),
         check_packages=("concrete-ml",),
     ),
+    Quickstart(
+        tool="pycanon",
+        program="pycanon_quickstart.py",
+        requires=("pycanon>=1.3,<2",),
+        verified=RAN,
+        verified_with=(("pycanon", "1.3.6"), ("pandas", "2.3.3"), ("numpy", "2.0.2")),
+        notes="k-anonymity, l-diversity and t-closeness of a table before and after generalising quasi-identifiers.",
+    ),
+    Quickstart(
+        tool="prv-accountant",
+        program="prv_accountant_quickstart.py",
+        requires=("prv-accountant>=0.2,<0.3",),
+        verified=RAN,
+        verified_with=(("prv-accountant", "0.2.0"), ("numpy", "2.4.6"), ("scipy", "1.17.1")),
+        notes="Epsilon of a DP-SGD run with error bounds, from numerically composed privacy random variables.",
+    ),
 )
 
 
