@@ -42,6 +42,7 @@ from ppml_cli.options import (
     split_values,
 )
 from ppml_cli.render import Format
+from ppml_cli.render.quickstart import CodeFormat
 
 if TYPE_CHECKING:
     from typer._click import Context
@@ -534,6 +535,44 @@ def add(
         note(line)
     note(f"added {added.draft.entry['id']} to {to}" if to else "paste it into a catalog file, then run ppml validate")
     raise typer.Exit(added.exit_code)
+
+
+@commands.command()
+def quickstart(
+    ctx: typer.Context,
+    tool: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[TOOL]", help="A tool id, name or alias.", autocompletion=completion.entries(Kind.TOOL)
+        ),
+    ] = None,
+    list_all: Annotated[bool, typer.Option("--list", help="List the tools that have a quickstart.")] = False,
+    write: Annotated[Path | None, typer.Option("--write", metavar="FILE", help="Save the program to FILE.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --write, replace an existing FILE.")] = False,
+    fmt: Annotated[
+        CodeFormat,
+        typer.Option("--format", "-o", case_sensitive=False, help="table (highlighted on a terminal), text or json."),
+    ] = CodeFormat.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Print a short program that runs the tool on synthetic data, with what it needs (pip requirements).
+
+    Example: [bold]ppml quickstart opacus > start.py[/bold]
+    """
+    from ppml_cli.quickstart import find_quickstart, list_quickstarts, write_program
+    from ppml_cli.render.quickstart import write_quickstart
+
+    if list_all or tool is None:
+        if write is not None:
+            raise InvalidValueError("--write needs a TOOL", hint="ppml quickstart TOOL --write FILE")
+        write_quickstart(list_quickstarts(state(ctx).index), CodeFormat.JSON if as_json else fmt, sys.stdout)
+        return
+    result = find_quickstart(state(ctx).index, tool)
+    if write is not None:
+        write_program(write, result.code, force=force)
+        note(f"wrote {write}; to run it: {result.install} && python {write}")
+        return
+    write_quickstart(result, CodeFormat.JSON if as_json else fmt, sys.stdout)
 
 
 @commands.command()

@@ -86,3 +86,13 @@ class NotFoundError(PpmlError):
         super().__init__(f"no entry named {query!r}", hint=hint or "try `ppml search` to find it")
         self.query = query
         self.suggestions = suggestions
+
+
+class NoQuickstartError(PpmlError):
+    """The entry exists but has no quickstart program (``ppml quickstart``)."""
+
+    exit_code = EXIT_NOT_FOUND
+
+
+class OutputFileError(PpmlError):
+    """An output file could not be written, or exists and may not be replaced."""

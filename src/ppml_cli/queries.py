@@ -190,7 +190,9 @@ def show_entry(index: Index, name: str) -> EntryDetail:
         )
         auditors = tuple(index.auditors_of(entry.id))
     repository = repositories_of([entry]).get(entry.id)
-    return EntryDetail(entry, index.related(entry), mitigations, auditors, repository, tools)
+    from ppml_cli.quickstart import command_for
+
+    return EntryDetail(entry, index.related(entry), mitigations, auditors, repository, tools, command_for(entry))
 
 
 def _counts(index: Index, entries: Sequence[Entry]) -> dict[str, int]:

@@ -87,11 +87,15 @@ class EntryDetail(NamedTuple):
     repository: dict[str, Any] | None = None
     #: Tools whose own curated mitigations name this threat, strongest and best maintained first.
     tools: tuple[ThreatLink, ...] = ()
+    #: The command that prints the tool's starting program (``ppml quickstart ID``), when it has one.
+    quickstart: str | None = None
 
     def to_data(self) -> dict[str, Any]:
         data = self.entry.to_dict()
         if self.repository is not None:
             data["github"] = self.repository
+        if self.quickstart is not None:
+            data["quickstart"] = self.quickstart
         data["related"] = {kind.plural: [link(e) for e in items] for kind, items in self.related.items()}
         if self.mitigations:
             data["mitigated_by"] = [m.to_data() for m in self.mitigations]

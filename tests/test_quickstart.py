@@ -1,0 +1,261 @@
+"""`ppml quickstart`: starting programs per tool, as code, JSON or a file; offline checks of the programs.
+
+The programs themselves are installed and run (or API-checked) by
+``tests/test_quickstart_programs.py`` under ``pytest -m quickstarts``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from packaging.requirements import Requirement
+
+from ppml_cli.errors import NoQuickstartError, NotFoundError, OutputFileError
+from ppml_cli.loading import load_index
+from ppml_cli.model import Kind
+from ppml_cli.quickstart import command_for, find_quickstart, list_quickstarts, read_program, write_program
+from ppml_cli.quickstart.manifest import API_CHECKED, LEVELS, QUICKSTARTS, RAN, Quickstart
+
+from .conftest import Run
+
+PROGRAMS = Path(__file__).resolve().parents[1] / "src" / "ppml_cli" / "quickstart" / "programs"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+FIELDS = {"tool", "name", "language", "code", "requires", "verified", "verified_with", "notes"}
+
+
+def ids(quickstart: Quickstart) -> str:
+    return quickstart.tool
+
+
+class TestManifest:
+    """Every quickstart names a real catalog tool, a real program and bounded requirements."""
+
+    def test_every_tool_is_a_catalog_tool(self) -> None:
+        index = load_index([], bundled=True)
+        tools = {entry.id for entry in index.of_kind(Kind.TOOL)}
+        assert {q.tool for q in QUICKSTARTS} <= tools
+        assert len(QUICKSTARTS) == len({q.tool for q in QUICKSTARTS}), "one quickstart per tool"
+
+    def test_at_least_fifteen_and_six_ran(self) -> None:
+        assert len(QUICKSTARTS) >= 15
+        assert sum(q.verified == RAN for q in QUICKSTARTS) >= 6
+
+    def test_every_program_file_is_listed_and_every_listed_file_exists(self) -> None:
+        assert {q.program for q in QUICKSTARTS} == {p.name for p in PROGRAMS.glob("*.py")}
+
+    @pytest.mark.parametrize("quickstart", QUICKSTARTS, ids=ids)
+    def test_requirements_have_version_bounds(self, quickstart: Quickstart) -> None:
+        requirements = [Requirement(text) for text in quickstart.requires]
+        assert requirements, "a program needs at least its tool"
+        for requirement in requirements:
+            operators = {spec.operator for spec in requirement.specifier}
+            assert operators & {">=", "==", "~=", ">"}, f"{requirement} has no lower bound"
+        main = requirements[0]
+        operators = {spec.operator for spec in main.specifier}
+        assert operators & {"<", "==", "~="}, f"the tool's own package {main} needs an upper bound"
+
+    @pytest.mark.parametrize("quickstart", QUICKSTARTS, ids=ids)
+    def test_verification_is_recorded(self, quickstart: Quickstart) -> None:
+        assert quickstart.verified in LEVELS
+        proven = dict(quickstart.verified_with)
+        main = Requirement(quickstart.requires[0])
+        assert main.name in proven, "the versions proven include the tool's own package"
+        for name, version in proven.items():
+            assert re.fullmatch(r"\d+(\.\d+)+", version), (name, version)
+        if quickstart.verified == API_CHECKED:
+            assert quickstart.check_packages, "an API check says which packages' source it resolves names in"
+            assert set(quickstart.check_packages) <= set(proven)
+        assert quickstart.notes.strip()
+
+    @pytest.mark.parametrize("quickstart", QUICKSTARTS, ids=ids)
+    def test_verified_versions_satisfy_the_requirements(self, quickstart: Quickstart) -> None:
+        proven = dict(quickstart.verified_with)
+        for text in quickstart.requires:
+            requirement = Requirement(text)
+            if requirement.name in proven:
+                assert requirement.specifier.contains(proven[requirement.name], prereleases=True), (text, proven)
+
+
+class TestPrograms:
+    """The programs are complete Python that stands on its own."""
+
+    @pytest.mark.parametrize("quickstart", QUICKSTARTS, ids=ids)
+    def test_program_parses_has_a_docstring_and_imports_its_tool(self, quickstart: Quickstart) -> None:
+        code = read_program(quickstart)
+        tree = ast.parse(code, filename=quickstart.program)
+        assert ast.get_docstring(tree), "the program says what it does"
+        compile(tree, quickstart.program, "exec")
+        imported = {
+            alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert imported, "a quickstart uses its library"
+        assert "print" in code, "it prints a result a person can read"
+
+    @pytest.mark.parametrize("quickstart", QUICKSTARTS, ids=ids)
+    def test_program_reaches_for_no_network_and_no_gpu(self, quickstart: Quickstart) -> None:
+        code = read_program(quickstart)
+        for forbidden in ("http://", "https://", "urlopen", "requests.", "download", ".cuda(", 'device("cuda'):
+            assert forbidden not in code, forbidden
+
+    @pytest.mark.parametrize("quickstart", QUICKSTARTS, ids=ids)
+    def test_program_file_name_does_not_shadow_a_module_it_imports(self, quickstart: Quickstart) -> None:
+        tree = ast.parse(read_program(quickstart))
+        names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        names |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert Path(quickstart.program).stem not in {name.split(".")[0] for name in names}
+
+
+class TestCore:
+    def test_find_by_name_alias_or_case(self) -> None:
+        index = load_index([], bundled=True)
+        assert find_quickstart(index, "OpenDP").tool.id == "opendp"
+        assert find_quickstart(index, "PYDP").quickstart.program == "pydp_quickstart.py"
+
+    def test_unknown_name_suggests(self) -> None:
+        with pytest.raises(NotFoundError) as caught:
+            find_quickstart(load_index([], bundled=True), "opacuss")
+        assert "opacus" in caught.value.suggestions
+
+    def test_entry_without_quickstart_lists_those_with_one(self) -> None:
+        with pytest.raises(NoQuickstartError) as caught:
+            find_quickstart(load_index([], bundled=True), "dp-training")
+        assert "technique" in caught.value.message
+        assert caught.value.hint is not None and "opendp" in caught.value.hint
+        assert caught.value.exit_code == 1
+
+    def test_list_follows_catalog_order(self) -> None:
+        index = load_index([], bundled=True)
+        order = [entry.id for entry in index.of_kind(Kind.TOOL)]
+        listed = [entry.id for entry in list_quickstarts(index).entries]
+        assert listed == sorted(listed, key=order.index)
+        assert set(listed) == {q.tool for q in QUICKSTARTS}
+
+    def test_command_for_tools_only(self) -> None:
+        index = load_index([], bundled=True)
+        assert command_for(index.get("opacus")) == "ppml quickstart opacus"
+        assert command_for(index.get("dp-training")) is None
+
+    def test_write_is_exclusive_unless_forced(self, tmp_path: Path) -> None:
+        target = tmp_path / "start.py"
+        write_program(target, "print(1)\n", force=False)
+        with pytest.raises(OutputFileError):
+            write_program(target, "print(2)\n", force=False)
+        assert target.read_text() == "print(1)\n"
+        write_program(target, "print(2)\n", force=True)
+        assert target.read_text() == "print(2)\n"
+        assert [p.name for p in tmp_path.iterdir()] == ["start.py"], "no temporary file is left behind"
+
+    def test_write_into_a_missing_directory_is_an_error(self, tmp_path: Path) -> None:
+        with pytest.raises(OutputFileError, match="cannot write"):
+            write_program(tmp_path / "missing" / "start.py", "x = 1\n", force=False)
+
+
+class TestCommand:
+    """Through the real CLI: plain code when piped, JSON, files, and the two ways to fail."""
+
+    def test_piped_output_is_the_program_byte_for_byte(self, run: Run) -> None:
+        for quickstart in QUICKSTARTS:
+            result = run("quickstart", quickstart.tool)
+            assert result.exit_code == 0, result.stderr
+            assert result.stdout == (PROGRAMS / quickstart.program).read_text(encoding="utf-8")
+
+    def test_text_format_is_plain_even_on_a_terminal(self, run: Run) -> None:
+        result = run("quickstart", "opendp", "-o", "text", env={"FORCE_COLOR": "1"})
+        assert result.stdout == read_program(_quickstart("opendp"))
+
+    def test_terminal_output_is_highlighted_code(self, run: Run) -> None:
+        result = run("quickstart", "opendp", env={"FORCE_COLOR": "1"})
+        assert result.exit_code == 0
+        assert "\x1b[" in result.stdout, "colours on a terminal"
+        plain = [line.rstrip() for line in ANSI.sub("", result.stdout).splitlines()]
+        assert plain == [line.rstrip() for line in read_program(_quickstart("opendp")).splitlines()]
+
+    def test_json_contract(self, run_json: Callable[..., Any]) -> None:
+        data = run_json("quickstart", "opacus")
+        assert set(data) == FIELDS
+        assert data["tool"] == "opacus"
+        assert data["language"] == "python"
+        assert data["verified"] == "api-checked"
+        assert data["requires"][0].startswith("opacus>=")
+        assert data["verified_with"]["opacus"] == dict(_quickstart("opacus").verified_with)["opacus"]
+        assert "PrivacyEngine" in data["code"]
+        assert data["code"] == read_program(_quickstart("opacus"))
+
+    def test_json_flag_is_the_same_as_format_json(self, run: Run) -> None:
+        assert run("quickstart", "tenseal", "--json").stdout == run("quickstart", "tenseal", "-o", "json").stdout
+
+    def test_list_json(self, run_json: Callable[..., Any]) -> None:
+        data = run_json("quickstart", "--list")
+        assert {row["tool"] for row in data} == {q.tool for q in QUICKSTARTS}
+        assert all(set(row) == FIELDS - {"code"} for row in data)
+        assert {row["verified"] for row in data} <= set(LEVELS)
+
+    def test_list_text_and_table(self, run: Run) -> None:
+        lines = run("quickstart", "--list", "-o", "text").stdout.splitlines()
+        assert len(lines) == len(QUICKSTARTS)
+        _, level, versions = lines[0].split("\t")
+        assert level in LEVELS and versions
+        table = run("quickstart", "--list").stdout
+        assert "Verified" in table and "api-checked" in table and "ran" in table
+
+    def test_no_tool_lists_too(self, run: Run) -> None:
+        assert run("quickstart").stdout == run("quickstart", "--list").stdout
+
+    def test_write_and_refuse_to_overwrite(self, run: Run, tmp_path: Path) -> None:
+        target = tmp_path / "start.py"
+        first = run("quickstart", "pydp", "--write", str(target))
+        assert first.exit_code == 0, first.stderr
+        assert first.stdout == ""
+        assert "to run it: pip install 'python-dp>=" in " ".join(first.stderr.split())
+        assert target.read_text(encoding="utf-8") == read_program(_quickstart("pydp"))
+        target.write_text("# mine\n", encoding="utf-8")
+        again = run("quickstart", "pydp", "--write", str(target))
+        assert again.exit_code == 2
+        assert "exists" in again.stderr and "--force" in again.stderr
+        assert target.read_text(encoding="utf-8") == "# mine\n"
+        forced = run("quickstart", "pydp", "--write", str(target), "--force")
+        assert forced.exit_code == 0
+        assert target.read_text(encoding="utf-8") == read_program(_quickstart("pydp"))
+
+    def test_write_needs_a_tool(self, run: Run, tmp_path: Path) -> None:
+        result = run("quickstart", "--list", "--write", str(tmp_path / "x.py"))
+        assert result.exit_code == 2
+        assert not (tmp_path / "x.py").exists()
+
+    def test_unknown_tool_exits_1_with_did_you_mean(self, run: Run) -> None:
+        result = run("quickstart", "opacuss")
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert "did you mean" in result.stderr and "opacus" in result.stderr
+
+    def test_tool_without_quickstart_exits_1_and_lists_those_with_one(self, run: Run) -> None:
+        result = run("quickstart", "sdv")
+        assert result.exit_code == 1
+        assert "no quickstart for SDV" in result.stderr
+        assert all(q.tool in result.stderr for q in QUICKSTARTS)
+
+    def test_show_mentions_the_quickstart(self, run: Run, run_json: Callable[..., Any]) -> None:
+        assert run_json("show", "opendp")["quickstart"] == "ppml quickstart opendp"
+        assert "quickstart" not in run_json("show", "sdv")
+        assert "quickstart: ppml quickstart opendp" in run("show", "opendp").stdout
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(name=st.text(min_size=1, max_size=20).filter(lambda s: not s.startswith("-")))
+    def test_any_name_is_an_answer_or_a_clean_error(self, run: Run, name: str) -> None:
+        result = run("quickstart", name, "-o", "json")
+        assert result.exit_code in (0, 1, 2)
+        assert "Traceback" not in result.stderr
+        if result.exit_code == 0:
+            assert json.loads(result.stdout)["tool"] in {q.tool for q in QUICKSTARTS}
+
+
+def _quickstart(tool: str) -> Quickstart:
+    return next(q for q in QUICKSTARTS if q.tool == tool)

@@ -1,0 +1,184 @@
+"""Prove every quickstart program at its stated level (``pytest -m quickstarts``; needs the package index).
+
+- ``ran``: a fresh virtual environment per program, an install of exactly the
+  manifest's ``requires`` from the package index, then the program runs and its
+  output is checked against what it should print. The installer is uv when it is
+  there (the test extras bring it; pip otherwise), with a download cache that lives
+  in this run's temporary directory only: programs of one run share downloads,
+  nothing is kept between runs.
+- ``api-checked``: ``pip download --no-deps`` of the wheels at the versions in
+  ``verified_with``, then :mod:`tests.apicheck` resolves every module, class,
+  function and keyword argument the program uses in their source.
+
+Each test prints the versions it proved (``-s`` shows them), so a run's log is
+the evidence behind ``verified_with``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from ppml_cli.quickstart import read_program
+from ppml_cli.quickstart.manifest import API_CHECKED, QUICKSTARTS, RAN, Quickstart
+
+from .apicheck import Library, check_program
+
+pytestmark = pytest.mark.quickstarts
+
+#: What each program that runs must print (regular expressions, all must match).
+EXPECTED: dict[str, list[str]] = {
+    "diffprivlib": [
+        r"mean age: true \d+\.\d+, DP \d+\.\d+",
+        r"accuracy: DP model \d+\.\d%",
+        r"spent: epsilon 2\.5 of 3",
+    ],
+    "opendp": [r"count: true 1000, DP \d+", r"sum of ages: true 53340, DP -?\d+", r"epsilon 1\.0 over 2 queries"],
+    "pipelinedp": [r"Mon\s+\d+\s+\d+\s+-?\d+", r"Sun\s+\d+\s+\d+\s+-?\d+"],
+    "tenseal": [r"decrypted total 299,79\d\.\d\d vs clear total 299,797\.00"],
+    "anonymeter": [r"leaky copy\s+linkability risk 0\.\d\d", r"independent sample\s+linkability risk 0\.0\d"],
+    "adversarial-robustness-toolbox": [
+        r"random forest \(overfits\)\s+train acc 1\.00.*attack accuracy 0\.[6-9]\d",
+        r"logistic regression\s+train acc 0\.\d\d.*advantage -?0\.\d\d",
+    ],
+    "dp-accounting": [
+        r"epsilon at delta=1e-05: RDP 1\.\d+, PLD 0\.9\d+",
+        r"noise multiplier for epsilon=3 \(RDP\): 0\.7\d+",
+    ],
+    "pydp": [r"count:\s+true 10000, DP \d+", r"median: true 35\.00, DP \d+\.\d\d"],
+    "jax-privacy": [
+        r"noise multiplier 1\.\d\d for 100 steps",
+        r"training accuracy \d+\.\d% at \(epsilon=(1\.9\d|2\.00)",
+    ],
+    "flower": [r"round 5: accuracy of the global model on the clients' data 0\.9\d\d", r"global weights, scaled"],
+    "presidio": [r"anonymized: Patient \S+ \(<EMAIL>\).*\*{14} 1111", r"decrypted:  Patient Jane Doe \(<EMAIL>\)"],
+    "pycanon": [r"raw table\s+k-anonymity\s+1,", r"generalised table\s+k-anonymity\s+\d\d, l-diversity [34]"],
+    "prv-accountant": [r"after\s+2343 steps: epsilon 0\.9\d\d \(bounds 0\.9\d\d to 0\.9\d\d\)"],
+    "sdmetrics": [
+        r"leaky copy\s+DCR overfitting protection 0\.[01]\d",
+        r"independent sample\s+DCR overfitting protection 0\.[89]\d",
+    ],
+}
+
+
+def by_level(level: str) -> list[Quickstart]:
+    return [q for q in QUICKSTARTS if q.verified == level]
+
+
+def pip_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "UV_", "PIP_"))}
+    env["PIP_NO_CACHE_DIR"] = "1"  # prove against the index, not a cache of an earlier run
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def run_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A download cache for this run only (deleted with pytest's temporary directories)."""
+    return tmp_path_factory.mktemp("installer-cache")
+
+
+def uv() -> list[str] | None:
+    """uv, as a command, when it is installed (it ships with the test extras)."""
+    found = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    return [found] if found else None
+
+
+def make_environment(venv: Path, requires: tuple[str, ...], cache: Path) -> str:
+    """A fresh virtual environment with ``requires`` installed from the index; returns its python."""
+    env = pip_environment()
+    installer = uv()
+    if installer is not None:
+        env["UV_CACHE_DIR"] = str(cache)
+        subprocess.run([*installer, "venv", "--quiet", "--python", sys.executable, str(venv)], env=env, check=True)
+        command = [*installer, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), *requires]
+    else:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        command = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *requires]
+    install = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+    return str(venv / "bin" / "python")
+
+
+INSTALLED = (
+    "import importlib.metadata as m, json; "
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+)
+
+
+def normalized(name: str) -> str:
+    """A distribution name as PEP 503 compares them (jax_privacy == jax-privacy)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_program_has_a_proof() -> None:
+    assert set(EXPECTED) >= {q.tool for q in by_level(RAN)}, "every program that runs says what it must print"
+    assert all(q.check_packages for q in by_level(API_CHECKED))
+
+
+@pytest.mark.parametrize("quickstart", by_level(RAN), ids=lambda q: q.tool)
+def test_program_runs_in_a_fresh_environment(quickstart: Quickstart, tmp_path: Path, run_cache: Path) -> None:
+    python = make_environment(tmp_path / "venv", quickstart.requires, run_cache)
+    env = pip_environment()
+    program = tmp_path / "start.py"
+    program.write_text(read_program(quickstart), encoding="utf-8")
+    # A generous bound, not a benchmark: it only stops a hung program from holding CI.
+    result = subprocess.run([python, str(program)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for pattern in EXPECTED[quickstart.tool]:
+        assert re.search(pattern, result.stdout), (pattern, result.stdout)
+    listed = subprocess.run([python, "-c", INSTALLED], env=env, capture_output=True, text=True, check=True)
+    versions = {normalized(name): version for name, version in json.loads(listed.stdout).items()}
+    main = Requirement(quickstart.requires[0])
+    assert main.specifier.contains(versions[normalized(main.name)], prereleases=True)
+    proven = {name: versions.get(normalized(name), "?") for name, _ in quickstart.verified_with}
+    print(f"\n{quickstart.tool}: ran with {proven}")
+
+
+@pytest.mark.parametrize("quickstart", by_level(API_CHECKED), ids=lambda q: q.tool)
+def test_program_uses_only_what_the_pinned_wheels_define(quickstart: Quickstart, tmp_path: Path) -> None:
+    versions = dict(quickstart.verified_with)
+    roots = []
+    for distribution in quickstart.check_packages:
+        wheels = tmp_path / "wheels" / distribution
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                str(wheels),
+                f"{distribution}=={versions[distribution]}",
+            ],
+            env=pip_environment(),
+            check=True,
+            capture_output=True,
+        )
+        (wheel,) = wheels.glob("*.whl")
+        root = tmp_path / "source" / distribution
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(root)
+        roots.append(root)
+    report = check_program(read_program(quickstart), Library(roots))
+    assert not report.failures, report.failures
+    imported = [line for line in report.checked if line.startswith(("import ", "from "))]
+    calls = [line for line in report.checked if "(" in line]
+    assert imported, "the program's imports of the library were resolved"
+    assert len(calls) >= 2, report.checked
+    print(f"\n{quickstart.tool}: api-checked against {versions}: {len(report.checked)} uses resolved")
+    for line in report.unverified:
+        print(f"  unverified: {line}")
