@@ -63,7 +63,7 @@ class TestNotAFile:
         monkeypatch.setattr(sources, "MAX_CATALOG_BYTES", 100)
         result = run("--no-bundled", "--catalog", str(path), "list")
         assert result.exit_code == 2
-        assert "cannot read: larger than" in flat(result.stderr)
+        assert "cannot read: larger than 100 bytes" in flat(result.stderr)
 
     def test_the_read_stops_at_the_cap_even_if_the_size_lied(self, tmp_path: Path) -> None:
         """A file that grows while it is read (or a size the filesystem misreports) is still bounded."""

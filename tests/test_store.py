@@ -240,3 +240,29 @@ class TestAtomicWrites:
         with pytest.raises(ValueError, match="UTF-8"):
             store.write_json(target, {"a": "\ud800"})
         assert store.read_json(target) == {"a": 1}
+
+    def test_an_exclusive_write_keeps_what_is_there(self, tmp_path: Path) -> None:
+        target = tmp_path / "key"
+        store.write_atomic(target, b"first", replace=False)
+        with pytest.raises(FileExistsError):
+            store.write_atomic(target, b"second", replace=False)
+        assert target.read_bytes() == b"first"
+        assert [p.name for p in tmp_path.iterdir()] == ["key"]
+
+    def test_a_second_run_making_its_key_keeps_the_first_runs_key(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Two first runs at once: the one that makes the key second adopts the first one's."""
+        monkeypatch.setenv("PPML_CACHE_DIR", str(tmp_path / "cache"))
+        folder = tmp_path / "cache" / cache.SUBDIR
+        folder.mkdir(parents=True, mode=0o700)
+        first = cache._secret(folder, create=True)
+        real_read = cache._read_secret
+        calls = iter([None])  # the second run looked before the first had written
+
+        def late_look(path: Path) -> bytes | None:
+            return next(calls, real_read(path)) if path.name == cache.KEY_FILE else real_read(path)
+
+        monkeypatch.setattr(cache, "_read_secret", late_look)
+        monkeypatch.setattr(os.path, "lexists", lambda path: False)
+        assert cache._secret(folder, create=True) == first

@@ -126,26 +126,33 @@ def _file(folder: Path, key: str, part: str) -> Path:
 def _secret(folder: Path, *, create: bool) -> bytes | None:
     """The per-user key in ``folder``: made on first use, replaced if anyone else could have read it."""
     path = folder / KEY_FILE
+    secret = _read_secret(path)
+    if secret is not None or not create:
+        return secret
+    try:
+        # a new key never replaces one another run has just made (its files would not verify)
+        store.write_atomic(path, os.urandom(KEY_BYTES), replace=os.path.lexists(path))
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> bytes | None:
+    """The key in ``path`` if it is a regular file of the right size that only this user can read."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
-        pass
-    else:
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            private = stat.S_ISREG(info.st_mode) and not info.st_mode & 0o077
-            if private and info.st_uid == getattr(os, "geteuid", lambda: info.st_uid)():
-                secret = handle.read(KEY_BYTES + 1)
-                if len(secret) == KEY_BYTES:
-                    return secret
-    if not create:
         return None
-    secret = os.urandom(KEY_BYTES)
-    try:
-        store.write_atomic(path, secret)
-    except OSError:
-        return None
-    return secret
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        private = stat.S_ISREG(info.st_mode) and not info.st_mode & 0o077
+        if private and info.st_uid == getattr(os, "geteuid", lambda: info.st_uid)():
+            secret = handle.read(KEY_BYTES + 1)
+            if len(secret) == KEY_BYTES:
+                return secret
+    return None
 
 
 def _tag(secret: bytes, key: str, part: str, payload: bytes | memoryview) -> bytes:

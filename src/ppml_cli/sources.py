@@ -45,7 +45,7 @@ def read_catalog(path: Path, limit: int | None = None) -> bytes:
             what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
             raise UnreadableCatalog(f"cannot read: {what} (a catalog must be a regular YAML file)")
         if info.st_size > limit:
-            raise UnreadableCatalog(f"cannot read: larger than {limit // (1024 * 1024)} MiB ({info.st_size} bytes)")
+            raise UnreadableCatalog(f"cannot read: larger than {_size(limit)} ({info.st_size} bytes)")
         chunks = []
         size = 0
         while size <= limit:  # the file may grow while it is read
@@ -55,12 +55,17 @@ def read_catalog(path: Path, limit: int | None = None) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise UnreadableCatalog(f"cannot read: larger than {limit // (1024 * 1024)} MiB")
+            raise UnreadableCatalog(f"cannot read: larger than {_size(limit)}")
         return b"".join(chunks)
     except OSError as error:
         raise UnreadableCatalog(f"cannot read: {error.strerror or error}") from None
     finally:
         os.close(fd)
+
+
+def _size(count: int) -> str:
+    mib = 1024 * 1024
+    return f"{count // mib} MiB" if count >= mib and count % mib == 0 else f"{count} bytes"
 
 
 def bundled_catalog_path() -> Path:

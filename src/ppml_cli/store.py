@@ -168,12 +168,14 @@ def notify(message: str) -> None:
 # ------------------------------------------------------------ writing
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, replace: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically; the file is readable by its owner only.
 
     The directory is created (0700) when missing. Raises OSError when it
     cannot be written; the temporary file never outlives a failure, and those
-    of writers that were killed are removed here.
+    of writers that were killed are removed here. With ``replace=False`` an
+    existing ``path`` is kept and FileExistsError raised (the first of two
+    concurrent writers wins).
     """
     directory = private_dir(path.parent)
     remove_stale_temps(directory)
@@ -184,7 +186,11 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        temp.replace(path)
+        if replace:
+            temp.replace(path)
+        else:
+            os.link(temp, path)  # fails if path exists, unlike a rename
+            temp.unlink()
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
