@@ -60,8 +60,9 @@ async def request(
 ) -> Reply:
     """One request, finished within ``deadline`` seconds, reading at most ``max_body`` bytes of body.
 
-    ``max_body=0`` reads no body at all (the connection is closed instead):
-    a link check needs only the status line and headers.
+    ``max_body=0`` reads no body at all: a link check needs only the status
+    line and headers. A GET's connection is then closed unread; a HEAD answer
+    has no body, so its connection goes back to the pool for the next request.
     """
 
     async def exchange() -> Reply:
