@@ -68,11 +68,36 @@ def test_limit_caps_results(run_json: Callable[..., Any]) -> None:
     assert len(run_json("search", "privacy", "--limit", "5")) == 5
 
 
-def test_no_results_is_success(run: Run) -> None:
+def test_a_word_the_catalog_lacks_gives_an_empty_answer_that_says_why(run: Run) -> None:
     result = run("search", "zzqqxxj", "-o", "json")
     assert result.exit_code == 0
     assert result.stdout.strip() == "[]"
+    assert "nothing in the catalog matches 'zzqqxxj'" in result.stderr
     table = run("search", "zzqqxxj")
+    assert table.exit_code == 0
+    assert table.stdout == ""
+    assert "nothing in the catalog matches 'zzqqxxj'" in table.stderr
+    assert "ppml tree" in table.stderr
+    assert "did you mean" not in table.stderr
+
+
+def test_one_unknown_word_empties_the_answer(run: Run) -> None:
+    """Known words do not make up for an unknown one: no invented answers."""
+    result = run("search", "machine", "translation", "of", "poetry", "-o", "json")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "[]"
+    assert "'translation', 'poetry'" in result.stderr
+
+
+def test_a_near_miss_beyond_the_typo_rules_is_suggested(run: Run) -> None:
+    result = run("search", "fatr")  # four letters: no typo allowed, but one letter from a tool's name
+    assert result.stdout == ""
+    assert "nothing in the catalog matches 'fatr'" in result.stderr
+    assert "'fate'" in result.stderr.split("did you mean", 1)[1]
+
+
+def test_filters_that_exclude_every_match_say_no_results(run: Run) -> None:
+    table = run("search", "opacus", "--kind", "threat")
     assert table.exit_code == 0
     assert table.stdout == ""
     assert "no results" in table.stderr

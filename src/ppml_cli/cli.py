@@ -180,8 +180,12 @@ def emit(result: "Result", fmt: Format, as_json: bool, *, empty_note: bool = Fal
     from ppml_cli.render import render
 
     chosen = Format.JSON if as_json else fmt
+    notes: tuple[str, ...] = getattr(result, "notes", ())
+    for message in notes:
+        note(message)
     if empty_note and not result.entries and chosen is Format.TABLE:
-        note("no results")
+        if not notes:
+            note("no results")
         return
     render(result, chosen, sys.stdout)
     sys.stdout.flush()

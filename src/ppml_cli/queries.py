@@ -101,13 +101,43 @@ def search_entries(
     from ppml_cli.loading import load_search_index
 
     filters = resolve_filters(index, request)
-    hits = load_search_index(index).search(query, filters, limit=limit)
+    answer = load_search_index(index).answer(query, filters, limit=limit, stars=_stars)
+    hits = answer.hits
+    notes = _unmatched_notes(answer.unmatched, answer.suggestions)
     repositories = repositories_of([h.entry for h in hits]) if sort in ("stars", "pushed") else None
     if sort != "relevance":
         ordered = sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS, repositories)
         order = {e.id: n for n, e in enumerate(ordered)}
         hits.sort(key=lambda h: order[h.entry.id])
-    return EntryList(entries=tuple(h.entry for h in hits), hits=tuple(hits), explain=explain, repositories=repositories)
+    return EntryList(
+        entries=tuple(h.entry for h in hits),
+        hits=tuple(hits),
+        explain=explain,
+        repositories=repositories,
+        notes=notes,
+    )
+
+
+def _stars(entries: Sequence[Entry]) -> dict[str, int]:
+    """Refreshed star counts of these entries, to break ranking ties."""
+    return {
+        entry_id: stars
+        for entry_id, record in repositories_of(entries).items()
+        if isinstance(stars := record.get("stars"), int)
+    }
+
+
+def _unmatched_notes(unmatched: Sequence[str], suggestions: dict[str, list[str]]) -> tuple[str, ...]:
+    """Why a search came back empty: the words nothing matches, near misses, where to look instead."""
+    if not unmatched:
+        return ()
+    words = ", ".join(repr(w) for w in unmatched)
+    notes = [f"nothing in the catalog matches {words}"]
+    guesses = [g for w in unmatched for g in suggestions.get(w, ())]
+    if guesses:
+        notes.append(f"did you mean {' or '.join(repr(g) for g in dict.fromkeys(guesses))}?")
+    notes.append("see what the catalog covers with `ppml tree`")
+    return tuple(notes)
 
 
 def sort_entries(
