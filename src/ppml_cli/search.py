@@ -479,7 +479,7 @@ class SearchIndex:
         scale = WORDS_SCALE / sum(idfs)
         for number in scores:
             scores[number] *= scale
-        phrased = self._phrase_bonus(terms, corrections, scores)
+        phrased = self._phrase_bonus(terms, per_term, corrections, scores)
         if intent is None:  # a tutorial shows how to use a tool: unasked for, it comes after the tool
             for number in scores:
                 if self.entries[number].kind is Kind.TUTORIAL:
@@ -513,7 +513,7 @@ class SearchIndex:
                 for term, matches in zip(terms, per_term, strict=True):
                     if number in matches:
                         _, how, code, word = matches[number]
-                        shown = how.format(repr(_surface(self.entries[number], word)))
+                        shown = how.format(repr(_surface(self.entries[number], word))) if "{" in how else how
                         reasons.append(f"{term.shown}: {shown} in {FIELDS[code][0]}")
             if number in phrased:
                 reasons.append("the query as a phrase")
@@ -660,18 +660,32 @@ class SearchIndex:
         return found
 
     def _phrase_bonus(
-        self, terms: list[_Term], corrections: dict[str, list[str]], scores: dict[int, float]
+        self,
+        terms: list[_Term],
+        per_term: list[dict[int, _Match]],
+        corrections: dict[str, list[str]],
+        scores: dict[int, float],
     ) -> set[int]:
-        """Add a bonus to the best entries whose own fields hold the query's words in order."""
+        """Add a bonus to the best entries whose own fields hold the query's words in order.
+
+        Only entries that hold every word exactly can hold the phrase, so only the
+        best of those are read again.
+        """
         if len(terms) < 2 or corrections:
             return set()
         wanted = [t.key for t in terms]
         size = len(wanted)
-        best = heapq.nlargest(PHRASE_CANDIDATES, scores, key=scores.__getitem__)
+        clue = min(wanted, key=len)[:-1].split("-")[0]  # a stem's start, as it appears in any text holding it
+        exact = [{n for n, match in matches.items() if match[1] == "word"} for matches in per_term]
+        exact.sort(key=len)
+        holding = exact[0].intersection(*exact[1:])
+        best = heapq.nlargest(PHRASE_CANDIDATES, holding, key=scores.__getitem__)
         found = set()
         for number in best:
             entry = self.entries[number]
             for text in (*_names(entry), *_aliases(entry), *entry.search_phrases, entry.description):
+                if clue not in fold(text):  # a cheap test before the full analysis
+                    continue
                 seq = analyse(text)
                 if any(seq[i : i + size] == wanted for i in range(len(seq) - size + 1)):
                     scores[number] += PHRASE_BONUS
