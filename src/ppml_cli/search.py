@@ -290,7 +290,7 @@ def parse_query(query: str) -> tuple[list[_Term], Kind | None, str]:
         key = _stem(word)
         if key in INTENTS:
             intents.append((INTENTS[key], word))
-        terms.append(_Term(word, key, typo_budget(word)))
+        terms.append(_Term(word, key, typo_budget(key)))  # the stem is what is compared
     intent = None
     if intents and len(terms) > len(intents):  # an intent word alone is what is searched for
         intent = intents[0][0]
