@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,57 @@ def top(query: str, n: int = 1) -> list[str]:
 )
 def test_the_obvious_answer_comes_first(query: str, expected: str) -> None:
     assert top(query) == [expected]
+
+
+class TestTheIssueExamples:
+    """What issue 12 saw go wrong, each now answered right or not at all."""
+
+    def test_machine_unlearning_is_not_a_typo_of_learning(self) -> None:
+        hits = SEARCH.search("machine unlearning", limit=5)
+        assert hits[0].entry.id in {"machine-unlearning", "bourtoule2021sisa"}
+        assert not any("corrected" in reason for h in hits for reason in h.matched)
+
+    def test_trusted_execution(self) -> None:
+        assert top("trusted execution") == ["trusted-execution"]
+
+    def test_l_diversity_is_not_an_authors_initial(self) -> None:
+        hits = SEARCH.search("l-diversity", limit=3)
+        assert hits[0].entry.id in {"machanavajjhala2007ldiversity", "de-identification"}
+        assert not any("authors" in reason for h in hits for reason in h.matched)
+
+    def test_concrete_ml(self) -> None:
+        assert top("concrete-ml") == ["concrete-ml"]
+        assert "ml-privacy-meter" not in top("concrete-ml", 3)
+
+    def test_a_denied_property_does_not_rank_a_tool(self, run_json: Callable[..., Any]) -> None:
+        hits = run_json("search", "differentially private synthetic data", "-k", "tool")
+        assert hits[0]["id"] != "sdv"
+        assert hits[0]["id"] in {"smartnoise-sdk", "pate-gan", "synthcity", "gretel-synthetics", "dp-wizard"}
+
+    def test_train_without_sharing_raw_data_finds_federated_tools(self) -> None:
+        found = top("train a model without sharing raw data", 3)
+        assert {"flower", "tensorflow-federated", "nvflare", "fed-biomed", "openfl"} & set(found)
+
+    def test_a_leak_check_finds_an_auditing_tool(self) -> None:
+        found = top("check whether my model leaks its training data", 3)
+        assert {"ml-privacy-meter", "adversarial-robustness-toolbox", "tensorflow-privacy-mia-codelabs"} & set(found)
+
+    def test_dp_sgd_brings_its_paper_and_opacus_to_the_top(self) -> None:
+        found = top("DP-SGD", 4)
+        assert found[0] == "dp-training"
+        assert {"abadi2016dpsgd", "opacus"} <= set(found)
+
+    def test_rappor_brings_its_paper_first(self) -> None:
+        assert top("RAPPOR") == ["erlingsson2014rappor"]
+
+    def test_scores_separate_results(self) -> None:
+        scores = [h.score for h in SEARCH.search("federated learning framework", limit=10)]
+        assert len(set(scores)) >= 8
+
+    def test_explain_says_which_word_was_corrected(self, run: Run) -> None:
+        result = run("search", "tensorflow", "privcy", "--explain", "-o", "json")
+        matched = [reason for hit in json.loads(result.stdout) for reason in hit["matched"]]
+        assert any(reason.startswith("privcy: corrected to 'privacy'") for reason in matched)
 
 
 def test_search_json_is_an_array_best_first_with_scores(run_json: Callable[..., Any]) -> None:

@@ -53,7 +53,7 @@ from struct import Struct
 from typing import Any, NamedTuple
 
 from ppml_cli.index import Filters, Index, compact, entry_labels
-from ppml_cli.model import Entry, Kind, Reference, Status, Technique, Tool, Tutorial
+from ppml_cli.model import Entry, Kind, Mitigation, Reference, Status, Technique, Tool, Tutorial
 
 #: Characters of one field that search reads; the rest of a longer field is not indexed.
 MAX_FIELD_CHARS = 20_000
@@ -113,6 +113,7 @@ STOPWORDS = frozenset(
     when where whether which while who why will with would you your one several many much lot lots each every
     other just also really actually like""".split()
 )
+COUNTED_STRENGTHS = frozenset({"strong", "partial"})
 NEGATIONS = frozenset("not no never cannot neither nor none nothing lack lacks lacking".split())
 CLAUSE_ENDS = frozenset("but although though however yet whereas except".split())
 NEGATION_SCOPE = 4  # words after a negation that it denies, at most
@@ -139,12 +140,17 @@ _STATUS_RANK = {
 NEUTRAL_RANK = 2
 
 
+#: Short forms practitioners type, read as the word the catalog writes (both sides).
+ABBREVIATIONS = {"app": "application", "apps": "application", "lib": "library", "libs": "library"}
+
+
 def stem(word: str) -> str:
     """A light suffix folding (plurals, -ing, -ed), applied to the catalog and the query alike.
 
     Deliberately crude: it only has to map "attacks"/"attack", "training"/"train"
     and "exposed"/"exposing" to one key, the same way on both sides.
     """
+    word = ABBREVIATIONS.get(word, word)
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 5 and word.endswith("ing"):
@@ -422,18 +428,23 @@ class SearchIndex:
                 if threat is not None:
                     for label in (threat.name, *threat.aliases):
                         add(F_THREATS, label)
+            self._add_mitigations(entry.mitigates, add)
         if isinstance(entry, Tutorial):
             add(F_ATTRIBUTES, entry.topic)
         if isinstance(entry, Technique):
             add(F_NOTES, entry.when_to_use)
             add(F_NOTES, entry.costs)
-            for mitigation in entry.mitigates:
-                threat = by_id.get(mitigation.threat)
-                if threat is not None and mitigation.strength.value != "none":
-                    for label in (threat.name, *threat.aliases):
-                        add(F_THREATS, label)
-                    add(F_NOTES, mitigation.reason)
+            self._add_mitigations(entry.mitigates, add)
         return fields
+
+    def _add_mitigations(self, mitigations: Iterable[Mitigation], add: Callable[[int, str | None], None]) -> None:
+        """The threats an entry protects against, and why; weak or no protection is not evidence of a match."""
+        for mitigation in mitigations:
+            threat = self.index.by_id.get(mitigation.threat)
+            if threat is not None and mitigation.strength.value in COUNTED_STRENGTHS:
+                for label in (threat.name, *threat.aliases):
+                    add(F_THREATS, label)
+                add(F_NOTES, mitigation.reason)
 
     # ---------------------------------------------------------------- query
 
