@@ -47,7 +47,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from struct import Struct
 from typing import Any, NamedTuple
@@ -202,35 +202,54 @@ def tokens(text: str) -> Iterable[Token | None]:
         yield Token(parts, word)
 
 
+_PARTS = re.compile(r"[-.']")
+_ANALYSED: dict[str, list[str]] = {}  # short texts (labels, phrases) recur across entries
+MEMO_CHARS = 200
+
+
 def analyse(text: str) -> list[str]:
     """The index terms of a catalog text, in order: stemmed words and joined compounds.
 
     Stop words and one-letter words are left out, and so are the words a
     negation denies (up to :data:`NEGATION_SCOPE` of them, until the clause ends).
+    The result must not be changed by the caller (short texts are memoised).
     """
+    short = len(text) <= MEMO_CHARS
+    if short:
+        cached = _ANALYSED.get(text)
+        if cached is not None:
+            return cached
     out: list[str] = []
     negated = 0
-    for token in tokens(text[:MAX_FIELD_CHARS]):
-        if token is None:
+    for match in _PIECE.finditer(fold(text[:MAX_FIELD_CHARS])):
+        word = match.group(1)
+        if word is None:  # punctuation ends a clause, and a negation's reach
             negated = 0
             continue
-        raw = token.raw
-        if raw in NEGATIONS or raw.endswith("n't"):
+        if "’" in word:
+            word = word.replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if word in NEGATIONS or word.endswith("n't"):
             negated = NEGATION_SCOPE
             continue
-        if raw in CLAUSE_ENDS:
+        if word in CLAUSE_ENDS:
             negated = 0
             continue
-        if raw in STOPWORDS or (len(raw) < 2 and len(token.parts) == 1):
+        compound = "-" in word or "." in word
+        if word in STOPWORDS or (len(word) < 2 and not compound):
             continue
         if negated:
             negated -= 1
             continue
-        if len(token.parts) > 1:
-            out.extend(_stem(p) for p in token.parts if len(p) > 1)
-            out.append(_stem("-".join(token.parts)))
+        if compound:
+            parts = [p for p in _PARTS.split(word) if p]
+            out.extend(_stem(p) for p in parts if len(p) > 1)
+            out.append(_stem("-".join(parts)))
         else:
-            out.append(_stem(raw.replace("'", "")))
+            out.append(_stem(word.replace("'", "") if "'" in word else word))
+    if short:
+        _ANALYSED[text] = out
     return out
 
 
@@ -347,36 +366,38 @@ class SearchIndex:
                 present[code] += 1 if terms else 0
         average = [max(total / max(count, 1), 1.0) for total, count in zip(totals, present, strict=True)]
         postings: dict[str, bytearray] = defaultdict(bytearray)
+        pack = _POSTING.pack
         for number, fields in enumerate(fields_of):
-            weights: dict[str, float] = defaultdict(float)
+            weights: dict[str, float] = {}
             best: dict[str, tuple[float, int]] = {}
             for code, terms in enumerate(fields):
                 if not terms:
                     continue
                 _, weight, b = FIELDS[code]
                 norm = weight / (1.0 - b + b * len(terms) / average[code])
-                counts: dict[str, int] = defaultdict(int)
-                for term in terms:
-                    counts[term] += 1
-                for term, occurrences in counts.items():
+                for term, occurrences in Counter(terms).items():
                     value = occurrences * norm
-                    weights[term] += value
-                    if value > best.get(term, (0.0, 0))[0]:
+                    known = weights.get(term)
+                    if known is None:
+                        weights[term] = value
                         best[term] = (value, code)
+                    else:
+                        weights[term] = known + value
+                        if value > best[term][0]:
+                            best[term] = (value, code)
             for term, weighted in weights.items():
                 impact = max(1, round(255 * weighted / (K1 + weighted)))
-                postings[term] += _POSTING.pack(number, impact, best[term][1])
+                postings[term] += pack(number, impact, best[term][1])
         self._postings = {term: bytes(data) for term, data in postings.items()}
         self._vocabulary = sorted(self._postings)
         names: dict[str, list[int]] = defaultdict(list)
         aliases: dict[str, list[int]] = defaultdict(list)
         for number, entry in enumerate(self.entries):
-            for key in {compact(label) for label in _names(entry)}:
-                if key:
-                    names[key].append(number)
-            for key in {compact(label) for label in _aliases(entry)}:
-                if key and number not in names.get(key, ()):
-                    aliases[key].append(number)
+            own = {compact(label) for label in _names(entry)} - {""}
+            for key in own:
+                names[key].append(number)
+            for key in {compact(label) for label in _aliases(entry)} - own - {""}:
+                aliases[key].append(number)
         self._names = {k: tuple(v) for k, v in names.items()}
         self._aliases = {k: tuple(v) for k, v in aliases.items()}
         self._label_keys = sorted({*self._names, *self._aliases})
@@ -694,7 +715,8 @@ class SearchIndex:
         found = set()
         for number in best:
             entry = self.entries[number]
-            for text in (*_names(entry), *_aliases(entry), *entry.search_phrases, entry.description):
+            for whole in (*_names(entry), *_aliases(entry), *entry.search_phrases, entry.description):
+                text = whole[:MAX_FIELD_CHARS]
                 if clue not in fold(text):  # a cheap test before the full analysis
                     continue
                 seq = analyse(text)
