@@ -45,14 +45,17 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import unicodedata
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from struct import Struct
 from typing import Any, NamedTuple
 
 from ppml_cli.index import Filters, Index, compact, entry_labels
+
+try:  # the C module itself: struct.py only re-exports it, at an import cost on every run
+    from _struct import Struct
+except ImportError:  # pragma: no cover - a Python without the C accelerator
+    from struct import Struct
 from ppml_cli.model import Entry, Kind, Mitigation, Reference, Status, Technique, Tool, Tutorial
 
 #: Characters of one field that search reads; the rest of a longer field is not indexed.
@@ -126,9 +129,9 @@ INTENTS: dict[str, Kind] = {
     **dict.fromkeys(("technique", "method", "approach"), Kind.TECHNIQUE),
 }
 
-_SUMMARY = re.compile(r"[.:;]\s|\s[-–—]\s")
+_SUMMARY = r"[.:;]\s|\s[-–—]\s"  # where a description's opening clause ends
 SUMMARY_CHARS = 120
-_PIECE = re.compile(r"([0-9a-z]+(?:['’][0-9a-z]+|[-.][0-9a-z]+)*)|([.,;:!?()\[\]{}\"|])")
+_PIECE = re.compile(r"([0-9a-z]+(?:[-.'][0-9a-z]+)*)|([.,;:!?()])")  # a word, or punctuation that ends a clause
 _POSTING = Struct("<IBB")  # entry number, impact (0-255), field code
 _STATUS_RANK = {
     Status.ACTIVE: 0,
@@ -177,15 +180,15 @@ def fold(text: str) -> str:
     text = text.casefold()
     if text.isascii():
         return text
+    text = text.replace("’", "'")
+    import unicodedata  # only for text that is not plain ASCII
+
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-class Token(NamedTuple):
-    """One word of a text: its parts (one, or several for 'dp-sgd') and whether a clause ends before it."""
-
-    parts: tuple[str, ...]
-    raw: str
+#: One word of a text: (its parts, one or several as in 'dp-sgd'; the word as written, folded).
+Token = tuple[tuple[str, ...], str]
 
 
 def tokens(text: str) -> Iterable[Token | None]:
@@ -195,14 +198,13 @@ def tokens(text: str) -> Iterable[Token | None]:
         if word is None:
             yield None
             continue
-        word = word.replace("’", "'")
         if word.endswith("'s"):
             word = word[:-2]
         parts = tuple(p for p in re.split(r"[-.']", word) if p) if ("-" in word or "." in word) else (word,)
-        yield Token(parts, word)
+        yield parts, word
 
 
-_PARTS = re.compile(r"[-.']")
+_PARTS = r"[-.']"  # compiled (and cached) by re on first use, not at import
 _ANALYSED: dict[str, list[str]] = {}  # short texts (labels, phrases) recur across entries
 MEMO_CHARS = 200
 
@@ -226,8 +228,6 @@ def analyse(text: str) -> list[str]:
         if word is None:  # punctuation ends a clause, and a negation's reach
             negated = 0
             continue
-        if "’" in word:
-            word = word.replace("’", "'")
         if word.endswith("'s"):
             word = word[:-2]
         if word in NEGATIONS or word.endswith("n't"):
@@ -243,7 +243,7 @@ def analyse(text: str) -> list[str]:
             negated -= 1
             continue
         if compound:
-            parts = [p for p in _PARTS.split(word) if p]
+            parts = [p for p in re.split(_PARTS, word) if p]
             out.extend(_stem(p) for p in parts if len(p) > 1)
             out.append(_stem("-".join(parts)))
         else:
@@ -302,11 +302,11 @@ def parse_query(query: str) -> tuple[list[_Term], Kind | None, str]:
     for token in tokens(query[:MAX_QUERY_CHARS]):
         if token is None:
             continue
-        raw = token.raw
+        raw = token[1]
         if raw in STOPWORDS or raw in NEGATIONS or raw.endswith("n't"):
             continue
-        if len(token.parts) > 1:
-            joined = "-".join(token.parts)
+        if len(token[0]) > 1:
+            joined = "-".join(token[0])
             terms.append(_Term(raw, joined, typo_budget(joined) if len(joined) > 5 else 0))
             continue
         word = raw.replace("'", "")
@@ -419,7 +419,7 @@ class SearchIndex:
             add(F_NAME, label)
         for phrase in entry.search_phrases:
             add(F_PHRASES, phrase)
-        add(F_SUMMARY, _SUMMARY.split(entry.description[:SUMMARY_CHARS], maxsplit=1)[0])
+        add(F_SUMMARY, re.split(_SUMMARY, entry.description[:SUMMARY_CHARS], maxsplit=1)[0])
         add(F_TEXT, entry.description)
         linked = F_TECHNIQUE if isinstance(entry, Tool) else F_TOPIC
         for ref_id in entry.techniques:
@@ -755,8 +755,8 @@ def _surface(entry: Entry, key: str) -> str:
         return key
     for text in (*entry_labels(entry), *entry.search_phrases, entry.description):
         for token in tokens(text[:MAX_FIELD_CHARS]):
-            if token is not None and _stem(token.raw.replace("'", "")) == key:
-                return token.raw
+            if token is not None and _stem(token[1].replace("'", "")) == key:
+                return token[1]
     return key
 
 
