@@ -160,6 +160,11 @@ NEW_TOOLS: dict[str, tuple[str, str | None, Status]] = {
     "private-transformers": ("Apache-2.0", None, Status.LEGACY),
     "analysing-pii-leakage": ("MIT", None, Status.LEGACY),
     "fg-data-synthetic": ("MIT", "fg-data-synthetic", Status.LOW_ACTIVITY),
+    "sisa-unlearning": ("MIT", None, Status.LEGACY),
+    "mimir": ("MIT", None, Status.LOW_ACTIVITY),
+    "nemo-curator": ("Apache-2.0", "nemo-curator", Status.ACTIVE),
+    "datatrove": ("Apache-2.0", "datatrove", Status.ACTIVE),
+    "nvtrust": ("Apache-2.0", "nv-attestation-sdk", Status.ACTIVE),
 }
 
 
@@ -186,7 +191,7 @@ def test_scrubadub_licence_follows_its_license_file_not_the_metadata_field() -> 
     [
         ("trusted-execution", {"gramine", "occlum", "open-enclave", "intel-sgx-sdk"}),
         ("de-identification", {"presidio", "arx", "scrubadub", "pycanon", "anjana"}),
-        ("machine-unlearning", {"open-unlearning"}),
+        ("machine-unlearning", {"open-unlearning", "sisa-unlearning"}),
         ("llm-privacy", {"dp-transformers", "text-dedup", "private-transformers"}),
         ("private-inference", {"concrete-ml", "openfhe", "pyfhel"}),
         ("federated-learning", {"openfl", "substra", "fed-biomed", "fedscale", "secretflow"}),
@@ -222,10 +227,46 @@ def test_new_tools_are_found_by_search_and_shown(run_json: Callable[..., Any], q
 
 def test_new_audit_tools_measure_llm_threats() -> None:
     auditors = {t.id for t in INDEX.auditors_of("training-data-extraction")}
-    assert {"llm-pbe", "analysing-pii-leakage"} <= auditors
+    assert {"llm-pbe", "analysing-pii-leakage", "mimir"} <= auditors
 
 
 def test_no_tool_alias_collides_with_a_technique_name() -> None:
     technique_labels = {label.casefold() for e in INDEX.of_kind(Kind.TECHNIQUE) for label in (e.name, *e.aliases)}
     clashes = {(t.id, a) for t in TOOLS.values() for a in t.aliases if a.casefold() in technique_labels}
     assert clashes == set()
+
+
+#: Papers added for the new tools (issue 11), each naming the tool that implements it.
+TOOL_PAPERS = {
+    "albadawi2022openfhe": "openfhe",
+    "foley2022openfl": "openfl",
+    "fedbiomed2023": "fed-biomed",
+    "prasser2020arx": "arx",
+    "sainzpardo2022pycanon": "pycanon",
+    "tsai2017graphenesgx": "gramine",
+    "shen2020occlum": "occlum",
+    "gopi2021numerical": "prv-accountant",
+    "li2024llmpbe": "llm-pbe",
+    "maini2024tofu": "open-unlearning",
+    "dorna2025openunlearning": "open-unlearning",
+    "lai2022fedscale": "fedscale",
+    "duan2024mimir": "mimir",
+}
+
+
+@pytest.mark.parametrize(("reference_id", "tool_id"), sorted(TOOL_PAPERS.items()))
+def test_new_tool_papers_name_their_tool(run_json: Callable[..., Any], reference_id: str, tool_id: str) -> None:
+    shown = run_json("show", reference_id)
+    assert tool_id in shown["tools"]
+    assert shown["year"] and shown["url"].startswith("https://")
+
+
+def test_the_upstream_sites_carbyne_stack_link_is_kept() -> None:
+    assert "https://carbynestack.io/" in tool("carbyne-stack").former_urls
+
+
+def test_nemo_curator_no_longer_claims_pii_redaction() -> None:
+    # The 1.4.0 wheel ships deduplication stages but no PII module (0.x had nemo_curator/pii).
+    curator = tool("nemo-curator")
+    assert "de-identification" not in curator.techniques
+    assert any("PII" in n and "1.4.0" in n for n in curator.notes)
