@@ -151,6 +151,19 @@ class TestNegativeEvidence:
         search = build("tools:" + tool("t", "Thing", "A library.", cons='["No GPU support."]'))
         assert search.answer("gpu").unmatched == ("gpu",)
 
+    def test_a_name_is_not_prose_a_negation_in_it_denies_nothing(self, build: Callable[[str], SearchIndex]) -> None:
+        body = textwrap.dedent(
+            """
+            references:
+              - id: greshake
+                name: "Not What You've Signed Up For: Indirect Prompt Injection"
+                description: Planted instructions make applications leak data.
+            """
+        )
+        search = build(body)
+        assert ids(search, "signed up") == ["greshake"]
+        assert ids(search, "Not What You've Signed Up For: Indirect Prompt Injection") == ["greshake"]
+
     def test_negation_ends_with_the_clause(self) -> None:
         assert analyse("Not private, but fast") == ["fast"]
         assert analyse("It doesn't scale; simple to use") == ["simple"]

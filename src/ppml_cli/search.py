@@ -108,6 +108,8 @@ FIELDS: tuple[tuple[str, float, float], ...] = (
     F_NOTES,
     F_PHASE,
 ) = range(len(FIELDS))
+#: Fields read as prose, where a negation denies the words after it.
+PROSE_FIELDS = frozenset({F_SUMMARY, F_TEXT, F_NOTES})
 
 STOPWORDS = frozenset(
     """a about all am an and any are as at be been best can could do does doing done for from get give good has
@@ -206,19 +208,22 @@ def tokens(text: str) -> Iterable[Token | None]:
 
 _PARTS = r"[-.']"  # compiled (and cached) by re on first use, not at import
 _ANALYSED: dict[str, list[str]] = {}  # short texts (labels, phrases) recur across entries
+_ANALYSED_NAMES: dict[str, list[str]] = {}
 MEMO_CHARS = 200
 
 
-def analyse(text: str) -> list[str]:
+def analyse(text: str, *, prose: bool = True) -> list[str]:
     """The index terms of a catalog text, in order: stemmed words and joined compounds.
 
-    Stop words and one-letter words are left out, and so are the words a
-    negation denies (up to :data:`NEGATION_SCOPE` of them, until the clause ends).
+    Stop words and one-letter words are left out, and so are, in ``prose``, the
+    words a negation denies (up to :data:`NEGATION_SCOPE` of them, until the
+    clause ends); a name such as "Not What You've Signed Up For" keeps them.
     The result must not be changed by the caller (short texts are memoised).
     """
     short = len(text) <= MEMO_CHARS
+    memo = _ANALYSED if prose else _ANALYSED_NAMES
     if short:
-        cached = _ANALYSED.get(text)
+        cached = memo.get(text)
         if cached is not None:
             return cached
     out: list[str] = []
@@ -231,7 +236,7 @@ def analyse(text: str) -> list[str]:
         if word.endswith("'s"):
             word = word[:-2]
         if word in NEGATIONS or word.endswith("n't"):
-            negated = NEGATION_SCOPE
+            negated = NEGATION_SCOPE if prose else 0
             continue
         if word in CLAUSE_ENDS:
             negated = 0
@@ -249,7 +254,7 @@ def analyse(text: str) -> list[str]:
         else:
             out.append(_stem(word.replace("'", "") if "'" in word else word))
     if short:
-        _ANALYSED[text] = out
+        memo[text] = out
     return out
 
 
@@ -413,7 +418,7 @@ class SearchIndex:
                 return
             text = text[: MAX_FIELD_CHARS - used[code]]
             used[code] += len(text) + 1
-            fields[code].extend(analyse(text))
+            fields[code].extend(analyse(text, prose=code in PROSE_FIELDS))
 
         for label in (*_names(entry), *_aliases(entry)):
             add(F_NAME, label)
@@ -501,14 +506,20 @@ class SearchIndex:
                 corrections[term.shown] = corrected
             per_term.append(matches)
             idfs.append(idf)
-        if unmatched:
+        named = self._exact_labels(compact(query[:MAX_QUERY_CHARS]))
+        if unmatched and not named:
             return Answer([], tuple(unmatched), self._near_misses(unmatched), corrections, intent)
+        if unmatched:  # the query is an entry's whole name ("Not What You've Signed Up For: ..."): that accounts for it
+            kept = [n for n, term in enumerate(terms) if term.shown not in unmatched]
+            terms = [terms[n] for n in kept]
+            per_term = [per_term[n] for n in kept]
+            idfs = [idfs[n] for n in kept]
 
         scores: dict[int, float] = defaultdict(float)
         for matches in per_term:
             for number, (value, *_) in matches.items():
                 scores[number] += value
-        scale = WORDS_SCALE / sum(idfs)
+        scale = WORDS_SCALE / sum(idfs) if idfs else 0.0
         for number in scores:
             scores[number] *= scale
         phrased = self._phrase_bonus(terms, per_term, corrections, scores)
@@ -517,6 +528,9 @@ class SearchIndex:
                 if self.entries[number].kind is Kind.TUTORIAL:
                     scores[number] *= TUTORIAL_FACTOR
         labels = self._score_labels(whole, typos=sum(t.budget for t in terms) if corrections else 0)
+        for number, found in named.items():
+            if found[0] > labels.get(number, (0.0, ""))[0]:
+                labels[number] = found
         for number, (score, _) in labels.items():
             if score >= scores.get(number, 0.0):
                 scores[number] = score
@@ -650,6 +664,12 @@ class SearchIndex:
         number = _POSTING.unpack_from(posting)[0]
         return _surface(self.entries[number], key)
 
+    def _exact_labels(self, key: str) -> dict[int, tuple[float, str]]:
+        """Entries whose id, name or alias is exactly ``key`` (a compact form, stop words included)."""
+        found = dict.fromkeys(self._aliases.get(key, ()), (ALIAS_SCORE, "exact alias"))
+        found.update(dict.fromkeys(self._names.get(key, ()), (NAME_SCORE, "exact name or id")))
+        return found
+
     def _score_labels(self, whole: str, *, typos: int) -> dict[int, tuple[float, str]]:
         """Whole-query matches against ids, names and aliases: entry number -> (score, reason).
 
@@ -719,7 +739,7 @@ class SearchIndex:
                 text = whole[:MAX_FIELD_CHARS]
                 if clue not in fold(text):  # a cheap test before the full analysis
                     continue
-                seq = analyse(text)
+                seq = analyse(text, prose=whole is entry.description)
                 if any(seq[i : i + size] == wanted for i in range(len(seq) - size + 1)):
                     scores[number] += PHRASE_BONUS
                     found.add(number)
