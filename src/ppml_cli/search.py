@@ -156,6 +156,8 @@ def stem(word: str) -> str:
     and "exposed"/"exposing" to one key, the same way on both sides.
     """
     word = ABBREVIATIONS.get(word, word)
+    if len(word) > 6 and word.endswith("ly"):  # "publicly", "privately", "differentially"
+        return word[:-2]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 5 and word.endswith("ing"):
