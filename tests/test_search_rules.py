@@ -196,6 +196,29 @@ class TestRanking:
         assert asked == [["aaa", "zzz"]]
         assert [h.entry.id for h in search.search("federated framework")] == ["aaa", "zzz"]
 
+    def test_a_paper_with_an_implementation_wins_a_tie_over_the_alphabet(
+        self, build: Callable[[str], SearchIndex]
+    ) -> None:
+        body = (
+            "tools:"
+            + tool("impl", "Implementation", "Code.")
+            + textwrap.dedent(
+                """
+            references:
+              - id: aaa
+                name: Alpha paper
+                description: Secure aggregation protocol.
+              - id: zzz
+                name: Zeta paper
+                description: Secure aggregation protocol.
+                tools: [impl]
+            """
+            )
+        )
+        hits = build(body).search("secure aggregation protocol")
+        assert [h.entry.id for h in hits] == ["zzz", "aaa"]
+        assert hits[0].score == hits[1].score
+
     def test_rare_words_count_more(self, build: Callable[[str], SearchIndex]) -> None:
         search = build(
             "tools:"

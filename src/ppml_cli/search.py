@@ -29,7 +29,8 @@ The rules, in the order a query meets them:
    id, name or alias scores 100 (an alias 97), as the start of one up to 90,
    and the query's words in order in one of the entry's own fields earn a
    bonus. Ties go to the better maintained tool, then to the one with more
-   stars (from ``ppml refresh``), and only then to kind and name.
+   stars (from ``ppml refresh``), then to the entry more of the catalog points
+   at, and only then to kind and name.
 5. **Negative evidence does not count.** A tool's cons are not indexed, and
    neither are the few words after a negation ("not", "no", "never",
    "doesn't"...) up to the end of the clause, so "Synthesizers are not
@@ -549,7 +550,8 @@ class SearchIndex:
             cutoff = heapq.nlargest(limit, eligible)[-1][0]
             eligible = [p for p in eligible if p[0] >= cutoff]
         star_counts = self._stars_for_ties(eligible, stars)
-        eligible.sort(key=lambda p: (-p[0], *self._quality(self.entries[p[1]], star_counts)))
+        links = self._links_for_ties(eligible)
+        eligible.sort(key=lambda p: (-p[0], *self._quality(self.entries[p[1]], star_counts, links)))
         if limit is not None:
             eligible = eligible[:limit]
         hits = []
@@ -765,10 +767,35 @@ class SearchIndex:
                 seen[key] = number
         return stars(tied) if tied else {}
 
+    def _links_for_ties(self, eligible: list[tuple[float, int]]) -> Mapping[str, int]:
+        """How linked each tied entry is in the catalog (who points at it, what it lists), only for ties."""
+        scores = [score for score, _ in eligible]
+        if len(set(scores)) == len(scores):
+            return {}
+        count: dict[float, int] = defaultdict(int)
+        for score in scores:
+            count[score] += 1
+        out = {}
+        for score, number in eligible:
+            if count[score] > 1:
+                entry = self.entries[number]  # entries pointing at it, and the tools a paper lists
+                out[entry.id] = len(self.index.users_of(entry.id)) + len(getattr(entry, "tools", ()))
+        return out
+
     @staticmethod
-    def _quality(entry: Entry, stars: Mapping[str, int]) -> tuple[int, int, int, str, str]:
+    def _quality(
+        entry: Entry, stars: Mapping[str, int], links: Mapping[str, int]
+    ) -> tuple[int, int, int, int, str, str]:
+        """What breaks a tie: maintenance status, stars, how many entries point at it, then kind and name."""
         status = _STATUS_RANK[entry.status] if isinstance(entry, Tool) else NEUTRAL_RANK
-        return (status, -stars.get(entry.id, 0), entry.kind.order, entry.name.casefold(), entry.id)
+        return (
+            status,
+            -stars.get(entry.id, 0),
+            -links.get(entry.id, 0),
+            entry.kind.order,
+            entry.name.casefold(),
+            entry.id,
+        )
 
 
 def _surface(entry: Entry, key: str) -> str:
