@@ -135,6 +135,10 @@ class TestAllWords:
         assert ids(search, "dp-sgd") == ["t"]
         assert ids(search, "DP-SGD pytorch") == ["t"]
 
+    def test_language_names_made_of_punctuation_are_words(self, build: Callable[[str], SearchIndex]) -> None:
+        search = build("tools:" + tool("seal", "SEAL", "Encryption library in C++.") + tool("j", "J", "In Java."))
+        assert ids(search, "C++") == ["seal"]
+
 
 class TestNegativeEvidence:
     def test_a_denied_property_is_not_a_match(self, build: Callable[[str], SearchIndex]) -> None:

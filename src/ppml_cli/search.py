@@ -183,6 +183,8 @@ def _stem(word: str) -> str:
 def fold(text: str) -> str:
     """Lower case, accents removed: 'Rényi' -> 'renyi'."""
     text = text.casefold()
+    if "+" in text or "#" in text:  # language names that are punctuation otherwise
+        text = text.replace("c++", " cpp ").replace("c#", " csharp ")
     if text.isascii():
         return text
     text = text.replace("’", "'")
