@@ -11,14 +11,15 @@ The rules, in the order a query meets them:
    part is at least three letters long, so "concrete-ml" never matches "ml".
 2. **Intent.** "paper", "library", "tutorial" and their kin say which kind of
    entry is wanted: they are not searched for, they favour that kind.
-3. **Every word must be accounted for.** A word matches exactly, as the
-   start of a longer catalog word (four letters or more), or, when neither
-   exists, as a typo: none for words of up to four letters, one for five to
-   eight, two from nine on; a swap of two neighbouring letters is one typo
-   and a wrong first letter counts as two (Meilisearch's rules). A word that
-   is itself in the catalog is never corrected. If any word matches nothing,
-   the answer is empty and :class:`Answer` says which word and what was
-   nearly meant.
+3. **Every word must be accounted for.** A word matches exactly; the last
+   word, when the catalog lacks it, also as the start of longer catalog words
+   (it may be unfinished: "federat"); and a word that still matches nothing
+   as a typo: none for stems of up to four letters, one for five to eight,
+   two from nine on; a swap of two neighbouring letters is one typo and a
+   wrong first letter counts as two (Meilisearch's rules). A word that is
+   itself in the catalog is never corrected. If any word matches nothing
+   (and the query is not some entry's whole name), the answer is empty and
+   :class:`Answer` says which word and what was nearly meant.
 4. **Scores.** Each word is weighted by its rarity (BM25's IDF); within an
    entry its occurrences are weighted by field (names over curated search
    phrases over authors over linked techniques and threats over prose),
@@ -31,10 +32,11 @@ The rules, in the order a query meets them:
    bonus. Ties go to the better maintained tool, then to the one with more
    stars (from ``ppml refresh``), then to the entry more of the catalog points
    at, and only then to kind and name.
-5. **Negative evidence does not count.** A tool's cons are not indexed, and
-   neither are the few words after a negation ("not", "no", "never",
-   "doesn't"...) up to the end of the clause, so "Synthesizers are not
-   differentially private" does not make an entry differentially private.
+5. **Negative evidence does not count.** A tool's cons are not indexed, nor
+   are weak or absent mitigations, and in prose (descriptions, notes) neither
+   are the few words after a negation ("not", "no", "never", "doesn't"...) up
+   to the end of the clause, so "Synthesizers are not differentially private"
+   does not make an entry differentially private.
 
 Each indexed field is cut at :data:`MAX_FIELD_CHARS` characters, so building
 the index takes time linear in the catalog and bounded per entry, whatever a
