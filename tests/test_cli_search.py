@@ -149,6 +149,13 @@ def test_a_near_miss_beyond_the_typo_rules_is_suggested(run: Run) -> None:
     assert "'fate'" in result.stderr.split("did you mean", 1)[1]
 
 
+def test_a_query_of_common_words_only_says_so(run: Run) -> None:
+    result = run("search", "the", "of", "-o", "json")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "[]"
+    assert "nothing to search for: 'the', 'of'" in result.stderr
+
+
 def test_filters_that_exclude_every_match_say_no_results(run: Run) -> None:
     table = run("search", "opacus", "--kind", "threat")
     assert table.exit_code == 0

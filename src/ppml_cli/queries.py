@@ -106,6 +106,10 @@ def search_entries(
     answer = load_search_index(index).answer(query, filters, limit=limit, stars=_stars)
     hits = answer.hits
     notes = _unmatched_notes(answer.unmatched, answer.suggestions)
+    if answer.common:
+        words = ", ".join(repr(w) for w in answer.common)
+        verb = "is" if len(answer.common) == 1 else "are"
+        notes = (f"nothing to search for: {words} {verb} too common to tell entries apart", "add a more specific word")
     repositories = repositories_of([h.entry for h in hits]) if sort in ("stars", "pushed") else None
     if sort != "relevance":
         ordered = sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS, repositories)

@@ -294,6 +294,8 @@ class Answer(NamedTuple):
     #: Query words that were read as typos: word -> the catalog words used instead.
     corrections: dict[str, list[str]] = {}  # noqa: RUF012
     intent: Kind | None = None
+    #: When a query holds only stop words or single letters: those words (nothing was searched).
+    common: tuple[str, ...] = ()
 
 
 #: How an entry matches one query word: (value, how, field code, catalog word).
@@ -500,7 +502,8 @@ class SearchIndex:
         """Search for ``query``; ``stars`` gives refreshed star counts, asked only to break ties."""
         terms, intent, whole = parse_query(query)
         if not terms:
-            return Answer([])
+            common = tuple(dict.fromkeys(t[1] for t in tokens(query[:MAX_QUERY_CHARS]) if t is not None))
+            return Answer([], common=common)
         per_term: list[dict[int, _Match]] = []
         idfs: list[float] = []
         unmatched: list[str] = []
