@@ -35,7 +35,7 @@ class EntryList(NamedTuple):
     explain: bool = False
     #: Refreshed repository metadata by entry id (see ``ppml refresh``), where there is some.
     repositories: dict[str, dict[str, Any]] | None = None
-    #: Messages for the person at the terminal (stderr), such as why a search found nothing.
+    #: Things the person should know about how the answer was made (shown on stderr, not data).
     notes: tuple[str, ...] = ()
 
     def to_data(self) -> list[dict[str, Any]]:
