@@ -94,6 +94,12 @@ class TestTheIssueExamples:
         matched = [reason for hit in json.loads(result.stdout) for reason in hit["matched"]]
         assert any(reason.startswith("privcy: corrected to 'privacy'") for reason in matched)
 
+    def test_explain_names_corrections_behind_a_misspelt_name_too(self, run: Run) -> None:
+        result = run("search", "privcy", "budgt", "--explain", "-o", "json")
+        first = json.loads(result.stdout)[0]
+        assert first["id"] == "privacy-budget"
+        assert "privcy: corrected to 'privacy'" in first["matched"]
+
 
 def test_search_json_is_an_array_best_first_with_scores(run_json: Callable[..., Any]) -> None:
     hits = run_json("search", "federated")

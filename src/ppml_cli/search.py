@@ -566,6 +566,7 @@ class SearchIndex:
             reasons: list[str] = []
             if number in labels and labels[number][0] >= score:
                 reasons.append(labels[number][1])
+                reasons += [f"{typed}: corrected to {self._surface_of(fix[0])!r}" for typed, fix in corrections.items()]
             else:
                 for term, matches in zip(terms, per_term, strict=True):
                     if number in matches:
