@@ -155,6 +155,12 @@ def test_a_near_miss_beyond_the_typo_rules_is_suggested(run: Run) -> None:
     assert "'fate'" in result.stderr.split("did you mean", 1)[1]
 
 
+def test_a_corrected_word_is_told_on_stderr(run: Run) -> None:
+    result = run("search", "federeted", "lerning", "-o", "json")
+    assert json.loads(result.stdout)[0]["id"] == "federated-learning"
+    assert "read 'federeted' as 'federated', 'lerning' as 'learning'" in result.stderr
+
+
 def test_a_query_of_common_words_only_says_so(run: Run) -> None:
     result = run("search", "the", "of", "-o", "json")
     assert result.exit_code == 0

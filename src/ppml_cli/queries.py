@@ -106,6 +106,8 @@ def search_entries(
     answer = load_search_index(index).answer(query, filters, limit=limit, stars=_stars)
     hits = answer.hits
     notes = _unmatched_notes(answer.unmatched, answer.suggestions)
+    if answer.corrections and hits:
+        notes = ("read " + ", ".join(f"{typed!r} as {fixes[0]!r}" for typed, fixes in answer.corrections.items()),)
     if answer.common:
         words = ", ".join(repr(w) for w in answer.common)
         verb = "is" if len(answer.common) == 1 else "are"

@@ -14,7 +14,7 @@ The rules, in the order a query meets them:
 3. **Every word must be accounted for.** A word matches exactly; the last
    word, when the catalog lacks it, also as the start of longer catalog words
    (it may be unfinished: "federat"); and a word that still matches nothing
-   as a typo: none for stems of up to four letters, one for five to eight,
+   as a typo: none for words of up to four letters, one for five to eight,
    two from nine on; a swap of two neighbouring letters is one typo and a
    wrong first letter counts as two (Meilisearch's rules). A word that is
    itself in the catalog is never corrected. If any word matches nothing
@@ -70,7 +70,10 @@ MIN_PREFIX_LEN = 4  # shorter words match whole words only
 MIN_SCORE = 5.0
 WORDS_SCALE = 88.0  # what matching every word in the best field can reach: below an exact alias
 PHRASE_BONUS = 8.0
-PHRASE_CANDIDATES = 40  # best entries checked for the exact phrase
+PHRASE_CANDIDATES = 40
+SURFACE_ENTRIES = (
+    5  # entries read to spell a corrected word as the catalog does  # best entries checked for the exact phrase
+)
 PREFIX_FACTOR = 0.8
 TYPO_FACTORS = (1.0, 0.7, 0.5)  # by number of typos: a correction is never worth an exact word
 TUTORIAL_FACTOR = 0.9  # word matches of a tutorial when the query asks for no kind in particular
@@ -329,7 +332,7 @@ def parse_query(query: str) -> tuple[list[_Term], Kind | None, str]:
         key = _stem(word)
         if key in INTENTS:
             intents.append((INTENTS[key], word))
-        terms.append(_Term(word, key, typo_budget(key)))  # the stem is what is compared
+        terms.append(_Term(word, key, typo_budget(word)))  # by the word as typed, as Meilisearch counts
     intent = None
     if intents and len(terms) > len(intents):  # an intent word alone is what is searched for
         intent = intents[0][0]
@@ -513,7 +516,7 @@ class SearchIndex:
             if not matches:
                 unmatched.append(term.shown)
             if corrected:
-                corrections[term.shown] = corrected
+                corrections[term.shown] = [self._surface_of(word, term.shown) for word in corrected]
             per_term.append(matches)
             idfs.append(idf)
         named = self._exact_labels(compact(query[:MAX_QUERY_CHARS]))
@@ -566,7 +569,7 @@ class SearchIndex:
             reasons: list[str] = []
             if number in labels and labels[number][0] >= score:
                 reasons.append(labels[number][1])
-                reasons += [f"{typed}: corrected to {self._surface_of(fix[0])!r}" for typed, fix in corrections.items()]
+                reasons += [f"{typed}: corrected to {fix[0]!r}" for typed, fix in corrections.items()]
             else:
                 for term, matches in zip(terms, per_term, strict=True):
                     if number in matches:
@@ -663,18 +666,26 @@ class SearchIndex:
         for word in unmatched:
             key = "-".join(p for p in re.split(r"[-.']", word) if p) if "-" in word or "." in word else _stem(word)
             guesses = suggest(key, self._vocabulary, limit=3, max_typos=typo_budget(key) + 1)
-            shown = [self._surface_of(g) for g in guesses if len(g) > 1 and not g.isdigit()]
+            shown = [self._surface_of(g, word) for g in guesses if len(g) > 1 and not g.isdigit()]
             if shown:
                 out[word] = list(dict.fromkeys(shown))
         return out
 
-    def _surface_of(self, key: str) -> str:
-        """A catalog word that the index term ``key`` stands for."""
+    def _surface_of(self, key: str, like: str = "") -> str:
+        """A catalog word that the index term ``key`` stands for, the one most like ``like`` if given."""
         posting = self._postings.get(key)
         if not posting:
             return key
-        number = _POSTING.unpack_from(posting)[0]
-        return _surface(self.entries[number], key)
+        found: list[str] = []
+        for number, _, _ in list(_POSTING.iter_unpack(posting))[:SURFACE_ENTRIES]:
+            found += _surfaces(self.entries[number], key)
+        if not found:
+            return key
+        if not like:
+            return found[0]
+        from rapidfuzz.fuzz import ratio
+
+        return max(dict.fromkeys(found), key=lambda word: ratio(like, word))
 
     def _exact_labels(self, key: str) -> dict[int, tuple[float, str]]:
         """Entries whose id, name or alias is exactly ``key`` (a compact form, stop words included)."""
@@ -806,15 +817,20 @@ class SearchIndex:
         )
 
 
-def _surface(entry: Entry, key: str) -> str:
-    """The word of ``entry`` that the index term ``key`` came from, for --explain ("federat" -> "federated")."""
-    if "{" in key:
-        return key
+def _surfaces(entry: Entry, key: str) -> list[str]:
+    """The words of ``entry`` that the index term ``key`` came from ("federat" -> "federated")."""
+    found = []
     for text in (*entry_labels(entry), *entry.search_phrases, entry.description):
         for token in tokens(text[:MAX_FIELD_CHARS]):
             if token is not None and _stem(token[1].replace("'", "")) == key:
-                return token[1]
-    return key
+                found.append(token[1])
+    return found
+
+
+def _surface(entry: Entry, key: str) -> str:
+    """One word of ``entry`` that the index term ``key`` came from, for --explain."""
+    found = _surfaces(entry, key)
+    return found[0] if found else key
 
 
 def _names(entry: Entry) -> tuple[str, ...]:
