@@ -268,11 +268,6 @@ def analyse(text: str, *, prose: bool = True) -> list[str]:
     return out
 
 
-def words(text: str) -> list[str]:
-    """The index terms of ``text`` (see :func:`analyse`)."""
-    return analyse(text)
-
-
 def typo_budget(word: str) -> int:
     """Typos allowed in a query word of this length: 0 up to 4 letters, 1 up to 8, then 2."""
     return 0 if len(word) < 5 else 1 if len(word) < 9 else 2
