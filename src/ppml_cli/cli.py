@@ -194,10 +194,12 @@ def emit(result: "Result", chosen: Format, *, empty_note: bool = False) -> None:
     """Write ``result`` to stdout in the chosen format; its notes, or "no results", go to stderr."""
     from ppml_cli.render import render
 
-    for message in getattr(result, "notes", ()):
+    notes: tuple[str, ...] = getattr(result, "notes", ())
+    for message in notes:
         note(message)
     if empty_note and not result.entries and chosen is not Format.JSON and chosen is not Format.JSONL:
-        note("no results")
+        if not notes:
+            note("no results")
         if chosen is Format.TABLE:
             return
     render(result, chosen, sys.stdout)
