@@ -488,6 +488,105 @@ def validate(
         raise typer.Exit(EXIT_USAGE)
 
 
+# ------------------------------------------------------------------ recommend
+
+PLAN_FORMATS = (Format.TABLE, Format.JSON, Format.YAML, Format.MARKDOWN)
+
+
+def _advice_values(question_id: str) -> Any:
+    """Shell completion of a recommend option from the advice rules (prints nothing)."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        try:
+            from ppml_cli.recommend.rules import load_advice
+
+            question = load_advice().question(question_id)
+        except PpmlError:
+            return []
+        answers = question.answers if question else ()
+        return [(a.value, a.label) for a in answers if a.value.startswith(incomplete)]
+
+    return complete
+
+
+@commands.command()
+def recommend(
+    ctx: typer.Context,
+    protect: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--protect",
+            metavar="ASSET",
+            help="What must stay private: training-data, model, inference-data (repeatable).",
+            autocompletion=_advice_values("protect"),
+        ),
+    ] = None,
+    threat: ThreatOption = None,
+    deploy: Annotated[
+        str | None,
+        typer.Option(
+            "--deploy",
+            metavar="WHERE",
+            help="trusted-server, untrusted-server, on-device, multi-party or public-release.",
+            autocompletion=_advice_values("deploy"),
+        ),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            metavar="TYPE",
+            help="tabular, images, text, time-series, graph or audio.",
+            autocompletion=_advice_values("data"),
+        ),
+    ] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            "--framework",
+            metavar="NAME",
+            help="The catalog's framework values (pytorch, tensorflow, jax, ...).",
+            autocompletion=completion.attribute("frameworks"),
+        ),
+    ] = None,
+    sensitivity: Annotated[
+        str | None,
+        typer.Option(
+            "--sensitivity", metavar="LEVEL", help="high, medium or low.", autocompletion=_advice_values("sensitivity")
+        ),
+    ] = None,
+    open_source: Annotated[
+        bool, typer.Option("--open-source", help="Only tools under an open-source licence.")
+    ] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask questions, even at a terminal.")] = False,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Recommend techniques, tools, a privacy budget and an audit step for a situation.
+
+    At a terminal with no options it asks the questions one at a time.
+
+    Example: [bold]ppml recommend --deploy trusted-server --data images --framework pytorch[/bold]
+    """
+    from ppml_cli.interview import can_ask, interview
+    from ppml_cli.queries import repositories_of
+    from ppml_cli.recommend.engine import Situation
+    from ppml_cli.recommend.engine import recommend as make_plan
+    from ppml_cli.recommend.rules import load_advice
+
+    if not as_json and fmt not in PLAN_FORMATS:
+        valid = ", ".join(f.value for f in PLAN_FORMATS)
+        raise InvalidValueError(f"recommend cannot write -o {fmt.value}", hint=f"use one of: {valid}")
+    index, advice = state(ctx).index, load_advice()
+    situation = Situation(
+        split_values(protect), split_values(threat), deploy, data, framework, sensitivity, open_source
+    )
+    if situation.is_empty() and can_ask(no_input):
+        situation = interview(index, advice)
+    plan = make_plan(index, advice, situation, repositories_of(index.of_kind(Kind.TOOL)))
+    emit(plan, fmt, as_json)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

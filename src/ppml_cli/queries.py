@@ -7,6 +7,7 @@ calls these and hands what they return to a renderer.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,6 +29,8 @@ from ppml_cli.results import (
     ValidationReport,
 )
 
+#: Extra advice files for recommend (see :mod:`ppml_cli.recommend.rules`), checked by validate.
+ADVICE_ENV = "PPML_ADVICE"
 SORT_KEYS = ("catalog", "name", "kind", "year", "stars", "pushed")
 SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year", "stars", "pushed")
 
@@ -196,8 +199,16 @@ def validate_catalog(extra: Sequence[Path], *, bundled: bool) -> ValidationRepor
     with contextlib.suppress(CatalogError):  # its problems are already in `problems`
         entries = build_catalog(merged, problems).entries
     problems += lint(merged)
+    checked = [str(p) for p in paths]
+    if entries and (bundled or os.environ.get(ADVICE_ENV)):  # the rules advise from the bundled catalog's ids
+        from ppml_cli.recommend.rules import advice_paths, check_advice, read_advice
+
+        rules = advice_paths()
+        advice = read_advice(rules, problems)
+        problems += check_advice(advice, entries, rules)
+        checked += [str(p) for p in rules]
     unique = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.entry or "", p.field or "", p.message))
-    return ValidationReport(files=tuple(str(p) for p in paths), entries=entries, problems=tuple(unique))
+    return ValidationReport(files=tuple(checked), entries=entries, problems=tuple(unique))
 
 
 #: What ``compare`` lines up, in order: (row label, how to read it from a tool).

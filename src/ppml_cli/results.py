@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ppml_cli.model import Entry, Kind
+from ppml_cli.recommend.plan import Plan
 
 if TYPE_CHECKING:
     from ppml_cli.bibliography import Citation
@@ -269,4 +270,5 @@ Result = (
     | Comparison
     | LinkReport
     | RefreshReport
+    | Plan
 )
