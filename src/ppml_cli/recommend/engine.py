@@ -66,7 +66,8 @@ class Situation(NamedTuple):
     open_source: bool = False
 
     def is_empty(self) -> bool:
-        return self == Situation()
+        """Nothing was said about the situation (so, at a terminal, it is worth asking)."""
+        return not any(self)
 
 
 class _Inputs(NamedTuple):

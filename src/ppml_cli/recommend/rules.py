@@ -259,7 +259,7 @@ class _Reader:
         return Question(
             id=question_id,
             option=self.text(node, "option", question_id, required=False) or "--" + question_id.replace("_", "-"),
-            prompt=self.text(node, "prompt", question_id),
+            prompt=self.text(node, "prompt", question_id, required=False),
             answers=answers,
             default=str(default).lower() if isinstance(default, (str, bool)) else None,
             multiple=bool(node.get("multiple", False)),
@@ -393,6 +393,8 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
                 report(entry, field, f"unknown {kind.value} id {target!r}")
 
     for question in advice.questions:
+        if not question.prompt:
+            report(question.id, "prompt", "every question needs a prompt")
         values = [a.value for a in question.answers]
         if question.answers_from == FRAMEWORKS:
             values += sorted(frameworks)
