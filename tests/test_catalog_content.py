@@ -30,6 +30,15 @@ SEED_TECHNIQUES = {
     "utility-metrics": "evaluation",
 }
 
+#: Techniques beyond the seed list's subsections (issue 11: what practitioners ask about today).
+ADDED_TECHNIQUES = {
+    "de-identification": "collection",
+    "trusted-execution": "processing",
+    "machine-unlearning": "training",
+    "llm-privacy": "training",
+    "output-guardrails": "deployment",
+}
+
 
 def test_the_seed_has_104_links() -> None:
     assert len(seed_links()) == 104
@@ -60,8 +69,13 @@ def test_one_technique_per_seed_subsection(technique: str, phase: str) -> None:
     assert len(entry.description) > 60
 
 
-def test_techniques_are_exactly_the_seed_subsections() -> None:
-    assert {t.id for t in INDEX.of_kind(Kind.TECHNIQUE)} == set(SEED_TECHNIQUES)
+def test_techniques_are_the_seed_subsections_and_the_added_topics() -> None:
+    assert {t.id for t in INDEX.of_kind(Kind.TECHNIQUE)} == set(SEED_TECHNIQUES) | set(ADDED_TECHNIQUES)
+    for technique, phase in ADDED_TECHNIQUES.items():
+        entry = INDEX.by_id[technique]
+        assert isinstance(entry, Technique)
+        assert entry.phase == phase
+        assert entry.when_to_use and entry.costs and entry.mitigates
 
 
 @pytest.mark.parametrize(

@@ -57,10 +57,12 @@ class TestScenarios:
         assert all("pytorch" in t["frameworks"] or "agnostic" in t["frameworks"] for t in data["tools"])
         assert data["epsilon"] is not None and data["epsilon"]["sensitivity"] == "high"
         assert data["epsilon"]["sources"] and set(data["epsilon"]["sources"]) <= REFERENCES
+        assert "ponomareva2023dpfy" in data["epsilon"]["sources"], "How to DP-fy ML"
+        assert "ponomareva2023dpfy" in data["references"]
         assert any("membership-inference" in step["threats"] for step in data["audit"])
         auditors = [step["id"] for step in data["audit"] if "membership-inference" in step["threats"]]
         assert set(auditors) & {"ml-privacy-meter", "adversarial-robustness-toolbox"}
-        assert "anonymeter" not in ids(data["audit"]), "a synthetic-data evaluator does not audit a model"
+        assert not {"anonymeter", "llm-pbe"} & set(ids(data["audit"])), "no data-release or LLM audit for a classifier"
 
     def test_on_device_tensorflow_gets_federated_learning_with_secure_aggregation_and_dp(self, plan: Plan_) -> None:
         data = plan("--deploy", "on-device", "--framework", "tensorflow")
@@ -69,8 +71,8 @@ class TestScenarios:
         why = {t["id"]: t["why"] for t in data["techniques"]}
         assert "Secure aggregation" in why["secure-multi-party-computation"]
         assert "federated averaging" in why["dp-training"]
-        fl_tools = [t for t in data["tools"] if "federated-learning" in t["techniques"]]
-        assert fl_tools[0]["id"] in ("tensorflow-federated", "flower")
+        fl_only = [t["id"] for t in data["tools"] if t["techniques"] == ["federated-learning"]]
+        assert fl_only and fl_only[0] in ("tensorflow-federated", "flower")
         assert all("tensorflow" in t["frameworks"] or "agnostic" in t["frameworks"] for t in data["tools"])
         assert set(data["references"]) >= {"mcmahan2017fedavg", "bonawitz2017secagg"}
 
@@ -88,7 +90,8 @@ class TestScenarios:
         assert {"federated-learning", "secure-multi-party-computation", "dp-training"} <= set(techniques)
         assert data["techniques"][0]["id"] == "dp-training"
         fl_tools = [t["id"] for t in data["tools"] if "federated-learning" in t["techniques"]]
-        assert fl_tools and set(fl_tools) <= {"flower", "nvflare", "fate", "fedml", "pysyft"}
+        assert fl_tools[0] in ("fed-biomed", "nvflare", "flower"), "a framework built for institutions first"
+        assert all("pytorch" in t["frameworks"] or "agnostic" in t["frameworks"] for t in data["tools"])
         assert data["epsilon"]["sensitivity"] == "high"
 
     def test_publishing_a_tabular_dataset(self, plan: Plan_) -> None:
@@ -98,6 +101,7 @@ class TestScenarios:
         assert synthetic[0]["id"] in ("smartnoise-sdk", "synthcity"), "a DP synthesizer first"
         assert data["audit"][0]["id"] == "anonymeter"
         assert "synthetic" in data["audit"][0]["why"]
+        assert "dp-training" in ids(data["ruled_out"]), "DP comes through the synthesizer, not model training"
         assert data["epsilon"] is not None
         assert "private-inference" not in ids(data["techniques"])
 
@@ -118,8 +122,11 @@ class TestScenarios:
 
     def test_a_generative_model_threat_says_what_is_not_covered(self, plan: Plan_) -> None:
         data = plan("--threat", "prompt-extraction")
-        assert data["techniques"] == [] and data["tools"] == [] and data["epsilon"] is None
-        assert any(note.startswith("Prompt Extraction") for note in data["not_covered"])
+        assert data["techniques"][0]["id"] == "output-guardrails"
+        assert data["techniques"][0]["strength"] == "weak"
+        assert data["epsilon"] is None
+        note = next(n for n in data["not_covered"] if n.startswith("Prompt Extraction"))
+        assert "bypassed" in note, "the catalog's reason why nothing mitigates it well"
 
     def test_memorisation_in_generative_models_is_only_partly_mitigated(self, plan: Plan_) -> None:
         data = plan("--threat", "training-data-extraction")

@@ -22,7 +22,8 @@ from typing import Any
 
 from ppml_cli import licenses
 from ppml_cli.errors import CatalogError, Problem, Severity
-from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Strength, Technique, Tool
+from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Technique, Tool, Tradeoff
+from ppml_cli.records import Record
 from ppml_cli.sources import catalog_paths
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -214,20 +215,33 @@ def _to_int(value: Any) -> int:
     return value
 
 
-def _to_mitigation(value: Any) -> Mitigation:
-    if not isinstance(value, dict):
-        raise _Invalid(f"expected a mapping with threat, strength, reason; got {_describe(value)}")
-    unknown = set(value) - {"threat", "strength", "reason"}
-    if unknown:
-        raise _Invalid(f"unknown key(s) {', '.join(sorted(unknown))} in a mitigation")
-    try:
-        return Mitigation(
-            threat=_to_str(value.get("threat")),
-            strength=converter(Strength)(value.get("strength")),
-            reason=_to_str(value.get("reason")),
-        )
-    except _Invalid as exc:
-        raise _Invalid(f"mitigation: {exc}") from None
+def _record_converter(record: type[Record]) -> Converter:
+    """Check a YAML mapping against a nested record type (a mitigation, a trade-off) and build it."""
+    label = _RECORD_LABELS.get(record, record.__name__.lower())
+    hints = typing.get_type_hints(record)
+    required = [name for name in record.__fields__ if name not in record.__defaults__]
+    optional = [name for name in record.__fields__ if name in record.__defaults__]
+    shape = ", ".join(required) + (f" (optional: {', '.join(optional)})" if optional else "")
+
+    def to_record(value: Any) -> Record:
+        if not isinstance(value, dict):
+            raise _Invalid(f"expected a mapping with {shape}; got {_describe(value)}")
+        unknown = set(value) - set(record.__fields__)
+        if unknown:
+            raise _Invalid(f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in a {label}; valid: {shape}")
+        values: dict[str, Any] = {}
+        try:
+            for name in record.__fields__:
+                if name in value or name in required:
+                    values[name] = converter(hints[name])(value.get(name))
+        except _Invalid as exc:
+            raise _Invalid(f"{label} {name}: {exc}") from None
+        return record(**values)
+
+    return to_record
+
+
+_RECORD_LABELS: dict[type[Record], str] = {Mitigation: "mitigation", Tradeoff: "trade-off"}
 
 
 @cache
@@ -252,8 +266,8 @@ def converter(annotation: Any) -> Converter:
         return _to_str
     if annotation is int:
         return _to_int
-    if annotation is Mitigation:
-        return _to_mitigation
+    if isinstance(annotation, type) and issubclass(annotation, Record):
+        return _record_converter(annotation)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         members = {m.value: m for m in annotation}
         valid = ", ".join(members)
@@ -342,7 +356,9 @@ def _cross_check(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry], p
         if raw.kind is Kind.TECHNIQUE:
             check(entry_id, "phase", [vals["phase"]] if "phase" in vals else [], Kind.PHASE)
             check(entry_id, "mitigates", [m.threat for m in vals.get("mitigates", ())], Kind.THREAT)
+            check(entry_id, "tradeoffs", [t.reference for t in vals.get("tradeoffs", ())], Kind.REFERENCE)
         if raw.kind is Kind.TOOL:
+            check(entry_id, "mitigates", [m.threat for m in vals.get("mitigates", ())], Kind.THREAT)
             if vals.get("superseded_by"):
                 check(entry_id, "superseded_by", [vals["superseded_by"]], Kind.TOOL)
             check(entry_id, "audits", vals.get("audits", ()), Kind.THREAT)

@@ -25,6 +25,7 @@ from ppml_cli.console import note, progress, report_error, silence_stdout
 from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
 from ppml_cli.options import (
+    AuditsOption,
     FormatOption,
     FrameworkOption,
     JsonOption,
@@ -198,6 +199,7 @@ def search(
     phase: PhaseOption = None,
     technique: TechniqueOption = None,
     threat: ThreatOption = None,
+    audits: AuditsOption = None,
     framework: FrameworkOption = None,
     license: LicenseOption = None,
     open_source: OpenSourceOption = None,
@@ -229,6 +231,7 @@ def list_(
     phase: PhaseOption = None,
     technique: TechniqueOption = None,
     threat: ThreatOption = None,
+    audits: AuditsOption = None,
     framework: FrameworkOption = None,
     license: LicenseOption = None,
     open_source: OpenSourceOption = None,

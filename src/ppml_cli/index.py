@@ -13,7 +13,20 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from ppml_cli.errors import InvalidValueError, NotFoundError
-from ppml_cli.model import Catalog, Entry, Kind, Phase, Reference, Strength, Technique, Threat, Tool, Tutorial
+from ppml_cli.model import (
+    Catalog,
+    Entry,
+    Kind,
+    Mitigation,
+    Phase,
+    Reference,
+    Status,
+    Strength,
+    Technique,
+    Threat,
+    Tool,
+    Tutorial,
+)
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -41,6 +54,8 @@ class Filters(NamedTuple):
     phases: frozenset[str] = frozenset()
     techniques: frozenset[str] = frozenset()
     threats: frozenset[str] = frozenset()
+    #: Threats a tool must measure (``--audits``); only tools pass.
+    audits: frozenset[str] = frozenset()
     #: Tool attributes (attribute name -> accepted values); an entry without the attribute fails.
     attributes: tuple[tuple[str, frozenset[str]], ...] = ()
     open_source: bool | None = None
@@ -207,6 +222,8 @@ class Index:
                 return False
         if filters.threats and not filters.threats & self.threats_of(entry):
             return False
+        if filters.audits and not (isinstance(entry, Tool) and filters.audits.intersection(entry.audits)):
+            return False
         for attribute, accepted in filters.attributes:
             if not accepted.intersection(attribute_values(entry, attribute)):
                 return False
@@ -232,28 +249,46 @@ class Index:
         users = self._user_table().get(entry_id, [])
         return [e for e in users if kind is None or e.kind is kind]
 
-    def mitigated_by(self, threat_id: str) -> list[tuple[Technique, Strength, str]]:
-        out = []
-        for entry in self.of_kind(Kind.TECHNIQUE):
-            assert isinstance(entry, Technique)
-            for m in entry.mitigates:
-                if m.threat == threat_id and m.strength is not Strength.NONE:
-                    out.append((entry, m.strength, m.reason))
-        order = {Strength.STRONG: 0, Strength.PARTIAL: 1}
-        return sorted(out, key=lambda t: (order[t[1]], entry_sort_key(t[0])))
+    def mitigated_by(self, threat_id: str) -> list[tuple[Technique, Mitigation]]:
+        """Techniques that mitigate a threat (strength above none), strongest first, then by name."""
+        out = [
+            (entry, m)
+            for entry in self.of_kind(Kind.TECHNIQUE)
+            if isinstance(entry, Technique)
+            for m in entry.mitigates
+            if m.threat == threat_id and m.strength is not Strength.NONE
+        ]
+        return sorted(out, key=lambda t: (t[1].strength.rank, entry_sort_key(t[0])))
+
+    def tools_mitigating(self, threat_id: str) -> list[tuple[Tool, Mitigation]]:
+        """Tools whose own curated ``mitigates`` names a threat, by strength, then maintenance status, then name."""
+        out = [
+            (entry, m)
+            for entry in self.of_kind(Kind.TOOL)
+            if isinstance(entry, Tool)
+            for m in entry.mitigates
+            if m.threat == threat_id and m.strength is not Strength.NONE
+        ]
+        return sorted(out, key=lambda t: (t[1].strength.rank, *tool_order(t[0])))
 
     def threats_of(self, entry: Entry) -> set[str]:
-        """Threats an entry helps against (by its techniques) or audits."""
+        """Threats an entry helps against.
+
+        A technique's are its own mitigations; a tool's are its own curated
+        mitigations, never its techniques' (a feature-selection library does
+        not inherit data minimisation's claims). References and tutorials
+        have no threat relations of their own and take their techniques'.
+        """
         if isinstance(entry, Threat):
             return {entry.id}
+        if isinstance(entry, Tool):
+            return {m.threat for m in entry.mitigates if m.strength is not Strength.NONE}
         techniques = [entry.id] if entry.kind is Kind.TECHNIQUE else list(entry.techniques)
         found: set[str] = set()
         for technique_id in techniques:
             technique = self.by_id.get(technique_id)
             if isinstance(technique, Technique):
                 found.update(m.threat for m in technique.mitigates if m.strength is not Strength.NONE)
-        if isinstance(entry, Tool):
-            found.update(entry.audits)
         return found
 
     def related(self, entry: Entry) -> dict[Kind, list[Entry]]:
@@ -275,10 +310,12 @@ class Index:
                 add(kind, (e for e in self.of_kind(kind) if entry.id in e.phases))
         elif isinstance(entry, Technique):
             add(Kind.THREAT, (by_id(m.threat) for m in entry.mitigates if m.strength is not Strength.NONE))
-            for kind in (Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL):
+            tools: list[Entry] = sorted(self.users_of(entry.id, Kind.TOOL), key=tool_order)
+            add(Kind.TOOL, tools)
+            for kind in (Kind.REFERENCE, Kind.TUTORIAL):
                 add(kind, self.users_of(entry.id, kind))
         elif isinstance(entry, Tool):
-            add(Kind.THREAT, (by_id(t) for t in sorted(self.threats_of(entry))))
+            add(Kind.THREAT, (by_id(t) for t in sorted(self.threats_of(entry) | set(entry.audits))))
             add(Kind.REFERENCE, self.users_of(entry.id, Kind.REFERENCE))
             add(Kind.TUTORIAL, self.users_of(entry.id, Kind.TUTORIAL))
             add(Kind.TOOL, [by_id(entry.superseded_by)] if entry.superseded_by else [])
@@ -286,16 +323,27 @@ class Index:
         elif isinstance(entry, (Reference, Tutorial)):
             add(Kind.TOOL, (by_id(t) for t in entry.tools))
         elif isinstance(entry, Threat):
-            mitigators = [t for t, _, _ in self.mitigated_by(entry.id)]
-            add(Kind.TECHNIQUE, mitigators)
-            mitigating = {t.id for t in mitigators}
-            tools = [e for e in self.of_kind(Kind.TOOL) if mitigating.intersection(e.techniques)]
-            add(Kind.TOOL, tools)
-            add(Kind.TOOL, self.users_of(entry.id, Kind.TOOL))
+            add(Kind.TECHNIQUE, (t for t, _ in self.mitigated_by(entry.id)))
+            add(Kind.TOOL, (t for t, _ in self.tools_mitigating(entry.id)))
+            add(Kind.TOOL, self.auditors_of(entry.id))
         return {kind: groups[kind] for kind in Kind if groups.get(kind)}
 
-    def auditors_of(self, threat_id: str) -> list[Entry]:
-        return [e for e in self.users_of(threat_id, Kind.TOOL) if isinstance(e, Tool) and threat_id in e.audits]
+    def auditors_of(self, threat_id: str) -> list[Tool]:
+        """Tools that measure a threat, by maintenance status, then name."""
+        found = [e for e in self.users_of(threat_id, Kind.TOOL) if isinstance(e, Tool) and threat_id in e.audits]
+        return sorted(found, key=lambda t: (t.status.rank, t.name.casefold(), t.id))
+
+
+def best_strength(tool: Tool) -> Strength:
+    """The strongest mitigation a tool claims (none when it claims none)."""
+    return min((m.strength for m in tool.mitigates), key=lambda s: s.rank, default=Strength.NONE)
+
+
+def tool_order(entry: Entry) -> tuple[int, int, str, str]:
+    """How tools are listed under a technique or threat: strongest claim, then maintenance status, then name."""
+    if not isinstance(entry, Tool):
+        return (Strength.NONE.rank, Status.UNKNOWN.rank, entry.name.casefold(), entry.id)
+    return (best_strength(entry).rank, entry.status.rank, entry.name.casefold(), entry.id)
 
 
 def attribute_values(entry: Entry, attribute: str) -> set[str]:
@@ -313,9 +361,9 @@ def attribute_values(entry: Entry, attribute: str) -> set[str]:
 def _outgoing(entry: Entry) -> list[str]:
     targets = list(entry.techniques)
     if isinstance(entry, Tool):
-        targets += list(entry.audits)
+        targets += list(entry.audits) + [m.threat for m in entry.mitigates]
         if entry.superseded_by:
             targets.append(entry.superseded_by)
     if isinstance(entry, (Reference, Tutorial)):
         targets += list(entry.tools)
-    return targets
+    return list(dict.fromkeys(targets))

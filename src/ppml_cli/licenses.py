@@ -19,6 +19,12 @@ OPEN_SOURCE = frozenset(
         "MIT",
         "MPL-2.0",
         "AGPL-3.0-only",
+        "AGPL-3.0-or-later",
+        "LGPL-2.1-only",
+        "LGPL-2.1-or-later",
+        "LGPL-3.0-or-later",
+        "EPL-2.0",
+        "ISC",
     }
 )
 

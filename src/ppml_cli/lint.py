@@ -123,6 +123,21 @@ def reference_authors(raw: RawEntry) -> Iterable[Problem]:
         yield _problem(raw, "year", "give the year, or list 'year' under unverified", Severity.WARNING)
 
 
+def role_claims(raw: RawEntry) -> Iterable[Problem]:
+    """An enabler or a measurement is not a mitigation: it may not claim a strength above none."""
+    role = raw.data.get("role")
+    if raw.kind is not Kind.TECHNIQUE or role not in ("enabler", "measurement"):
+        return
+    for item in raw.data.get("mitigates") or []:
+        if isinstance(item, dict) and item.get("strength") not in (None, "none"):
+            yield _problem(
+                raw,
+                "mitigates",
+                f"a technique with role {role!r} cannot mitigate {item.get('threat')!r} itself; "
+                "say 'none' and name the techniques it serves in the reason",
+            )
+
+
 RULES: tuple[Rule, ...] = (
     https_urls,
     year_in_range,
@@ -133,7 +148,93 @@ RULES: tuple[Rule, ...] = (
     superseded_by_other,
     unverified_names_fields,
     reference_authors,
+    role_claims,
 )
+
+#: Strengths that count as an answer to a threat.
+EFFECTIVE = ("strong", "partial")
+
+
+def threat_coverage(raws: Sequence[RawEntry]) -> Iterable[Problem]:
+    """Every threat has a strong or partial mitigating technique, or says why none is known.
+
+    A threat that claims no known mitigation while a technique calls itself
+    strong against it contradicts the map.
+    """
+    best: dict[str, str] = {}
+    for raw in raws:
+        if raw.kind is not Kind.TECHNIQUE:
+            continue
+        for item in raw.data.get("mitigates") or []:
+            if not isinstance(item, dict) or not isinstance(item.get("threat"), str):
+                continue
+            strength = item.get("strength")
+            if strength == "strong" or (strength == "partial" and best.get(item["threat"]) != "strong"):
+                best[item["threat"]] = strength
+    for raw in raws:
+        if raw.kind is not Kind.THREAT or not isinstance(raw.data.get("id"), str):
+            continue
+        reason = raw.data.get("no_known_mitigation")
+        strength = best.get(raw.data["id"])
+        if strength is None and not reason:
+            yield _problem(
+                raw,
+                "id",
+                "no technique mitigates this threat (strong or partial); add one, "
+                "or explain why none is known in no_known_mitigation",
+            )
+        elif strength == "strong" and reason:
+            yield _problem(raw, "no_known_mitigation", "a technique claims a strong mitigation of this threat")
+
+
+def loader_agreement(text: str, source: str) -> list[Problem]:
+    """What PyYAML's pure-Python SafeLoader and libyaml's CSafeLoader would read differently.
+
+    ppml uses libyaml when it is installed and the pure loader otherwise, so a
+    catalog must mean the same to both (an unquoted ``?`` inside a flow list,
+    for one, is accepted by libyaml and rejected by the pure loader).
+    """
+    import yaml
+
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    try:
+        pure = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = f"PyYAML's pure-Python loader cannot read this ({exc.problem}); quote the value"
+        return [Problem(source, line, None, None, message)]
+    except yaml.YAMLError as exc:
+        return [Problem(source, None, None, None, f"PyYAML's pure-Python loader cannot read this file: {exc}")]
+    if c_loader is None:
+        return []
+    try:
+        fast = yaml.load(text, Loader=c_loader)  # noqa: S506 - the safe loader
+    except yaml.YAMLError:
+        return []  # loading reports libyaml's own error
+    if pure == fast:
+        return []
+    return [
+        Problem(source, None, entry, None, "libyaml and PyYAML's pure-Python loader read this entry differently")
+        for entry in _differing_entries(pure, fast)
+    ]
+
+
+def _differing_entries(pure: Any, fast: Any) -> list[str | None]:
+    if not isinstance(pure, dict) or not isinstance(fast, dict):
+        return [None]
+    out: list[str | None] = []
+    for key in dict.fromkeys([*pure, *fast]):
+        left, right = pure.get(key), fast.get(key)
+        if left == right:
+            continue
+        if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
+            for a, b in zip(left, right, strict=True):
+                if a != b:
+                    out.append(str(a.get("id")) if isinstance(a, dict) else None)
+        else:
+            out.append(None)
+    return out or [None]
 
 
 def unique_urls(raws: Sequence[RawEntry]) -> Iterable[Problem]:
@@ -154,6 +255,7 @@ def lint(raws: Sequence[RawEntry]) -> list[Problem]:
         for rule in RULES:
             problems.extend(rule(raw))
     problems.extend(unique_urls(raws))
+    problems.extend(threat_coverage(raws))
     return sorted(problems, key=_location)
 
 

@@ -47,13 +47,44 @@ class Status(str, Enum):
     DEPRECATED = "deprecated"
     UNKNOWN = "unknown"
 
+    @property
+    def rank(self) -> int:
+        """Maintenance order for listings: active first, then low-activity, unknown, legacy, deprecated."""
+        return _STATUS_RANK[self]
+
+
+_STATUS_RANK = {
+    Status.ACTIVE: 0,
+    Status.LOW_ACTIVITY: 1,
+    Status.UNKNOWN: 2,
+    Status.LEGACY: 3,
+    Status.DEPRECATED: 4,
+}
+
 
 class Strength(str, Enum):
-    """How well a technique mitigates a threat."""
+    """How well a technique or tool mitigates a threat, strongest first."""
 
     STRONG = "strong"
     PARTIAL = "partial"
+    WEAK = "weak"
     NONE = "none"
+
+    @property
+    def rank(self) -> int:
+        """0 for strong up to 3 for none: sorts the strongest first."""
+        return _STRENGTH_RANK[self]
+
+
+_STRENGTH_RANK = {strength: position for position, strength in enumerate(Strength)}
+
+
+class Role(str, Enum):
+    """What a technique does about threats: mitigate them, enable a mitigation, or measure them."""
+
+    MITIGATION = "mitigation"
+    ENABLER = "enabler"
+    MEASUREMENT = "measurement"
 
 
 class Entry(Record):
@@ -104,11 +135,29 @@ class Phase(Entry):
 
 
 class Mitigation(Record):
-    """A technique's effect on one threat, with the reason in one line."""
+    """A technique's or tool's effect on one threat, with the reason in one line.
+
+    ``condition`` says when the strength holds (e.g. "epsilon <= 1"), where it
+    depends on a setting.
+    """
 
     threat: str
     strength: Strength
     reason: str
+    condition: str | None = None
+
+
+class Tradeoff(Record):
+    """A figure a practitioner weighs, with the setting it was measured in and its source.
+
+    ``reference`` is the id of a reference in the catalog; a figure without
+    one does not load.
+    """
+
+    metric: str
+    value: str
+    setting: str
+    reference: str
 
 
 class Technique(Entry):
@@ -116,9 +165,11 @@ class Technique(Entry):
 
     kind: ClassVar[Kind] = Kind.TECHNIQUE
     phase: str
+    role: Role = Role.MITIGATION
     when_to_use: str | None = None
     costs: str | None = None
     mitigates: tuple[Mitigation, ...] = ()
+    tradeoffs: tuple[Tradeoff, ...] = ()
 
 
 class Threat(Entry):
@@ -127,6 +178,8 @@ class Threat(Entry):
     kind: ClassVar[Kind] = Kind.THREAT
     nist_id: str | None = None
     scope: str | None = None
+    #: Why no technique mitigates this threat well, where that is the honest answer.
+    no_known_mitigation: str | None = None
 
 
 class Tool(Entry):
@@ -144,10 +197,15 @@ class Tool(Entry):
     last_activity: str | None = None
     last_activity_source: str | None = None
     categories: tuple[str, ...] = ()
+    #: Threats this tool itself helps against (curated, never inherited from its techniques).
+    mitigates: tuple[Mitigation, ...] = ()
+    #: Threats this tool measures.
     audits: tuple[str, ...] = ()
+    license_source: str | None = None
     pros: tuple[str, ...] = ()
     cons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()
 
 
 class Reference(Entry):

@@ -56,7 +56,16 @@ ThreatOption = Annotated[
     typer.Option(
         "--threat",
         metavar="THREAT",
-        help="Privacy attack mitigated or audited (e.g. membership-inference).",
+        help="Privacy attack mitigated (e.g. membership-inference); a tool only by its own curated claim.",
+        autocompletion=completion.entries(Kind.THREAT),
+    ),
+]
+AuditsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--audits",
+        metavar="THREAT",
+        help="Tools that measure a privacy attack (e.g. membership-inference).",
         autocompletion=completion.entries(Kind.THREAT),
     ),
 ]
@@ -121,6 +130,7 @@ def filter_request(ctx: typer.Context) -> "FilterRequest":
         phases=split_values(p.get("phase")),
         techniques=split_values(p.get("technique")),
         threats=split_values(p.get("threat")),
+        audits=split_values(p.get("audits")),
         frameworks=split_values(p.get("framework")),
         licenses=split_values(p.get("license")),
         statuses=split_values(p.get("status")),

@@ -42,6 +42,7 @@ class FilterRequest(NamedTuple):
     phases: Sequence[str] = ()
     techniques: Sequence[str] = ()
     threats: Sequence[str] = ()
+    audits: Sequence[str] = ()
     frameworks: Sequence[str] = ()
     licenses: Sequence[str] = ()
     statuses: Sequence[str] = ()
@@ -84,6 +85,7 @@ def resolve_filters(index: Index, request: FilterRequest) -> Filters:
         phases=index.resolve_option("--phase", request.phases, Kind.PHASE),
         techniques=index.resolve_option("--technique", request.techniques, Kind.TECHNIQUE),
         threats=index.resolve_option("--threat", request.threats, Kind.THREAT),
+        audits=index.resolve_option("--audits", request.audits, Kind.THREAT),
         attributes=attributes,
         open_source=request.open_source,
         year_from=request.year_from,
@@ -159,12 +161,18 @@ def list_entries(index: Index, request: FilterRequest, *, sort: str = "catalog",
 def show_entry(index: Index, name: str) -> EntryDetail:
     entry = index.get(name)
     mitigations: tuple[ThreatLink, ...] = ()
+    tools: tuple[ThreatLink, ...] = ()
     auditors: tuple[Entry, ...] = ()
     if isinstance(entry, Threat):
-        mitigations = tuple(ThreatLink(t, s.value, r) for t, s, r in index.mitigated_by(entry.id))
+        mitigations = tuple(
+            ThreatLink(t, m.strength.value, m.reason, m.condition) for t, m in index.mitigated_by(entry.id)
+        )
+        tools = tuple(
+            ThreatLink(t, m.strength.value, m.reason, m.condition) for t, m in index.tools_mitigating(entry.id)
+        )
         auditors = tuple(index.auditors_of(entry.id))
     repository = repositories_of([entry]).get(entry.id)
-    return EntryDetail(entry, index.related(entry), mitigations, auditors, repository)
+    return EntryDetail(entry, index.related(entry), mitigations, auditors, repository, tools)
 
 
 def _counts(index: Index, entries: Sequence[Entry]) -> dict[str, int]:
@@ -189,11 +197,14 @@ def build_tree(index: Index) -> Tree:
 def validate_catalog(extra: Sequence[Path], *, bundled: bool) -> ValidationReport:
     """Load and lint catalog files, collecting every problem instead of stopping."""
     from ppml_cli.catalog import build_catalog, read_merged
-    from ppml_cli.lint import lint
+    from ppml_cli.lint import lint, loader_agreement
     from ppml_cli.sources import catalog_paths
 
     paths = catalog_paths(extra, bundled=bundled)
     problems: list[Problem] = []
+    for path in paths:
+        with contextlib.suppress(OSError, UnicodeDecodeError):  # reading problems are reported below
+            problems += loader_agreement(path.read_text(encoding="utf-8"), str(path))
     merged = read_merged(paths, problems)
     entries: tuple[Entry, ...] = ()
     with contextlib.suppress(CatalogError):  # its problems are already in `problems`
@@ -226,6 +237,7 @@ COMPARED = (
     ("superseded by", "superseded_by"),
     ("last activity", "last_activity"),
     ("threats", None),
+    ("audits", "audits"),
     ("pros", "pros"),
     ("cons", "cons"),
     ("notes", "notes"),

@@ -51,12 +51,24 @@ class EntryList(NamedTuple):
         return out
 
 
+def _status(entry: Entry) -> str | None:
+    status = getattr(entry, "status", None)
+    return None if status is None else str(status.value)
+
+
 class ThreatLink(NamedTuple):
-    """How a technique bears on a threat, for detail pages."""
+    """How a technique or tool bears on a threat, for detail pages."""
 
     technique: Entry
     strength: str
     reason: str
+    condition: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        data = {**link(self.technique), "strength": self.strength, "reason": self.reason, "condition": self.condition}
+        if self.technique.kind is Kind.TOOL:
+            data["status"] = _status(self.technique)
+        return data
 
 
 class EntryDetail(NamedTuple):
@@ -67,6 +79,8 @@ class EntryDetail(NamedTuple):
     mitigations: tuple[ThreatLink, ...] = ()
     auditors: tuple[Entry, ...] = ()
     repository: dict[str, Any] | None = None
+    #: Tools whose own curated mitigations name this threat, strongest and best maintained first.
+    tools: tuple[ThreatLink, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         data = self.entry.to_dict()
@@ -74,11 +88,11 @@ class EntryDetail(NamedTuple):
             data["github"] = self.repository
         data["related"] = {kind.plural: [link(e) for e in items] for kind, items in self.related.items()}
         if self.mitigations:
-            data["mitigated_by"] = [
-                {**link(m.technique), "strength": m.strength, "reason": m.reason} for m in self.mitigations
-            ]
+            data["mitigated_by"] = [m.to_data() for m in self.mitigations]
+        if self.tools:
+            data["mitigating_tools"] = [m.to_data() for m in self.tools]
         if self.auditors:
-            data["audited_by"] = [link(e) for e in self.auditors]
+            data["audited_by"] = [{**link(e), "status": _status(e)} for e in self.auditors]
         return data
 
     @property

@@ -208,10 +208,9 @@ def recommend(index: Index, advice: Advice, situation: Situation, repositories: 
     repos = repositories or {}
     tools, tool_gaps = _tools(ctx, techniques, [t.id for t in threats], repos)
     epsilon = _epsilon(ctx, techniques)
-    releases = bool({t.entry.id for t in techniques}.intersection(advice.release_techniques))
-    audit = _audit(ctx, [t.id for t in threats], repos, releases=releases)
+    audit = _audit(ctx, [t.id for t in threats], repos, {t.entry.id for t in techniques})
     references = _references(ctx, techniques, tools, epsilon)
-    not_covered = _not_covered(ctx, threats, techniques, ruled_out, audit) + tool_gaps
+    not_covered = _not_covered(ctx, threats, techniques, audit) + tool_gaps
     return Plan(
         inputs=inputs.to_data(),
         threats=tuple(threats),
@@ -423,12 +422,16 @@ def _stars(repos: dict[str, Any], tool_id: str) -> int | None:
     return stars if isinstance(stars, int) else None
 
 
-def _tool_key(ctx: _Context, tool: Tool, fit: int, repos: dict[str, Any], extra: int = 0) -> tuple[Any, ...]:
+def _tool_key(
+    ctx: _Context, tool: Tool, fit: int, repos: dict[str, Any], extra: int = 0, plan: Sequence[str] = ()
+) -> tuple[Any, ...]:
     status = _status(tool)
+    elsewhere = len([t for t in tool.techniques if t not in plan]) if plan else 0
     return (
         status in UNMAINTAINED,
         -extra,
         -fit,
+        elsewhere,  # a tool focused on the plan's techniques before one built for something else
         STATUS_RANK.get(status, 2),
         _open_rank(tool, ctx.inputs.open_source),
         -(_stars(repos, tool.id) or -1),
@@ -462,12 +465,12 @@ def _tools(
                 continue
             fit += 1 if tool.id in hints else 0
             already = 1 if tool.id in chosen else 0
-            candidates.append((_tool_key(ctx, tool, fit, repos, extra=already), tool, fit))
+            candidates.append((_tool_key(ctx, tool, fit, repos, extra=already, plan=plan_ids), tool, fit))
         candidates.sort(key=lambda c: c[0])
         if any(_status(tool) not in UNMAINTAINED for _, tool, _ in candidates):
             candidates = [c for c in candidates if _status(c[1]) not in UNMAINTAINED]
-        if any(tool.id in chosen for _, tool, _ in candidates):
-            for _, tool, _ in candidates:  # a tool already in the plan covers it: no more tools needed
+        if planned.role == "enabler" and any(tool.id in chosen for _, tool, _ in candidates):
+            for _, tool, _ in candidates:  # a tool already in the plan provides it: no more tools needed
                 if tool.id in chosen:
                     chosen[tool.id] = _planned_tool(ctx, tool, plan_ids, hints, repos, threats)
             continue
@@ -548,9 +551,13 @@ def _epsilon(ctx: _Context, techniques: list[PlannedTechnique]) -> Epsilon | Non
     return Epsilon(guidance.guidance, sources, guidance.sensitivity)
 
 
-def _audit(ctx: _Context, threats: list[str], repos: dict[str, Any], *, releases: bool) -> list[AuditStep]:
+def _audit(ctx: _Context, threats: list[str], repos: dict[str, Any], plan: set[str]) -> list[AuditStep]:
     """Audit tools: those the situation names first, then those the catalog says audit a threat
-    in scope; tools that evaluate a data release only when the plan releases data."""
+    in scope; tools scoped to a kind of plan (a data release, a language model) only there."""
+    scoped: dict[str, set[str]] = {}
+    for scope in ctx.advice.audit_scopes:
+        for tool_id in scope.tools:
+            scoped.setdefault(tool_id, set()).update(scope.techniques)
     limit = ctx.advice.limit("audit", 3)
     preferred = _tool_hints(ctx, "audit")
     steps: list[AuditStep] = []
@@ -563,7 +570,7 @@ def _audit(ctx: _Context, threats: list[str], repos: dict[str, Any], *, releases
     for tool in ctx.index.of_kind(Kind.TOOL):
         if not isinstance(tool, Tool) or tool.id in preferred or not _usable(ctx, tool):
             continue
-        if tool.id in ctx.advice.release_auditors and not releases:
+        if tool.id in scoped and not scoped[tool.id].intersection(plan):
             continue
         audited = tuple(t for t in threats if t in tool.audits)
         fit = _framework_fit(tool, ctx.inputs.framework)
@@ -626,7 +633,6 @@ def _not_covered(
     ctx: _Context,
     threats: list[ThreatInScope],
     techniques: list[PlannedTechnique],
-    ruled_out: list[RuledOut],
     audit: list[AuditStep],
 ) -> list[str]:
     notes: list[str] = []
@@ -646,16 +652,6 @@ def _not_covered(
             note = f"{entry.name}: only partly mitigated here (by {', '.join(partial)})"
         else:
             note = f"{entry.name}: no technique in the catalog mitigates it in this situation"
-        stronger = [
-            r.name
-            for r in ruled_out
-            if any(
-                m.threat == threat.id and m.strength.value == "strong"
-                for m in getattr(ctx.index.by_id[r.id], "mitigates", ())
-            )
-        ]
-        if stronger:
-            note += f"; {', '.join(stronger)} would, but the deployment rules it out"
         notes.append(note + (f". {reason}" if reason else "."))
     audited = {t for step in audit for t in step.threats}
     for threat in threats:

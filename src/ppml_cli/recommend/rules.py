@@ -94,6 +94,14 @@ class Guidance(NamedTuple):
     sources: tuple[str, ...] = ()
 
 
+class AuditScope(NamedTuple):
+    """Audit tools proposed only when the plan holds one of ``techniques``."""
+
+    techniques: tuple[str, ...]
+    tools: tuple[str, ...]
+    reason: str = ""
+
+
 class Advice(NamedTuple):
     """Every rule, merged from the bundled file and any overrides."""
 
@@ -104,10 +112,8 @@ class Advice(NamedTuple):
     epsilon: tuple[Guidance, ...] = ()
     limits: Mapping[str, int] = {}
     files: tuple[str, ...] = ()
-    #: Audit tools that evaluate a data release rather than a model, and the techniques
-    #: (such as synthetic data) whose presence in a plan calls for them.
-    release_auditors: tuple[str, ...] = ()
-    release_techniques: tuple[str, ...] = ()
+    #: Audit tools that fit only some plans (a data release, a language model).
+    audit_scopes: tuple[AuditScope, ...] = ()
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -267,9 +273,7 @@ class _Reader:
         )
 
 
-_TOP_LEVEL = frozenset(
-    {"version", "questions", "default_threats", "combinations", "epsilon", "limits", "data_release_audit"}
-)
+_TOP_LEVEL = frozenset({"version", "questions", "default_threats", "combinations", "epsilon", "limits", "audit_scopes"})
 
 
 def read_advice(paths: Sequence[Path], problems: list[Problem]) -> Advice:
@@ -280,8 +284,7 @@ def read_advice(paths: Sequence[Path], problems: list[Problem]) -> Advice:
     default_threats: tuple[str, ...] = ()
     dp_techniques: tuple[str, ...] = ()
     limits: dict[str, int] = {}
-    release_auditors: tuple[str, ...] = ()
-    release_techniques: tuple[str, ...] = ()
+    scopes: dict[tuple[str, ...], AuditScope] = {}
     for path, document in _documents(paths, problems):
         reader = _Reader(str(path), problems)
         for key in document:
@@ -326,12 +329,13 @@ def read_advice(paths: Sequence[Path], problems: list[Problem]) -> Advice:
                 guidance[item.sensitivity] = item
         elif epsilon is not None:
             reader.problem(document, None, "epsilon", "expected a mapping with techniques and guidance")
-        release = document.get("data_release_audit")
-        if isinstance(release, dict):
-            release_auditors = reader.ids(release, "tools", "data_release_audit")
-            release_techniques = reader.ids(release, "techniques", "data_release_audit")
-        elif release is not None:
-            reader.problem(document, None, "data_release_audit", "expected a mapping with tools and techniques")
+        for node in reader.mappings(document, "audit_scopes", None):
+            scope = AuditScope(
+                techniques=reader.ids(node, "techniques", "audit_scopes"),
+                tools=reader.ids(node, "tools", "audit_scopes"),
+                reason=reader.text(node, "reason", "audit_scopes", required=False),
+            )
+            scopes[scope.techniques] = scope
         raw_limits = document.get("limits")
         if isinstance(raw_limits, dict):
             for name, value in raw_limits.items():
@@ -347,8 +351,7 @@ def read_advice(paths: Sequence[Path], problems: list[Problem]) -> Advice:
         epsilon=tuple(guidance.values()),
         limits=limits,
         files=tuple(str(p) for p in paths),
-        release_auditors=release_auditors,
-        release_techniques=release_techniques,
+        audit_scopes=tuple(scopes.values()),
     )
 
 
@@ -429,8 +432,9 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
                                 f"{question.id}={answer.value}", "when", f"{value!r} is not an answer of {question_id}"
                             )
     expect("default_threats", "default_threats", advice.default_threats, Kind.THREAT)
-    expect("data_release_audit", "tools", advice.release_auditors, Kind.TOOL)
-    expect("data_release_audit", "techniques", advice.release_techniques, Kind.TECHNIQUE)
+    for scope in advice.audit_scopes:
+        expect("audit_scopes", "tools", scope.tools, Kind.TOOL)
+        expect("audit_scopes", "techniques", scope.techniques, Kind.TECHNIQUE)
     for combination in advice.combinations:
         expect("combinations", "technique", [combination.technique, *combination.with_], Kind.TECHNIQUE)
         expect("combinations", "sources", combination.sources, Kind.REFERENCE)

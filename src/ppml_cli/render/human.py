@@ -26,6 +26,7 @@ from ppml_cli.results import (
     LinkReport,
     RefreshReport,
     Result,
+    ThreatLink,
     Tree,
     ValidationReport,
 )
@@ -99,8 +100,17 @@ def entries_table(result: EntryList) -> Table:
 PROSE_LISTS = frozenset({"pros", "cons", "notes", "corrections"})
 
 
+def _mitigation_line(item: dict[str, object]) -> str:
+    line = f"{item.get('threat')}: {item.get('strength')}"
+    if item.get("condition"):
+        line += f" ({item['condition']})"
+    return f"{line}. {item.get('reason')}"
+
+
 def _value_text(key: str, value: object) -> Text:
     if isinstance(value, list):
+        if key == "mitigates":
+            return text("\n".join(_mitigation_line(item) for item in value if isinstance(item, dict)))
         if value and isinstance(value[0], dict):
             return text("\n".join(" - ".join(str(v) for v in item.values() if v is not None) for item in value))
         if key in PROSE_LISTS:
@@ -154,22 +164,29 @@ def detail_view(detail: EntryDetail) -> Group:
     fields.add_column(style="bold", no_wrap=True)
     fields.add_column(ratio=1)
     for key, value in entry.to_dict().items():
-        if key in ("name", "description", "kind") or value in (None, [], ""):
+        if key in ("name", "description", "kind", "tradeoffs") or value in (None, [], ""):
             continue
         fields.add_row(text(key.replace("_", " ")), _value_text(key, value))
     parts: list[object] = [header, fields]
     if detail.repository:
         parts.append(repository_view(detail.repository))
-    if detail.mitigations:
-        table = Table(title="Mitigated by", title_justify="left", header_style="bold")
-        for column in ("Technique", "Strength", "Why"):
-            table.add_column(column)
-        for m in detail.mitigations:
-            table.add_row(text(m.technique.name), text(m.strength), text(m.reason))
+    tradeoffs = getattr(entry, "tradeoffs", ())
+    if tradeoffs:
+        table = Table(title="Trade-offs (sourced figures)", title_justify="left", header_style="bold")
+        for column in ("Metric", "Value", "Setting", "Source"):
+            table.add_column(column, overflow="fold")
+        for figure in tradeoffs:
+            table.add_row(text(figure.metric), text(figure.value, "bold"), text(figure.setting), text(figure.reference))
         parts.append(table)
+    if detail.mitigations:
+        parts.append(_links_table("Mitigating techniques", detail.mitigations, with_status=False))
+    if detail.tools:
+        parts.append(_links_table("Mitigating tools", detail.tools, with_status=True))
     for kind, items in detail.related.items():
         if kind is Kind.TECHNIQUE and detail.mitigations:
             continue  # the mitigation table above already lists them, with strengths
+        if kind is Kind.TOOL and entry.kind is Kind.THREAT:
+            continue  # listed above (mitigating tools) and below (auditing tools)
         table = Table(title=kind.plural.capitalize(), title_justify="left", header_style="bold", show_header=False)
         table.add_column("Name", overflow="fold")
         table.add_column("Id", style="dim", no_wrap=True)
@@ -183,8 +200,40 @@ def detail_view(detail: EntryDetail) -> Group:
             table.add_row(*cells)
         parts.append(table)
     if detail.auditors:
-        parts.append(text("Audited by: " + ", ".join(e.name for e in detail.auditors)))
+        table = Table(title="Tools that audit it", title_justify="left", header_style="bold")
+        for column in ("Tool", "Status"):
+            table.add_column(column, overflow="fold")
+        for auditor in detail.auditors:
+            status = getattr(auditor, "status", None)
+            value = status.value if status is not None else ""
+            table.add_row(text(auditor.name), text(value, STATUS_STYLE.get(value, "")))
+        parts.append(table)
+    if entry.kind is Kind.THREAT and getattr(entry, "no_known_mitigation", None):
+        parts.append(text("No known mitigation: " + str(getattr(entry, "no_known_mitigation", "")), "bold yellow"))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+STRENGTH_STYLE = {"strong": "bold green", "partial": "yellow", "weak": "red", "none": "dim"}
+
+
+def _links_table(title: str, links: tuple[ThreatLink, ...], *, with_status: bool) -> Table:
+    """Techniques or tools against one threat: name, strength (and status), condition and reason."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    columns = ["Name", "Strength"] + (["Status"] if with_status else []) + ["When / why"]
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for m in links:
+        why = text(m.reason)
+        if m.condition:
+            why = text(f"Holds when: {m.condition}. ", "italic")
+            why.append_text(text(m.reason))
+        row = [text(m.technique.name), text(m.strength, STRENGTH_STYLE.get(m.strength, ""))]
+        if with_status:
+            status = getattr(m.technique, "status", None)
+            value = status.value if status is not None else ""
+            row.append(text(value, STATUS_STYLE.get(value, "")))
+        table.add_row(*row, why)
+    return table
 
 
 def comparison_table(comparison: Comparison) -> Table:
