@@ -246,6 +246,7 @@ class TestViews:
                 description: A tool whose text tries to break out of its cell.
                 techniques: [dp-training, privacy-budget]
                 license: MIT
+                install: "pip install `evil` | tee"
                 frameworks: [pytorch]
                 status: active
             """
@@ -254,6 +255,7 @@ class TestViews:
         markdown = run(*args, "-o", "markdown").stdout
         assert not re.search(r"(?<!\\)\]\(javascript:", markdown), "no live javascript: link"
         assert "Op\\|acus \\*\\[x\\](javascript:alert(1))\\*" in markdown
+        assert "| ``pip install `evil` \\| tee`` |" in markdown, "a code span that keeps its backticks and the table"
         table = run(*args).stdout
         assert "\x1b" not in table
         assert "Op|acus *[x](javascript:alert(1))* [31mred" in table
@@ -267,6 +269,16 @@ class TestEngine:
         assert isinstance(result, Plan)
         assert result.techniques[0].entry.id == "dp-training"
         assert result.entries[0].id == "dp-training"
+
+    def test_refreshed_stars_break_ties_between_equally_fitting_tools(self) -> None:
+        advice = load_advice()
+        situation = Situation(threats=["membership-inference"])
+        plain = [t.entry.id for t in recommend(INDEX, advice, situation).tools]
+        assert plain.index("opacus") < plain.index("jax-privacy")
+        starred = recommend(INDEX, advice, situation, {"jax-privacy": {"stars": 10_000}, "opacus": {"stars": 10}})
+        ids = [t.entry.id for t in starred.tools]
+        assert ids.index("jax-privacy") < ids.index("opacus")
+        assert starred.tools[ids.index("jax-privacy")].stars == 10_000
 
     def test_deprecated_tools_appear_only_with_their_successor(self) -> None:
         advice = load_advice()

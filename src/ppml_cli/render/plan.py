@@ -8,6 +8,7 @@ markup; in Markdown it is escaped and only http(s) links are written.
 
 from __future__ import annotations
 
+import re
 from typing import IO, Any
 
 from ppml_cli.recommend.plan import Plan
@@ -92,6 +93,7 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
             + (f" (when {m['condition']})" if m.get("condition") else "")
             + f": {m['reason']}"
             for m in item["mitigates"]
+            if m["strength"] != "none"
         )
         tradeoffs = "\n".join(
             f"{t.get('metric')}: {t.get('value')} ({t.get('setting')}) [{t.get('reference')}]"
@@ -180,6 +182,16 @@ def md(value: object) -> str:
     return text
 
 
+def md_code(value: object) -> str:
+    """A code span (an install command): nothing inside is escaped except the table's pipe,
+    and the fence is longer than any run of backticks in the text."""
+    text = " ".join(clean(str(value)).split()).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def md_url(url: object) -> str | None:
     """A link target only for http(s) addresses, with characters that would end it encoded."""
     if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
@@ -207,6 +219,8 @@ def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
             f"{n}. **{md_name(item['name'], item['url'])}** (`{item['id']}`, {md(item['strength'])}): {md(item['why'])}"
         )
         for m in item["mitigates"]:
+            if m["strength"] == "none":
+                continue
             condition = f" (when {md(m['condition'])})" if m.get("condition") else ""
             lines.append(f"   - against `{m['threat']}`: {md(m['strength'])}{condition}")
         if item["costs"]:
@@ -228,7 +242,7 @@ def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for item in data["tools"]:
-        install = f"`{md(item['install'])}`" if item["install"] else ""
+        install = md_code(item["install"]) if item["install"] else ""
         cells = [
             md_name(item["name"], item["url"]),
             md(item["status"]),
