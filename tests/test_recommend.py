@@ -185,6 +185,20 @@ class TestOptions:
         args = ("recommend", "--deploy", "multi-party", "--data", "tabular", "--no-input", "-o", "json")
         assert run(*args).stdout == run(*args).stdout
 
+    def test_a_catalog_without_the_rules_ids_still_gives_a_plan(
+        self, run: Run, write_catalog: Callable[..., Path]
+    ) -> None:
+        from .conftest import MINIMAL
+
+        path = write_catalog(MINIMAL)
+        result = run(
+            "--no-bundled", "--catalog", str(path), "recommend", "--deploy", "on-device", "--no-input", "--json"
+        )
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["tools"] == []
+        assert ids(data["ruled_out"]) == ["dp-training"], "DP on devices needs federated learning, absent here"
+
     def test_a_pipe_never_prompts(self, run: Run) -> None:
         result = run("recommend", input="trusted-server\n")
         assert result.exit_code == 0

@@ -524,7 +524,15 @@ def recommend(
             autocompletion=_advice_values("protect"),
         ),
     ] = None,
-    threat: ThreatOption = None,
+    threat: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threat",
+            metavar="THREAT",
+            help="A privacy attack to plan against: id, name or alias (repeatable).",
+            autocompletion=completion.entries(Kind.THREAT),
+        ),
+    ] = None,
     deploy: Annotated[
         str | None,
         typer.Option(
