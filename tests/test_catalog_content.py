@@ -140,7 +140,7 @@ def test_section_7_becomes_tool_categories() -> None:
 
 def test_every_tutorial_is_linked_to_a_tool() -> None:
     tutorials = INDEX.of_kind(Kind.TUTORIAL)
-    assert len(tutorials) == 21
+    assert len(tutorials) >= 21  # the seed's 21, plus tutorials added since
     for tutorial in tutorials:
         assert isinstance(tutorial, Tutorial)
         assert tutorial.tools, tutorial.id

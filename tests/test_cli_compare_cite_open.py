@@ -141,7 +141,7 @@ def test_cite_all_is_a_full_parseable_bibliography(run: Run, run_json: Callable[
     assert keys == sorted(keys)
 
 
-def test_cite_by_technique(run: Run) -> None:
+def test_cite_by_technique(run: Run, run_json: Callable[..., Any]) -> None:
     keys = {e.key for e in parse_bibtex(run("cite", "--technique", "FL").stdout).entries}
     assert {
         "mcmahan2017communicationefficient",
@@ -149,7 +149,9 @@ def test_cite_by_technique(run: Run) -> None:
         "konecny2016federated",
         "zhu2019deep",
         "geiping2020inverting",
-    } == keys
+    } <= keys
+    expected = {r["citation_key"] for r in run_json("list", "--technique", "FL", "--kind", "reference")}
+    assert keys == expected
 
 
 def test_apa_and_markdown_styles(run: Run) -> None:
@@ -194,9 +196,9 @@ def test_export_bibtex_holds_every_reference(run: Run, run_json: Callable[..., A
     assert len(library.entries) == len(run_json("list", "--kind", "reference"))
 
 
-def test_list_and_show_speak_bibtex(run: Run) -> None:
+def test_list_and_show_speak_bibtex(run: Run, run_json: Callable[..., Any]) -> None:
     listed = parse_bibtex(run("list", "--technique", "FL", "--kind", "reference", "-o", "bibtex").stdout)
-    assert len(listed.entries) == 5
+    assert len(listed.entries) == len(run_json("list", "--technique", "FL", "--kind", "reference")) >= 5
     shown = parse_bibtex(run("show", "opacus", "-o", "bibtex").stdout)  # a tool: its references
     assert "abadi2016deep" in {e.key for e in shown.entries}
 

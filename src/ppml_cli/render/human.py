@@ -208,8 +208,6 @@ def detail_view(detail: EntryDetail) -> Group:
             value = status.value if status is not None else ""
             table.add_row(text(auditor.name), text(value, STATUS_STYLE.get(value, "")))
         parts.append(table)
-    if entry.kind is Kind.THREAT and getattr(entry, "no_known_mitigation", None):
-        parts.append(text("No known mitigation: " + str(getattr(entry, "no_known_mitigation", "")), "bold yellow"))
     return Group(*parts)  # type: ignore[arg-type]
 
 
@@ -225,7 +223,7 @@ def _links_table(title: str, links: tuple[ThreatLink, ...], *, with_status: bool
     for m in links:
         why = text(m.reason)
         if m.condition:
-            why = text(f"Holds when: {m.condition}. ", "italic")
+            why = text(f"Condition: {m.condition}. ", "italic")
             why.append_text(text(m.reason))
         row = [text(m.technique.name), text(m.strength, STRENGTH_STYLE.get(m.strength, ""))]
         if with_status:
