@@ -109,6 +109,25 @@ def test_the_bundled_rules_cite_only_catalog_references() -> None:
             """,
             "'moon' is not an answer of deploy",
         ),
+        (
+            """
+            questions:
+              - id: budget
+                prompt: How much can you spend?
+                answers: [{value: lots, label: plenty}]
+            """,
+            "the engine asks only: protect, deploy",
+        ),
+        (
+            """
+            questions:
+              - id: data
+                answers:
+                  - {value: video, label: frames}
+                  - {value: video, label: clips}
+            """,
+            "the answer 'video' is given twice",
+        ),
     ],
 )
 def test_validate_reports_broken_rules(run: Run, write_catalog: Write, text: str, message: str) -> None:

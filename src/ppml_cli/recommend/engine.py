@@ -50,8 +50,6 @@ RECOMMENDED_POINTS = 6
 STATUS_RANK = {"active": 0, "low-activity": 1, "unknown": 2, "legacy": 3, "deprecated": 4}
 UNMAINTAINED = frozenset({"legacy", "deprecated"})
 ANY = "any"
-#: Question ids the engine gives meaning to (the rules file supplies their answers).
-SITUATION_QUESTIONS = ("protect", "deploy", "data", "framework", "sensitivity", "open_source")
 
 
 class Situation(NamedTuple):

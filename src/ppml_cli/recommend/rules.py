@@ -22,6 +22,8 @@ from ppml_cli.model import Entry, Kind
 ENV_VAR = "PPML_ADVICE"
 #: Every answer of the built-in ``framework`` question comes from the catalog's tools.
 FRAMEWORKS = "frameworks"
+#: The questions the engine gives meaning to; the rules supply their prompts and answers.
+QUESTION_IDS = ("protect", "deploy", "data", "framework", "sensitivity", "open_source")
 #: Text keys whose values are prose a person reads; a digit in them needs a source.
 _PROSE_KEYS = frozenset({"prompt", "label", "reason", "guidance", "not_covered", "help"})
 _DIGIT = re.compile(r"\d")
@@ -255,6 +257,9 @@ class _Reader:
             self.problem(node, None, "id", "every question needs an id")
             return None
         answers = tuple(self.answer(a, question_id) for a in self.mappings(node, "answers", question_id))
+        values = [a.value for a in answers]
+        for value in sorted({v for v in values if values.count(v) > 1}):
+            self.problem(node, question_id, "answers", f"the answer {value!r} is given twice")
         answers_from = node.get("answers_from")
         if answers_from not in (None, FRAMEWORKS):
             self.problem(node, question_id, "answers_from", f"only {FRAMEWORKS!r} is supported")
@@ -396,6 +401,8 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
                 report(entry, field, f"unknown {kind.value} id {target!r}")
 
     for question in advice.questions:
+        if question.id not in QUESTION_IDS:
+            report(question.id, "id", f"the engine asks only: {', '.join(QUESTION_IDS)}")
         if not question.prompt:
             report(question.id, "prompt", "every question needs a prompt")
         values = [a.value for a in question.answers]

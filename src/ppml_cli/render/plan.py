@@ -37,6 +37,13 @@ def situation_line(inputs: dict[str, Any]) -> str:
     return " · ".join(parts) or "nothing specified (defaults)"
 
 
+def strength_label(strength: str) -> str:
+    """How a person reads a technique's strength; ``none`` means no threat in scope, not no use."""
+    if strength == "none":
+        return "no threat in scope: recommended for the situation"
+    return strength
+
+
 def _reference_label(plan: Plan, reference_id: str) -> str:
     for entry in plan.references:
         if entry.id == reference_id:
@@ -85,7 +92,7 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         console.print(text("No technique in the catalog fits; see Not covered.", "dim"))
     for n, item in enumerate(data["techniques"], 1):
         head = text(f"{n}. {item['name']}", "bold magenta")
-        head.append_text(text(f"  {item['id']} · {item['strength']}", "dim"))
+        head.append_text(text(f"  {item['id']} · {strength_label(item['strength'])}", "dim"))
         console.print(head)
         situational = next(t for t in plan.techniques if t.entry.id == item["id"]).why
         against = "\n".join(
@@ -215,9 +222,8 @@ def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
         lines.append("")
     lines += ["## 1. Techniques", ""]
     for n, item in enumerate(data["techniques"], 1):
-        lines.append(
-            f"{n}. **{md_name(item['name'], item['url'])}** (`{item['id']}`, {md(item['strength'])}): {md(item['why'])}"
-        )
+        strength = md(strength_label(item["strength"]))
+        lines.append(f"{n}. **{md_name(item['name'], item['url'])}** (`{item['id']}`, {strength}): {md(item['why'])}")
         for m in item["mitigates"]:
             if m["strength"] == "none":
                 continue
