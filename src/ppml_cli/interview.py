@@ -38,6 +38,7 @@ def _prompt(text: str, default: str) -> str:
 def interview(index: Index, advice: Advice, ask: Ask = _prompt) -> Situation:
     """A situation built from the answers; an invalid answer is asked again."""
     answers: dict[str, object] = {}
+    typer.echo("A few questions about your situation (Enter keeps the [default]; Ctrl-C leaves).", err=True)
     for question in advice.questions:
         valid = valid_answers(index, advice, question.id)
         if not valid:

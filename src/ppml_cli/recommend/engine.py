@@ -255,14 +255,14 @@ def _effects(technique: Technique, threats: Sequence[str]) -> list[TechniqueEffe
     out = []
     for mitigation in technique.mitigates:
         if mitigation.threat in threats:
-            condition = getattr(mitigation, "condition", None)
-            out.append(TechniqueEffect(mitigation.threat, mitigation.strength.value, mitigation.reason, condition))
+            out.append(
+                TechniqueEffect(mitigation.threat, mitigation.strength.value, mitigation.reason, mitigation.condition)
+            )
     return sorted(out, key=lambda e: threats.index(e.threat))
 
 
-def _role(technique: Entry) -> str:
-    role = getattr(technique, "role", None)
-    return str(getattr(role, "value", role) or "mitigation")
+def _role(technique: Technique) -> str:
+    return technique.role.value
 
 
 def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechnique], list[RuledOut]]:
@@ -352,7 +352,7 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
                 combine += [t for t in combination.with_ if ctx.entry(t, Kind.TECHNIQUE) is not None]
             elif technique_id in combination.with_ and combination.technique in chosen:
                 combine.append(combination.technique)
-        tradeoffs = tuple(_plain(x) for x in getattr(technique, "tradeoffs", ()))
+        tradeoffs = tuple(_plain(x) for x in technique.tradeoffs)
         planned.append(
             PlannedTechnique(
                 entry=technique,
@@ -385,8 +385,8 @@ def _overall(effects: Sequence[TechniqueEffect]) -> str:
 # ------------------------------------------------------------------- tools
 
 
-def _status(tool: Entry) -> str:
-    return str(getattr(getattr(tool, "status", None), "value", "unknown"))
+def _status(tool: Tool) -> str:
+    return tool.status.value
 
 
 def _framework_fit(tool: Tool, framework: str | None) -> int | None:
@@ -501,7 +501,7 @@ def _planned_tool(
         why.append(f"Framework-agnostic, so usable with {framework}.")
     if tool.id in hints:
         why.append(hints[tool.id])
-    for mitigation in getattr(tool, "mitigates", ()):
+    for mitigation in tool.mitigates:
         if mitigation.threat in threats and mitigation.strength.value in STRENGTH_POINTS:
             threat = ctx.index.by_id[mitigation.threat].name
             why.append(f"{mitigation.strength.value.capitalize()} against {threat}: {mitigation.reason}")
@@ -639,7 +639,7 @@ def _not_covered(
         strengths = {e.strength: t.entry.name for t in techniques for e in t.mitigates if e.threat == threat.id}
         if "strong" in strengths:
             continue
-        reason = getattr(entry, "no_known_mitigation", None)
+        reason = entry.no_known_mitigation if isinstance(entry, Threat) else None
         partial = [
             t.entry.name
             for t in techniques
@@ -654,13 +654,9 @@ def _not_covered(
     audited = {t for step in audit for t in step.threats}
     for threat in threats:
         if threat.id not in audited and not any(
-            threat.id in getattr(t, "audits", ()) for t in ctx.index.of_kind(Kind.TOOL)
+            isinstance(t, Tool) and threat.id in t.audits for t in ctx.index.of_kind(Kind.TOOL)
         ):
             notes.append(f"{threat.name}: no tool in the catalog audits it.")
     for _, answer in ctx.answers:
         notes += answer.not_covered
     return notes
-
-
-def threat_entries(index: Index) -> list[Threat]:
-    return [t for t in index.of_kind(Kind.THREAT) if isinstance(t, Threat)]
