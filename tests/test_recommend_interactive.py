@@ -146,3 +146,18 @@ def test_options_at_a_terminal_never_ask(tmp_path: Path) -> None:
     assert terminal.close() == 0
     assert "What must stay private?" not in out
     assert "Synthetic Data Generation" in out
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("ppml recommend --deploy on", {"on-device"}),
+        ("ppml recommend --protect inf", {"inference-data"}),
+        ("ppml recommend --sensitivity h", {"high"}),
+        ("ppml recommend --framework ja", {"jax"}),
+    ],
+)
+def test_shell_completion_offers_the_rules_answers(words: str, expected: set[str]) -> None:
+    from .test_completion import complete
+
+    assert expected <= set(complete(words))
