@@ -160,6 +160,11 @@ NEW_TOOLS: dict[str, tuple[str, str | None, Status]] = {
     "private-transformers": ("Apache-2.0", None, Status.LEGACY),
     "analysing-pii-leakage": ("MIT", None, Status.LEGACY),
     "fg-data-synthetic": ("MIT", "fg-data-synthetic", Status.LOW_ACTIVITY),
+    "sisa-unlearning": ("MIT", None, Status.LEGACY),
+    "mimir": ("MIT", None, Status.LOW_ACTIVITY),
+    "nemo-curator": ("Apache-2.0", "nemo-curator", Status.ACTIVE),
+    "datatrove": ("Apache-2.0", "datatrove", Status.ACTIVE),
+    "nvtrust": ("Apache-2.0", "nv-attestation-sdk", Status.ACTIVE),
 }
 
 
@@ -186,7 +191,7 @@ def test_scrubadub_licence_follows_its_license_file_not_the_metadata_field() -> 
     [
         ("trusted-execution", {"gramine", "occlum", "open-enclave", "intel-sgx-sdk"}),
         ("de-identification", {"presidio", "arx", "scrubadub", "pycanon", "anjana"}),
-        ("machine-unlearning", {"open-unlearning"}),
+        ("machine-unlearning", {"open-unlearning", "sisa-unlearning"}),
         ("llm-privacy", {"dp-transformers", "text-dedup", "private-transformers"}),
         ("private-inference", {"concrete-ml", "openfhe", "pyfhel"}),
         ("federated-learning", {"openfl", "substra", "fed-biomed", "fedscale", "secretflow"}),
@@ -222,7 +227,7 @@ def test_new_tools_are_found_by_search_and_shown(run_json: Callable[..., Any], q
 
 def test_new_audit_tools_measure_llm_threats() -> None:
     auditors = {t.id for t in INDEX.auditors_of("training-data-extraction")}
-    assert {"llm-pbe", "analysing-pii-leakage"} <= auditors
+    assert {"llm-pbe", "analysing-pii-leakage", "mimir"} <= auditors
 
 
 def test_no_tool_alias_collides_with_a_technique_name() -> None:
@@ -245,6 +250,7 @@ TOOL_PAPERS = {
     "maini2024tofu": "open-unlearning",
     "dorna2025openunlearning": "open-unlearning",
     "lai2022fedscale": "fedscale",
+    "duan2024mimir": "mimir",
 }
 
 
@@ -257,3 +263,10 @@ def test_new_tool_papers_name_their_tool(run_json: Callable[..., Any], reference
 
 def test_the_upstream_sites_carbyne_stack_link_is_kept() -> None:
     assert "https://carbynestack.io/" in tool("carbyne-stack").former_urls
+
+
+def test_nemo_curator_no_longer_claims_pii_redaction() -> None:
+    # The 1.4.0 wheel ships deduplication stages but no PII module (0.x had nemo_curator/pii).
+    curator = tool("nemo-curator")
+    assert "de-identification" not in curator.techniques
+    assert any("PII" in n and "1.4.0" in n for n in curator.notes)

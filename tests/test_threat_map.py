@@ -372,3 +372,46 @@ def test_validate_flags_what_the_pure_loader_cannot_read(run: Run, write_catalog
 def test_weak_is_a_valid_strength(run: Run, write_catalog: Callable[..., Path]) -> None:
     result = run("validate", str(write_catalog(TECHNIQUE.replace("strength: partial", "strength: weak"))))
     assert result.exit_code == 0, result.stdout
+
+
+# ----------------------------------------------------------------- JSON contract of the new fields
+
+
+def test_json_carries_the_threat_map_fields(run_json: Callable[..., Any]) -> None:
+    technique = run_json("show", "privacy-budget")
+    assert technique["role"] == "enabler"
+    assert set(technique["tradeoffs"][0]) == {"metric", "value", "setting", "reference"}
+    assert set(technique["mitigates"][0]) == {"threat", "strength", "reason", "condition"}
+    tool = run_json("show", "opacus")
+    assert {"mitigates", "audits", "license_source", "corrections"} <= set(tool)
+    assert tool["mitigates"][0]["strength"] == "strong" and "epsilon" in tool["mitigates"][0]["condition"]
+    threat = run_json("show", "prompt-extraction")
+    assert threat["no_known_mitigation"]
+    assert {"id", "name", "url", "strength", "reason", "condition"} <= set(threat["mitigated_by"][0])
+    data = run_json("show", "membership-inference")
+    assert set(data["mitigating_tools"][0]) == {"id", "name", "url", "strength", "reason", "condition", "status"}
+    assert set(data["audited_by"][0]) == {"id", "name", "url", "status"}
+    exported = run_json("export")
+    assert exported["schema_version"] == 1
+    assert all("role" in t and "tradeoffs" in t for t in exported["techniques"])
+    assert all("no_known_mitigation" in t for t in exported["threats"])
+
+
+def test_references_still_follow_their_techniques_threats(run_json: Callable[..., Any]) -> None:
+    refs = {e["id"] for e in run_json("list", "--threat", "data-reconstruction", "--kind", "reference")}
+    assert "abadi2016dpsgd" in refs  # a DP-SGD paper is reading on reconstruction
+
+
+def test_every_entry_is_found_by_its_name() -> None:
+    from ppml_cli.search import SearchIndex
+
+    search = SearchIndex(INDEX)
+    missing = [e.id for e in INDEX.entries if e.id not in [h.entry.id for h in search.search(e.name, limit=10)]]
+    assert missing == []
+
+
+def test_every_tool_and_reference_hangs_under_a_technique_in_the_tree(run_json: Callable[..., Any]) -> None:
+    in_tree = {t["id"] for phase in run_json("tree") for t in phase["techniques"]}
+    for entry in INDEX.entries:
+        if entry.kind in (Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL):
+            assert set(entry.techniques) & in_tree, entry.id
