@@ -171,9 +171,16 @@ def test_an_override_adds_an_answer_the_command_then_accepts(run: Run, write_cat
     assert still.exit_code == 0, "the bundled answers remain"
 
 
+def test_a_missing_rules_file_is_a_clear_error(run: Run, tmp_path: Path) -> None:
+    result = run("recommend", "--no-input", env={"PPML_ADVICE": str(tmp_path / "nowhere.yaml")})
+    assert result.exit_code == 2
+    assert "cannot read advice file" in result.stderr
+
+
 def test_a_broken_rules_file_is_a_clear_error(run: Run, write_catalog: Write) -> None:
     path = write_catalog("questions: [oops\n", "advice.yaml")
     result = run("recommend", "--no-input", env={"PPML_ADVICE": str(path)})
     assert result.exit_code == 2
     assert "YAML syntax" in result.stderr
+    assert "invalid advice rules: 1 error" in result.stderr
     assert "Traceback" not in result.output

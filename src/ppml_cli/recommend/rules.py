@@ -147,8 +147,18 @@ def load_advice(paths: Sequence[Path] | None = None) -> Advice:
     problems: list[Problem] = []
     advice = read_advice(paths if paths is not None else advice_paths(), problems)
     if any(p.severity is Severity.ERROR for p in problems):
-        raise CatalogError(problems)
+        raise AdviceError(problems)
     return advice
+
+
+class AdviceError(CatalogError):
+    """The advice rules cannot be read or do not fit the schema (exit 2, like a broken catalog)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        count = sum(1 for p in problems if p.severity is Severity.ERROR)
+        self.message = f"invalid advice rules: {count} error{'s' if count != 1 else ''}"
+        self.hint = f"fix the lines above; `ppml validate` checks the rules ({ENV_VAR} names extra files)"
 
 
 # ------------------------------------------------------------------- parsing
