@@ -40,6 +40,7 @@ def ids(items: list[dict[str, Any]]) -> list[str]:
 
 
 INDEX = load_index()
+ONLY_DP = Path(__file__).parent / "data" / "only_dp_catalog.yaml"
 TOOLS = {t.id: t for t in INDEX.of_kind(Kind.TOOL) if isinstance(t, Tool)}
 REFERENCES = {r.id for r in INDEX.of_kind(Kind.REFERENCE)}
 
@@ -134,13 +135,20 @@ class TestScenarios:
         assert data["techniques"][0]["strength"] == "partial"
         assert any("only partly mitigated" in note for note in data["not_covered"])
 
-    def test_untrusted_server_rules_out_central_dp_alone(self, plan: Plan_) -> None:
+    def test_untrusted_server_rules_out_central_dp_alone(self, plan: Plan_, run: Run) -> None:
         data = plan("--protect", "training-data", "--deploy", "untrusted-server")
         techniques = ids(data["techniques"])
         assert "federated-learning" in techniques
-        if "dp-training" in techniques:
-            why = next(t["why"] for t in data["techniques"] if t["id"] == "dp-training")
-            assert why.startswith("Only together with")
+        assert "dp-training" in techniques
+        why = next(t["why"] for t in data["techniques"] if t["id"] == "dp-training")
+        assert "Only together with Federated Learning, Secure Multi-Party Computation" in why
+        # without a partner that keeps the raw data from the server, DP training is ruled out
+        result = run("--no-bundled", "--catalog", str(ONLY_DP), "recommend", "--deploy", "untrusted-server", "--json")
+        assert result.exit_code == 0, result.stderr
+        alone = json.loads(result.stdout)
+        assert "dp-training" not in ids(alone["techniques"])
+        assert ids(alone["ruled_out"]) == ["dp-training"]
+        assert "untrusted server must not be that curator" in alone["ruled_out"][0]["reason"]
 
     def test_open_source_only_drops_source_available_tools(self, plan: Plan_) -> None:
         everything = plan("--deploy", "public-release", "--framework", "pytorch")

@@ -19,8 +19,10 @@ How a plan is ranked
   accounting) join the plan after the technique that needs them. Measurement
   techniques belong to the audit step, not here.
 * Tools per technique: never a legacy or deprecated tool above a maintained
-  one; then fit (framework, data type), then status, then open-source licence
-  (when asked), then GitHub stars (when refreshed), then catalog order. A
+  one; then a tool already in the plan; then fit (framework, data type, the
+  tool's own curated mitigation of the threats in scope, focus on the plan's
+  techniques), then status, then open-source licence (when asked), then GitHub
+  stars (when refreshed), then catalog order. A
   deprecated tool appears only when its successor is named; a tool that does
   not support the framework asked for is left out.
 """
@@ -43,7 +45,7 @@ from ppml_cli.recommend.plan import (
     TechniqueEffect,
     ThreatInScope,
 )
-from ppml_cli.recommend.rules import FRAMEWORKS, Advice, Answer, Question, Suggestion
+from ppml_cli.recommend.rules import FRAMEWORKS, Advice, Answer, Question, RuleOut, Suggestion
 
 STRENGTH_POINTS = {"strong": 3, "partial": 2, "weak": 1}
 RECOMMENDED_POINTS = 6
@@ -299,11 +301,38 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
         scores,
         key=lambda t: (-scores[t], -best(t), first_recommended.get(t, len(ctx.order)), -breadth(t), ctx.order[t]),
     )
-    rules = [(answer, rule) for _, answer in ctx.answers for rule in answer.rule_out]
-    chosen: list[str] = []
-    for technique_id in ranked:
-        if len(chosen) < limit:
-            chosen.append(technique_id)
+    chosen = list(ranked)
+    # what the situation rules out goes first, unless combined with a technique it allows
+    ruled_out: list[RuledOut] = []
+    rules = [rule for _, answer in ctx.answers for rule in answer.rule_out]
+
+    def rule_out(rule: RuleOut) -> None:
+        if rule.technique in chosen and not set(rule.unless).intersection(chosen):
+            chosen.remove(rule.technique)
+            entry = ctx.index.by_id[rule.technique]
+            ruled_out.append(RuledOut(entry.id, entry.name, rule.reason))
+
+    for rule in rules:
+        rule_out(rule)
+    # beyond what the situation asks for, a technique joins only if it mitigates some threat in
+    # scope better than every technique already kept (a second, weaker answer adds little)
+    best_so_far: dict[str, int] = {}
+    kept: list[str] = []
+    for technique_id in chosen:
+        technique = ctx.index.by_id[technique_id]
+        assert isinstance(technique, Technique)
+        points_by_threat = [(e.threat, STRENGTH_POINTS.get(e.strength, 0)) for e in _effects(technique, threats)]
+        improves = any(points > best_so_far.get(threat, 0) for threat, points in points_by_threat)
+        if improves or technique_id in first_recommended:
+            kept.append(technique_id)
+            for threat, points in points_by_threat:
+                best_so_far[threat] = max(points, best_so_far.get(threat, 0))
+    chosen = kept[:limit]
+    for rule in rules:  # the limit may have cut the partner that allowed a technique
+        rule_out(rule)
+        if rule.technique in chosen and rule.unless:
+            partners = [ctx.index.by_id[t].name for t in rule.unless if t in chosen]
+            reasons.setdefault(rule.technique, []).append(f"Only together with {', '.join(partners)}: {rule.reason}")
     # bring in what the chosen techniques need (enablers such as privacy accounting)
     for combination in ctx.advice.combinations:
         if combination.add and combination.technique in chosen:
@@ -312,32 +341,11 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
                     continue
                 if other in chosen:
                     if chosen.index(other) < chosen.index(combination.technique):
+                        reasons.setdefault(other, []).append(combination.reason)
                         continue  # already placed before the technique that needs it
                     chosen.remove(other)
                 chosen.insert(chosen.index(combination.technique) + 1, other)
                 reasons.setdefault(other, []).append(combination.reason)
-    # a technique that only partly mitigates threats a higher-ranked one already mitigates
-    # strongly adds little; unless the situation asked for it, leave it out
-    strongly: set[str] = set()
-    kept: list[str] = []
-    for technique_id in chosen:
-        technique = ctx.index.by_id[technique_id]
-        assert isinstance(technique, Technique)
-        effects = [e for e in _effects(technique, threats) if e.strength in STRENGTH_POINTS]
-        dominated = effects and all(e.threat in strongly for e in effects) and not reasons.get(technique_id)
-        if not dominated:
-            kept.append(technique_id)
-        strongly.update(e.threat for e in effects if e.strength == "strong")
-    chosen = kept
-    ruled_out: list[RuledOut] = []
-    for _answer, rule in rules:
-        if rule.technique in chosen and not set(rule.unless).intersection(chosen):
-            chosen.remove(rule.technique)
-            entry = ctx.index.by_id[rule.technique]
-            ruled_out.append(RuledOut(entry.id, entry.name, rule.reason))
-        elif rule.technique in chosen:
-            partners = [ctx.index.by_id[t].name for t in rule.unless if t in chosen]
-            reasons.setdefault(rule.technique, []).append(f"Only together with {', '.join(partners)}: {rule.reason}")
     planned = []
     for technique_id in chosen:
         technique = ctx.index.by_id[technique_id]
@@ -421,14 +429,22 @@ def _stars(repos: dict[str, Any], tool_id: str) -> int | None:
 
 
 def _tool_key(
-    ctx: _Context, tool: Tool, fit: int, repos: dict[str, Any], extra: int = 0, plan: Sequence[str] = ()
+    ctx: _Context,
+    tool: Tool,
+    fit: int,
+    repos: dict[str, Any],
+    extra: int = 0,
+    plan: Sequence[str] = (),
+    threats: Sequence[str] = (),
 ) -> tuple[Any, ...]:
     status = _status(tool)
     elsewhere = len([t for t in tool.techniques if t not in plan]) if plan else 0
+    claims = sum(STRENGTH_POINTS.get(m.strength.value, 0) for m in tool.mitigates if m.threat in threats)
     return (
         status in UNMAINTAINED,
         -extra,
         -fit,
+        -claims,  # the tool's own curated mitigation of the threats in scope
         elsewhere,  # a tool focused on the plan's techniques before one built for something else
         STATUS_RANK.get(status, 2),
         _open_rank(tool, ctx.inputs.open_source),
@@ -463,7 +479,8 @@ def _tools(
                 continue
             fit += 1 if tool.id in hints else 0
             already = 1 if tool.id in chosen else 0
-            candidates.append((_tool_key(ctx, tool, fit, repos, extra=already, plan=plan_ids), tool, fit))
+            key = _tool_key(ctx, tool, fit, repos, extra=already, plan=plan_ids, threats=threats)
+            candidates.append((key, tool, fit))
         candidates.sort(key=lambda c: c[0])
         if any(_status(tool) not in UNMAINTAINED for _, tool, _ in candidates):
             candidates = [c for c in candidates if _status(c[1]) not in UNMAINTAINED]

@@ -97,7 +97,7 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         situational = next(t for t in plan.techniques if t.entry.id == item["id"]).why
         against = "\n".join(
             f"{m['threat']}: {m['strength']}"
-            + (f" (when {m['condition']})" if m.get("condition") else "")
+            + (f" ({m['condition']})" if m.get("condition") else "")
             + f": {m['reason']}"
             for m in item["mitigates"]
             if m["strength"] != "none"
@@ -227,7 +227,7 @@ def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
         for m in item["mitigates"]:
             if m["strength"] == "none":
                 continue
-            condition = f" (when {md(m['condition'])})" if m.get("condition") else ""
+            condition = f" ({md(m['condition'])})" if m.get("condition") else ""
             lines.append(f"   - against `{m['threat']}`: {md(m['strength'])}{condition}")
         if item["costs"]:
             lines.append(f"   - costs: {md(item['costs'])}")
