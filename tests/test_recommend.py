@@ -135,6 +135,17 @@ class TestScenarios:
         assert data["techniques"][0]["strength"] == "partial"
         assert any("only partly mitigated" in note for note in data["not_covered"])
 
+    @pytest.mark.parametrize(
+        ("data", "says"),
+        [
+            ("graph", "no graph-specific tool"),
+            ("audio", "voice is biometric"),
+            ("time-series", "whole person's series"),
+        ],
+    )
+    def test_data_the_catalog_cannot_serve_well_is_said_plainly(self, plan: Plan_, data: str, says: str) -> None:
+        assert any(says in note for note in plan("--data", data)["not_covered"])
+
     def test_untrusted_server_rules_out_central_dp_alone(self, plan: Plan_, run: Run) -> None:
         data = plan("--protect", "training-data", "--deploy", "untrusted-server")
         techniques = ids(data["techniques"])

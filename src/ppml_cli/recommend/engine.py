@@ -14,7 +14,9 @@ How a plan is ranked
   strongly/partially/weakly (the catalog's curated strengths), plus 6 for each
   answer that recommends it (the deployment's architecture outranks any single
   mitigation); ties go to the technique recommended first, then to the broader
-  one (its strengths summed over every threat), then to catalog order. Techniques a deployment rules out are dropped
+  one (its strengths summed over every threat), then to catalog order. A
+  technique the situation did not ask for joins only if it protects some threat
+  in scope better than every technique ranked above it. Techniques a deployment rules out are dropped
   (and listed), unless combined with one the rules allow. Enablers (privacy
   accounting) join the plan after the technique that needs them. Measurement
   techniques belong to the audit step, not here.
