@@ -270,3 +270,51 @@ def test_nemo_curator_no_longer_claims_pii_redaction() -> None:
     curator = tool("nemo-curator")
     assert "de-identification" not in curator.techniques
     assert any("PII" in n and "1.4.0" in n for n in curator.notes)
+
+
+@pytest.mark.parametrize(
+    ("tool_id", "threat"),
+    [
+        ("fed-biomed", "data-reconstruction"),
+        ("openfl", "data-reconstruction"),
+        ("secretflow", "data-reconstruction"),
+        ("gramine", "data-reconstruction"),
+        ("occlum", "model-extraction"),
+        ("presidio", "data-extraction"),
+        ("arx", "data-reconstruction"),
+        ("text-dedup", "training-data-extraction"),
+        ("nemo-curator", "training-data-extraction"),
+    ],
+)
+def test_new_tools_curated_mitigations_are_listed_under_their_threat(
+    run_json: Callable[..., Any], tool_id: str, threat: str
+) -> None:
+    listed = {e["id"] for e in run_json("list", "--kind", "tool", "--threat", threat)}
+    assert tool_id in listed
+
+
+def test_federated_tools_mitigate_reconstruction_only_with_their_protections_on() -> None:
+    (mitigation,) = [m for m in tool("fed-biomed").mitigates if m.threat == "data-reconstruction"]
+    assert mitigation.condition and "secure aggregation" in mitigation.condition
+
+
+@pytest.mark.parametrize("tool_id", ["concrete-ml", "openfhe", "pyfhel", "carbyne-stack", "substra"])
+def test_tools_without_a_curated_mitigation(tool_id: str) -> None:
+    # HE libraries hide the client's query, which no NIST privacy threat covers; Carbyne Stack's README says its
+    # protocols are used insecurely; Substra ships no secure aggregation or DP of its own.
+    assert tool(tool_id).mitigates == ()
+
+
+@pytest.mark.parametrize(
+    ("tutorial_id", "tool_id"),
+    [
+        ("concrete-ml-examples", "concrete-ml"),
+        ("openfhe-python-examples", "openfhe"),
+        ("openfl-tutorials", "openfl"),
+        ("fedbiomed-tutorials", "fed-biomed"),
+        ("presidio-samples", "presidio"),
+    ],
+)
+def test_new_tools_have_their_tutorials(run_json: Callable[..., Any], tutorial_id: str, tool_id: str) -> None:
+    shown = run_json("show", tutorial_id)
+    assert shown["kind"] == "tutorial" and tool_id in shown["tools"]

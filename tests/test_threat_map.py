@@ -415,3 +415,12 @@ def test_every_tool_and_reference_hangs_under_a_technique_in_the_tree(run_json: 
     for entry in INDEX.entries:
         if entry.kind in (Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL):
             assert set(entry.techniques) & in_tree, entry.id
+
+
+def test_a_techniques_figures_sources_are_among_its_references(run_json: Callable[..., Any]) -> None:
+    for technique in INDEX.of_kind(Kind.TECHNIQUE):
+        assert isinstance(technique, Technique)
+        if technique.tradeoffs:
+            data = run_json("show", technique.id)
+            cited = {f["reference"] for f in data["tradeoffs"]}
+            assert cited <= {r["id"] for r in data["related"]["references"]}, technique.id

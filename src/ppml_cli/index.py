@@ -314,6 +314,7 @@ class Index:
             add(Kind.TOOL, tools)
             for kind in (Kind.REFERENCE, Kind.TUTORIAL):
                 add(kind, self.users_of(entry.id, kind))
+            add(Kind.REFERENCE, (by_id(t.reference) for t in entry.tradeoffs))  # the sources of its figures
         elif isinstance(entry, Tool):
             add(Kind.THREAT, (by_id(t) for t in sorted(self.threats_of(entry) | set(entry.audits))))
             add(Kind.REFERENCE, self.users_of(entry.id, Kind.REFERENCE))

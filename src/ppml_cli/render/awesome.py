@@ -17,6 +17,10 @@ CATEGORY_TITLES = {
     "secure-computation": "Secure Computation",
     "synthetic-data": "Synthetic Data",
     "privacy-evaluation": "Privacy Evaluation",
+    "confidential-computing": "Confidential Computing",
+    "de-identification": "De-identification",
+    "machine-unlearning": "Machine Unlearning",
+    "llm-privacy": "LLM and Generative Model Privacy",
 }
 
 
