@@ -52,6 +52,7 @@ def interview(index: Index, advice: Advice, ask: Ask = _prompt) -> Situation:
                 break
             typer.echo(f"  not one of: {', '.join(valid)}", err=True)
         answers[question.id] = chosen
+    typer.echo("", err=True)
     return Situation(
         protect=_many(answers.get("protect")),
         threats=(),
