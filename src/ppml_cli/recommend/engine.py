@@ -104,8 +104,8 @@ def valid_answers(index: Index, advice: Advice, question_id: str) -> list[str]:
     if question is None:
         return []
     values = [a.value for a in question.answers]
-    if question.answers_from == FRAMEWORKS:
-        values += [v for v in index.vocabulary("frameworks") if v not in values]
+    if question.answers_from == FRAMEWORKS:  # "agnostic" describes tools, not a team's framework
+        values += [v for v in index.vocabulary("frameworks") if v not in values and v != "agnostic"]
     return values
 
 
