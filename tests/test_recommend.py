@@ -103,6 +103,8 @@ class TestScenarios:
         assert data["audit"][0]["id"] == "anonymeter"
         assert "synthetic" in data["audit"][0]["why"]
         assert "dp-training" in ids(data["ruled_out"]), "DP comes through the synthesizer, not model training"
+        budget = [t["id"] for t in data["tools"] if "privacy-budget" in t["techniques"]]
+        assert "opendp" in budget, "DP statistics for a release, with the budget accounted"
         assert data["epsilon"] is not None
         assert "private-inference" not in ids(data["techniques"])
 

@@ -128,6 +128,17 @@ def test_the_bundled_rules_cite_only_catalog_references() -> None:
             """,
             "the answer 'video' is given twice",
         ),
+        (
+            """
+            questions:
+              - id: data
+                answers:
+                  - value: video
+                    label: frames
+                    tools: [{tool: opacus, for: [video-dp], reason: Trains on frames.}]
+            """,
+            "unknown technique id 'video-dp'",
+        ),
     ],
 )
 def test_validate_reports_broken_rules(run: Run, write_catalog: Write, text: str, message: str) -> None:

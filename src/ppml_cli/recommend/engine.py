@@ -373,6 +373,7 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
                 tradeoffs=tradeoffs,
                 combine_with=tuple(dict.fromkeys(c for c in combine if c != technique_id)),
                 role=role,
+                asked=technique_id in first_recommended,
             )
         )
     return planned, ruled_out
@@ -410,12 +411,12 @@ def _framework_fit(tool: Tool, framework: str | None) -> int | None:
     return 0 if not tool.frameworks else None
 
 
-def _tool_hints(ctx: _Context, key: str) -> dict[str, str]:
-    hints: dict[str, str] = {}
+def _tool_hints(ctx: _Context, key: str) -> dict[str, Suggestion]:
+    hints: dict[str, Suggestion] = {}
     for _, answer in ctx.answers:
         for suggestion in getattr(answer, key):
             if ctx.holds(suggestion):
-                hints.setdefault(suggestion.id, suggestion.reason)
+                hints.setdefault(suggestion.id, suggestion)
     return hints
 
 
@@ -479,14 +480,16 @@ def _tools(
             fit = _framework_fit(tool, framework)
             if fit is None or not _usable(ctx, tool):
                 continue
-            fit += 1 if tool.id in hints else 0
+            hint = hints.get(tool.id)
+            fit += 1 if hint and (not hint.for_techniques or technique_id in hint.for_techniques) else 0
             already = 1 if tool.id in chosen else 0
             key = _tool_key(ctx, tool, fit, repos, extra=already, plan=plan_ids, threats=threats)
             candidates.append((key, tool, fit))
         candidates.sort(key=lambda c: c[0])
         if any(_status(tool) not in UNMAINTAINED for _, tool, _ in candidates):
             candidates = [c for c in candidates if _status(c[1]) not in UNMAINTAINED]
-        if planned.role == "enabler" and any(tool.id in chosen for _, tool, _ in candidates):
+        provided = any(tool.id in chosen for _, tool, _ in candidates)
+        if planned.role == "enabler" and not planned.asked and provided:
             for _, tool, _ in candidates:  # a tool already in the plan provides it: no more tools needed
                 if tool.id in chosen:
                     chosen[tool.id] = _planned_tool(ctx, tool, plan_ids, hints, repos, threats)
@@ -508,7 +511,12 @@ def _tools(
 
 
 def _planned_tool(
-    ctx: _Context, tool: Tool, plan_ids: list[str], hints: dict[str, str], repos: dict[str, Any], threats: list[str]
+    ctx: _Context,
+    tool: Tool,
+    plan_ids: list[str],
+    hints: dict[str, Suggestion],
+    repos: dict[str, Any],
+    threats: list[str],
 ) -> PlannedTool:
     serves = tuple(t for t in plan_ids if t in tool.techniques)
     names = [ctx.index.by_id[t].name for t in serves]
@@ -518,8 +526,9 @@ def _planned_tool(
         why.append(f"Supports {framework}.")
     elif framework and "agnostic" in tool.frameworks:
         why.append(f"Framework-agnostic, so usable with {framework}.")
-    if tool.id in hints:
-        why.append(hints[tool.id])
+    hint = hints.get(tool.id)
+    if hint and (not hint.for_techniques or set(hint.for_techniques).intersection(serves)):
+        why.append(hint.reason)
     for mitigation in tool.mitigates:
         if mitigation.threat in threats and mitigation.strength.value in STRENGTH_POINTS:
             threat = ctx.index.by_id[mitigation.threat].name
@@ -578,7 +587,8 @@ def _audit(ctx: _Context, threats: list[str], repos: dict[str, Any], plan: set[s
     limit = ctx.advice.limit("audit", 3)
     preferred = _tool_hints(ctx, "audit")
     steps: list[AuditStep] = []
-    for tool_id, reason in preferred.items():
+    for tool_id, suggestion in preferred.items():
+        reason = suggestion.reason
         tool = ctx.entry(tool_id, Kind.TOOL)
         if isinstance(tool, Tool) and _usable(ctx, tool):
             audited = tuple(t for t in threats if t in tool.audits)

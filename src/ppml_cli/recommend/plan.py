@@ -37,6 +37,8 @@ class PlannedTechnique(NamedTuple):
     tradeoffs: tuple[dict[str, Any], ...]
     combine_with: tuple[str, ...]
     role: str = "mitigation"
+    #: Whether an answer asked for it (rather than only its strength or another technique).
+    asked: bool = False
 
 
 class PlannedTool(NamedTuple):

@@ -38,6 +38,8 @@ class Suggestion(NamedTuple):
     #: question id -> answer values; the suggestion holds only when each of those questions
     #: was answered (or defaults) with one of the values.
     when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: For a tool hint: the plan techniques it is a good fit for (empty: any it implements).
+    for_techniques: tuple[str, ...] = ()
 
 
 class RuleOut(NamedTuple):
@@ -210,6 +212,7 @@ class _Reader:
                 self.text(item, "reason", entry),
                 self.ids(item, "sources", entry),
                 self.when(item, entry),
+                self.ids(item, "for", entry),
             )
             for item in self.mappings(node, key, entry)
         )
@@ -427,6 +430,7 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
             expect(entry, "rule_out", [r.technique for r in answer.rule_out], Kind.TECHNIQUE)
             expect(entry, "rule_out", [t for r in answer.rule_out for t in r.unless], Kind.TECHNIQUE)
             expect(entry, "tools", [s.id for s in answer.tools], Kind.TOOL)
+            expect(entry, "for", [t for s in answer.tools for t in s.for_techniques], Kind.TECHNIQUE)
             expect(entry, "audit", [s.id for s in answer.audit], Kind.TOOL)
             expect(entry, "references", answer.references, Kind.REFERENCE)
             sources = [
