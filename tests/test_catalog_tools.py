@@ -318,3 +318,11 @@ def test_tools_without_a_curated_mitigation(tool_id: str) -> None:
 def test_new_tools_have_their_tutorials(run_json: Callable[..., Any], tutorial_id: str, tool_id: str) -> None:
     shown = run_json("show", tutorial_id)
     assert shown["kind"] == "tutorial" and tool_id in shown["tools"]
+
+
+def test_facts_verified_after_the_first_pass_are_no_longer_marked() -> None:
+    # ydata-sdk: METADATA requires no deep learning framework; Carbyne Stack: Amphora (Java) and Ephemeral (Go) copies.
+    assert "frameworks" not in tool("ydata-sdk").unverified
+    assert "language" not in tool("carbyne-stack").unverified
+    # SecretFlow's 1.14.0b0 wheel has no neural-network package: JAX (SPU) only.
+    assert set(tool("secretflow").frameworks) == {"agnostic", "jax"}

@@ -37,6 +37,7 @@ def complete(words: str, *, shell: str = "bash", extra_env: dict[str, str] | Non
         ("ppml list --phase tr", {"training"}),
         ("ppml list --technique fed", {"federated-learning"}),
         ("ppml search x --threat memb", {"membership-inference"}),
+        ("ppml list --audits memb", {"membership-inference"}),
         ("ppml list --kind tu", {"tutorial"}),
         ("ppml list --framework py", {"pytorch"}),
         ("ppml list --status dep", {"deprecated"}),

@@ -424,3 +424,13 @@ def test_a_techniques_figures_sources_are_among_its_references(run_json: Callabl
             data = run_json("show", technique.id)
             cited = {f["reference"] for f in data["tradeoffs"]}
             assert cited <= {r["id"] for r in data["related"]["references"]}, technique.id
+
+
+def test_the_awesome_list_carries_the_threat_map(run: Run) -> None:
+    out = run("export", "-o", "markdown").stdout
+    dp = out[out.index("Differentially Private Training\n") :]
+    dp = dp[: dp.index("**Libraries & Tools**")]
+    assert "**Mitigates**" in dp and "- Membership Inference: strong (at a small epsilon" in dp
+    assert "- Property Inference" not in dp  # strength none is not listed as a mitigation
+    assert "**Trade-offs**" in dp and "Source: de2022scale" in dp
+    assert "No known mitigation: Instructions not to reveal the prompt" in out

@@ -59,6 +59,28 @@ def _item(entry: Entry) -> str:
     return f"- {text}"
 
 
+def _threat_map(technique: Technique, threat_names: dict[str, str]) -> list[str]:
+    """What a technique does against each threat it claims, strongest first, and its sourced figures."""
+    lines: list[str] = []
+    claims = sorted((m for m in technique.mitigates if m.strength.value != "none"), key=lambda m: m.strength.rank)
+    if claims:
+        lines += ["**Mitigates**:", ""]
+        for m in claims:
+            condition = f" ({one_line(m.condition)})" if m.condition else ""
+            lines.append(
+                f"- {threat_names.get(m.threat, m.threat)}: {m.strength.value}{condition}. {one_line(m.reason)}"
+            )
+        lines.append("")
+    if technique.tradeoffs:
+        lines += ["**Trade-offs**:", ""]
+        for f in technique.tradeoffs:
+            lines.append(
+                f"- {one_line(f.metric)}: {one_line(f.value)}. Setting: {one_line(f.setting)}. Source: {f.reference}"
+            )
+        lines.append("")
+    return lines
+
+
 def _by_name(entries: list[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.name.casefold(), e.id))
 
@@ -74,6 +96,7 @@ def awesome_markdown(dump: CatalogDump) -> list[str]:
     tools = [t for t in groups[Kind.TOOL] if isinstance(t, Tool)]
     tutorials = [t for t in groups[Kind.TUTORIAL] if isinstance(t, Tutorial)]
     references = groups[Kind.REFERENCE]
+    threat_names = {t.id: one_line(t.name) for t in groups[Kind.THREAT]}
 
     sections: list[tuple[str, list[str]]] = []  # (heading, body lines)
     contents: list[str] = []
@@ -87,6 +110,7 @@ def awesome_markdown(dump: CatalogDump) -> list[str]:
             sub_heading = f"{number}.{sub} {one_line(technique.name)}"
             contents.append(f"  - [{sub_heading}](#{_anchor(sub_heading)})")
             body += [f"### {sub_heading}", "", one_line(technique.description), ""]
+            body += _threat_map(technique, threat_names)
             used = _by_name([t for t in tools if technique.id in t.techniques])
             if used:
                 body += ["**Libraries & Tools**:", ""] + [_item(t) for t in used] + [""]
@@ -127,7 +151,13 @@ def awesome_markdown(dump: CatalogDump) -> list[str]:
         heading = f"{number}. Privacy Threats (NIST AI 100-2e2025)"
         contents.append(f"- [{heading}](#{_anchor(heading)})")
         body = [f"## {heading}", ""]
-        body += [f"- {_item(t)[2:]} - {one_line(t.description)}" for t in unfiled] + [""]
+        for threat in unfiled:
+            line = f"- {_item(threat)[2:]} - {one_line(threat.description)}"
+            reason = getattr(threat, "no_known_mitigation", None)
+            if reason:
+                line += f" No known mitigation: {one_line(reason)}"
+            body.append(line)
+        body.append("")
         sections.append((heading, body))
 
     lines = [
