@@ -195,3 +195,20 @@ def test_a_broken_rules_file_is_a_clear_error(run: Run, write_catalog: Write) ->
     assert "YAML syntax" in result.stderr
     assert "invalid advice rules: 1 error" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_parsed_rules_are_cached_until_a_file_changes(monkeypatch: pytest.MonkeyPatch, write_catalog: Write) -> None:
+    from ppml_cli.recommend import rules
+
+    path = write_catalog("limits: {references: 2}\n", "advice.yaml")
+    first = rules.load_advice([bundled_advice_path(), path])
+    assert first.limit("references", 6) == 2
+
+    def no_parsing(*_: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(rules, "read_advice", no_parsing)
+    assert rules.load_advice([bundled_advice_path(), path]) == first
+    monkeypatch.undo()
+    path.write_text("limits: {references: 3}\n# a longer file\n", encoding="utf-8")
+    assert rules.load_advice([bundled_advice_path(), path]).limit("references", 6) == 3

@@ -145,12 +145,23 @@ def advice_paths(environ: Mapping[str, str] | None = None) -> list[Path]:
 
 
 def load_advice(paths: Sequence[Path] | None = None) -> Advice:
-    """The merged rules; a file that cannot be read or does not fit the schema raises."""
-    problems: list[Problem] = []
-    advice = read_advice(paths if paths is not None else advice_paths(), problems)
-    if any(p.severity is Severity.ERROR for p in problems):
-        raise AdviceError(problems)
-    return advice
+    """The merged rules; a file that cannot be read or does not fit the schema raises.
+
+    Parsed rules are cached beside the catalog, keyed by the files' size and
+    modification time, so a warm run does not parse (or import) YAML for them.
+    """
+    from ppml_cli import cache
+
+    files = list(paths if paths is not None else advice_paths())
+
+    def build() -> Advice:
+        problems: list[Problem] = []
+        advice = read_advice(files, problems)
+        if any(p.severity is Severity.ERROR for p in problems):
+            raise AdviceError(problems)
+        return advice
+
+    return cache.cached(cache.fingerprint(files), "advice", build, Advice)
 
 
 class AdviceError(CatalogError):
