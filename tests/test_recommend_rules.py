@@ -212,3 +212,27 @@ def test_parsed_rules_are_cached_until_a_file_changes(monkeypatch: pytest.Monkey
     monkeypatch.undo()
     path.write_text("limits: {references: 3}\n# a longer file\n", encoding="utf-8")
     assert rules.load_advice([bundled_advice_path(), path]).limit("references", 6) == 3
+
+
+def test_a_warm_json_plan_imports_no_yaml_network_or_rich(tmp_path: Path) -> None:
+    """Like a warm search: the cached catalog and rules spare the YAML parser, Rich and httpx."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: sys.stderr.write(' '.join(sorted(sys.modules))))\n"
+        "sys.argv = ['ppml', 'recommend', '--deploy', 'on-device', '--framework', 'tensorflow', '-o', 'json']\n"
+        "from ppml_cli.cli import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PPML_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("PPML_CATALOG", None)
+    env.pop("PPML_ADVICE", None)
+    subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=False)  # fills the cache
+    warm = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+    assert warm.returncode == 0, warm.stderr
+    loaded = set(warm.stderr.split())
+    assert "ppml_cli.recommend.engine" in loaded  # the probe saw the run
+    assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog", "ppml_cli.net"} & loaded
