@@ -29,8 +29,6 @@ from ppml_cli.results import (
     ValidationReport,
 )
 
-#: Extra advice files for recommend (see :mod:`ppml_cli.recommend.rules`), checked by validate.
-ADVICE_ENV = "PPML_ADVICE"
 SORT_KEYS = ("catalog", "name", "kind", "year", "stars", "pushed")
 SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year", "stars", "pushed")
 
@@ -211,13 +209,12 @@ def validate_catalog(extra: Sequence[Path], *, bundled: bool) -> ValidationRepor
         entries = build_catalog(merged, problems).entries
     problems += lint(merged)
     checked = [str(p) for p in paths]
-    if entries and (bundled or os.environ.get(ADVICE_ENV)):  # the rules advise from the bundled catalog's ids
-        from ppml_cli.recommend.rules import advice_paths, check_advice, read_advice
+    from ppml_cli.recommend import rules
 
-        rules = advice_paths()
-        advice = read_advice(rules, problems)
-        problems += check_advice(advice, entries, rules)
-        checked += [str(p) for p in rules]
+    if entries and (bundled or os.environ.get(rules.ENV_VAR)):  # the rules advise from the bundled catalog's ids
+        files = rules.advice_paths()
+        problems += rules.check_advice(rules.read_advice(files, problems), entries, files)
+        checked += [str(p) for p in files]
     unique = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.entry or "", p.field or "", p.message))
     return ValidationReport(files=tuple(checked), entries=entries, problems=tuple(unique))
 
