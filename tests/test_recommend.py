@@ -120,6 +120,13 @@ class TestScenarios:
         assert data["techniques"][0]["mitigates"][0]["strength"] == "strong"
         assert data["audit"] and all("membership-inference" in step["threats"] for step in data["audit"])
 
+    def test_nothing_said_plans_for_the_default_threats(self, plan: Plan_) -> None:
+        data = plan()
+        assert data["inputs"]["deploy"] is None and data["inputs"]["framework"] is None
+        assert ids(data["threats"]) == ["data-reconstruction", "membership-inference"]
+        assert all("default" in t["why"] for t in data["threats"])
+        assert data["techniques"][0]["id"] == "dp-training"
+
     def test_a_threat_by_alias(self, plan: Plan_) -> None:
         assert ids(plan("--threat", "MIA")["threats"]) == ["membership-inference"]
 
