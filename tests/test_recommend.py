@@ -138,6 +138,12 @@ class TestScenarios:
         note = next(n for n in data["not_covered"] if n.startswith("Prompt Extraction"))
         assert "bypassed" in note, "the catalog's reason why nothing mitigates it well"
 
+    def test_where_nothing_is_strong_layers_at_other_phases_are_shown(self, plan: Plan_) -> None:
+        data = plan("--threat", "data-extraction")
+        techniques = ids(data["techniques"])
+        assert {"llm-privacy", "output-guardrails"} <= set(techniques), "training-time and output-time layers"
+        assert all(t["strength"] == "partial" for t in data["techniques"])
+
     def test_memorisation_in_generative_models_is_only_partly_mitigated(self, plan: Plan_) -> None:
         data = plan("--threat", "training-data-extraction")
         assert data["techniques"][0]["id"] == "dp-training"

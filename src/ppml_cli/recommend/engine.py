@@ -16,7 +16,8 @@ How a plan is ranked
   mitigation); ties go to the technique recommended first, then to the broader
   one (its strengths summed over every threat), then to catalog order. A
   technique the situation did not ask for joins only if it protects some threat
-  in scope better than every technique ranked above it. Techniques a deployment rules out are dropped
+  in scope better than every technique ranked above it, or, where nothing
+  protects that threat strongly, as well but at another lifecycle phase. Techniques a deployment rules out are dropped
   (and listed), unless combined with one the rules allow. Enablers (privacy
   accounting) join the plan after the technique that needs them. Measurement
   techniques belong to the audit step, not here.
@@ -319,16 +320,26 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
     # beyond what the situation asks for, a technique joins only if it mitigates some threat in
     # scope better than every technique already kept (a second, weaker answer adds little)
     best_so_far: dict[str, int] = {}
+    phases_so_far: dict[str, set[str]] = {}
+    strong = STRENGTH_POINTS["strong"]
     kept: list[str] = []
     for technique_id in chosen:
         technique = ctx.index.by_id[technique_id]
         assert isinstance(technique, Technique)
         points_by_threat = [(e.threat, STRENGTH_POINTS.get(e.strength, 0)) for e in _effects(technique, threats)]
         improves = any(points > best_so_far.get(threat, 0) for threat, points in points_by_threat)
-        if improves or technique_id in first_recommended:
+        # where nothing protects a threat strongly, a layer at another lifecycle phase adds depth
+        layers = any(
+            0 < points == best_so_far.get(threat, 0) < strong
+            and technique.phase not in phases_so_far.get(threat, set())
+            for threat, points in points_by_threat
+        )
+        if improves or layers or technique_id in first_recommended:
             kept.append(technique_id)
             for threat, points in points_by_threat:
                 best_so_far[threat] = max(points, best_so_far.get(threat, 0))
+                if points:
+                    phases_so_far.setdefault(threat, set()).add(technique.phase)
     chosen = kept[:limit]
     for rule in rules:  # the limit may have cut the partner that allowed a technique
         rule_out(rule)
