@@ -7,6 +7,7 @@ calls these and hands what they return to a renderer.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -260,8 +261,15 @@ def validate_catalog(extra: Sequence[Path], *, bundled: bool) -> ValidationRepor
     with contextlib.suppress(CatalogError):  # its problems are already in `problems`
         entries = build_catalog(merged, problems).entries
     problems += lint(merged)
+    checked = [str(p) for p in paths]
+    from ppml_cli.recommend import rules
+
+    if entries and (bundled or os.environ.get(rules.ENV_VAR)):  # the rules advise from the bundled catalog's ids
+        files = rules.advice_paths()
+        problems += rules.check_advice(rules.read_advice(files, problems), entries, files)
+        checked += [str(p) for p in files]
     unique = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.entry or "", p.field or "", p.message))
-    return ValidationReport(files=tuple(str(p) for p in paths), entries=entries, problems=tuple(unique))
+    return ValidationReport(files=tuple(checked), entries=entries, problems=tuple(unique))
 
 
 #: What ``compare`` lines up, in order: (row label, how to read it from a tool).
