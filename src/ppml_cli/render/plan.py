@@ -12,7 +12,7 @@ import re
 from typing import IO, Any
 
 from ppml_cli.recommend.plan import Plan
-from ppml_cli.textsafe import clean
+from ppml_cli.textsafe import clean, markdown_link, markdown_text
 
 SECTIONS = ("Techniques", "Tools", "Privacy budget", "Audit", "Read next", "Not covered")
 INPUT_LABELS = (
@@ -182,11 +182,8 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
 
 
 def md(value: object) -> str:
-    """Catalog text made inert in Markdown: one line, no control characters, markup escaped."""
-    text = " ".join(clean(str(value)).split()) if value is not None else ""
-    for char in "\\`*_[]<>|~":
-        text = text.replace(char, "\\" + char)
-    return text
+    """Catalog text made inert in Markdown (the shared rules of :mod:`ppml_cli.textsafe`)."""
+    return markdown_text(str(value)) if value is not None else ""
 
 
 def md_code(value: object) -> str:
@@ -199,18 +196,8 @@ def md_code(value: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def md_url(url: object) -> str | None:
-    """A link target only for http(s) addresses, with characters that would end it encoded."""
-    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
-        return None
-    for char, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
-        url = url.replace(char, code)
-    return clean(url)
-
-
 def md_name(name: object, url: object) -> str:
-    target = md_url(url)
-    return f"[{md(name)}]({target})" if target else md(name)
+    return markdown_link(str(name), url if isinstance(url, str) else None)
 
 
 def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
