@@ -23,24 +23,7 @@ from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
 from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
-from ppml_cli.options import (
-    AuditsOption,
-    FormatOption,
-    FrameworkOption,
-    JsonOption,
-    KindOption,
-    LanguageOption,
-    LicenseOption,
-    OpenSourceOption,
-    PhaseOption,
-    StatusOption,
-    TechniqueOption,
-    ThreatOption,
-    YearFromOption,
-    YearToOption,
-    filter_request,
-    split_values,
-)
+from ppml_cli.options import FormatOption, JsonOption, TechniqueOption, split_values, with_filters
 from ppml_cli.render import Format
 from ppml_cli.render.quickstart import CodeFormat
 
@@ -48,6 +31,7 @@ if TYPE_CHECKING:
     from typer._click import Context
 
     from ppml_cli.index import Index
+    from ppml_cli.queries import FilterRequest
     from ppml_cli.results import Result
 
 
@@ -208,21 +192,11 @@ def emit(result: "Result", chosen: Format, *, empty_note: bool = False) -> None:
 
 
 @commands.command()
+@with_filters
 def search(
     ctx: typer.Context,
     query: Annotated[list[str], typer.Argument(help="Words to look for; typos and acronyms are fine.")],
-    kind: KindOption = None,
-    phase: PhaseOption = None,
-    technique: TechniqueOption = None,
-    threat: ThreatOption = None,
-    audits: AuditsOption = None,
-    framework: FrameworkOption = None,
-    license: LicenseOption = None,
-    open_source: OpenSourceOption = None,
-    status: StatusOption = None,
-    language: LanguageOption = None,
-    year_from: YearFromOption = None,
-    year_to: YearToOption = None,
+    filters: "FilterRequest",
     sort: Annotated[str, typer.Option("--sort", help="relevance, name, kind or year.")] = "relevance",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = 20,
     explain: Annotated[bool, typer.Option("--explain", help="Show which fields and words matched.")] = False,
@@ -238,25 +212,15 @@ def search(
 
     chosen = output_format(ctx, fmt, as_json, EntryList)
     index, words = state(ctx).index, " ".join(query)
-    result = search_entries(index, words, filter_request(ctx), limit=limit, sort=sort, explain=explain)
+    result = search_entries(index, words, filters, limit=limit, sort=sort, explain=explain)
     emit(result, chosen, empty_note=True)
 
 
 @commands.command("list")
+@with_filters
 def list_(
     ctx: typer.Context,
-    kind: KindOption = None,
-    phase: PhaseOption = None,
-    technique: TechniqueOption = None,
-    threat: ThreatOption = None,
-    audits: AuditsOption = None,
-    framework: FrameworkOption = None,
-    license: LicenseOption = None,
-    open_source: OpenSourceOption = None,
-    status: StatusOption = None,
-    language: LanguageOption = None,
-    year_from: YearFromOption = None,
-    year_to: YearToOption = None,
+    filters: "FilterRequest",
     sort: Annotated[str, typer.Option("--sort", help="catalog, name, kind or year.")] = "catalog",
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = None,
     fmt: FormatOption = Format.TABLE,
@@ -270,7 +234,7 @@ def list_(
     from ppml_cli.results import EntryList
 
     chosen = output_format(ctx, fmt, as_json, EntryList)
-    result = list_entries(state(ctx).index, filter_request(ctx), sort=sort, limit=limit)
+    result = list_entries(state(ctx).index, filters, sort=sort, limit=limit)
     emit(result, chosen, empty_note=True)
 
 
