@@ -433,7 +433,11 @@ def read_merged(
 
 
 def load_catalog(
-    extra: Sequence[Path] = (), *, bundled: bool = True, contents: Sequence[bytes] | None = None
+    extra: Sequence[Path] = (),
+    *,
+    bundled: bool = True,
+    contents: Sequence[bytes] | None = None,
+    paths: Sequence[Path] | None = None,
 ) -> Catalog:
     """The bundled catalog (unless ``bundled`` is false) with ``extra`` files merged over it.
 
@@ -441,8 +445,11 @@ def load_catalog(
     (the cache key is a hash of them). Files are first parsed without
     recording line numbers, which is a quarter faster; only a catalog with
     problems is parsed again, located, so that every problem names its line.
+    ``paths``, when given, are the files already resolved (``extra`` and
+    ``bundled`` are then unused).
     """
-    paths = catalog_paths(extra, bundled=bundled)
+    if paths is None:
+        paths = catalog_paths(extra, bundled=bundled)
     sources = [str(p) for p in paths]
     if contents is None:
         try:

@@ -30,9 +30,9 @@ from ppml_cli.render.quickstart import CodeFormat
 if TYPE_CHECKING:
     from typer._click import Context
 
-    from ppml_cli.index import Index
     from ppml_cli.queries import FilterRequest
     from ppml_cli.results import Result
+    from ppml_cli.session import Session
 
 
 #: The subcommands. They are registered here, not on ``app``, so that a run builds
@@ -107,28 +107,14 @@ def _command_name(info: CommandInfo) -> str:
     return info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
 
 
-class State:
-    """Per-run settings from the global options; the index is built on first use."""
+def state(ctx: typer.Context) -> "Session":
+    """The run's :class:`~ppml_cli.session.Session`, built by the root callback."""
+    from ppml_cli.session import Session
 
-    def __init__(self, extra: list[Path] | None = None, bundled: bool = True) -> None:
-        self.extra = extra or []
-        self.bundled = bundled
-        self._index: Index | None = None
-
-    @property
-    def index(self) -> "Index":
-        if self._index is None:
-            from ppml_cli.loading import load_index
-
-            self._index = load_index(self.extra, bundled=self.bundled)
-        return self._index
-
-
-def state(ctx: typer.Context) -> State:
-    obj = ctx.find_root().obj
-    if not isinstance(obj, State):  # a command invoked without the root callback (tests)
-        obj = ctx.find_root().obj = State()
-    return obj
+    root = ctx.find_root()
+    if not isinstance(root.obj, Session):  # a command invoked without the root callback (tests)
+        root.obj = Session()
+    return root.obj
 
 
 def _version(value: bool) -> None:
@@ -155,10 +141,10 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:
-    from ppml_cli.sources import paths_from_env
+    from ppml_cli.session import Session
 
     store.set_notifier(note)  # the core's one-off messages (an untrusted cache directory) go to stderr
-    ctx.obj = State(extra=[*paths_from_env(), *(catalog or [])], bundled=not no_bundled)
+    ctx.obj = Session.from_options(catalog, no_bundled)
 
 
 def output_format(ctx: typer.Context, fmt: Format, as_json: bool, answer: type) -> Format:
@@ -558,8 +544,7 @@ def validate(
     from ppml_cli.results import ValidationReport
 
     chosen = output_format(ctx, fmt, as_json, ValidationReport)
-    settings = state(ctx)
-    report = validate_catalog([*settings.extra, *(paths or [])], bundled=settings.bundled)
+    report = validate_catalog(paths=state(ctx).catalog_files(paths or []))
     emit(report, chosen)
     if report.errors:
         raise typer.Exit(EXIT_USAGE)
