@@ -316,9 +316,12 @@ def cite(
     Example: [bold]ppml cite shokri2017membership abadi2016deep > refs.bib[/bold]
     """
     from ppml_cli.queries import cite_references
+    from ppml_cli.render.citations import style_for
     from ppml_cli.results import Bibliography
 
     chosen = output_format(ctx, fmt, as_json, Bibliography)
+    source = ctx.get_parameter_source("style")
+    style = style_for(style, chosen.value, chosen_by_user=source is not None and source.name != "DEFAULT")
     techniques = split_values(technique, "--technique")
     result = cite_references(state(ctx).index, names or [], every=every, techniques=techniques, style=style)
     emit(result, chosen)
