@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ppml_cli import licenses
-from ppml_cli.errors import CatalogError, Problem, Severity
+from ppml_cli.errors import CatalogError, Problem, Severity, closest
 from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Technique, Tool, Tradeoff
 from ppml_cli.records import Record
 from ppml_cli.sources import UnreadableCatalog, catalog_paths, read_catalog
@@ -313,14 +313,11 @@ def _convert_entry(raw: RawEntry, problems: list[Problem]) -> dict[str, Any]:
 
     for key, value in raw.data.items():
         if key in DERIVED_FIELDS or key not in fields:
-            from rapidfuzz import process
-
-            writable = sorted(set(fields) - DERIVED_FIELDS)
             if key in DERIVED_FIELDS:
                 report(str(key), "is computed by ppml; remove it")
                 continue
-            guess = process.extractOne(str(key), writable, score_cutoff=70)
-            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            guess = closest(str(key), sorted(set(fields) - DERIVED_FIELDS))
+            hint = f"; did you mean {guess!r}?" if guess else ""
             report(str(key), f"unknown field for a {raw.kind.value}{hint}")
             continue
         annotation, _ = fields[key]
@@ -347,11 +344,8 @@ def _cross_check(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry], p
         raw = raws[entry_id]
         for target in targets:
             if target not in ids_by_kind[kind]:
-                valid = sorted(ids_by_kind[kind])
-                from rapidfuzz import process
-
-                guess = process.extractOne(target, valid, score_cutoff=60) if valid else None
-                hint = f"; did you mean {guess[0]!r}?" if guess else ""
+                guess = closest(target, sorted(ids_by_kind[kind]), cutoff=60)
+                hint = f"; did you mean {guess!r}?" if guess else ""
                 message = f"unknown {kind.value} id {target!r}{hint}"
                 problems.append(Problem(raw.file, raw.line_of(field), entry_id, field, message))
 

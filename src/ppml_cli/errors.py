@@ -7,6 +7,7 @@ Exit codes are part of the documented interface (see README):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from typing import NamedTuple
 
@@ -74,6 +75,21 @@ class CatalogError(PpmlError):
 
 class InvalidValueError(PpmlError):
     """An option value that names nothing in the catalog."""
+
+
+def closest(value: str, choices: Sequence[str], cutoff: float = 70) -> str | None:
+    """The one choice ``value`` was most likely meant to be, for a "did you mean" hint; None if none is close.
+
+    Every hint about a mistyped value, option or field uses this one guess
+    (rapidfuzz's weighted ratio, out of 100); entry names, with their aliases,
+    are guessed by :meth:`ppml_cli.index.Index.suggest`.
+    """
+    if not choices:
+        return None
+    from rapidfuzz import process
+
+    guess = process.extractOne(value, choices, score_cutoff=cutoff)
+    return str(guess[0]) if guess else None
 
 
 class NotFoundError(PpmlError):
