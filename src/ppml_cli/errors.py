@@ -80,9 +80,10 @@ class InvalidValueError(PpmlError):
 def closest(value: str, choices: Sequence[str], cutoff: float = 70) -> str | None:
     """The one choice ``value`` was most likely meant to be, for a "did you mean" hint; None if none is close.
 
-    Every hint about a mistyped value, option or field uses this one guess
-    (rapidfuzz's weighted ratio, out of 100); entry names, with their aliases,
-    are guessed by :meth:`ppml_cli.index.Index.suggest`.
+    The catalog loader's hints (a mistyped field, an unknown cross-reference id)
+    use this one guess: rapidfuzz's weighted ratio, out of 100. Entry names and
+    option values are guessed in :mod:`ppml_cli.index` (by ``suggest`` once the
+    search work lands); this function is meant to become a call of that one.
     """
     if not choices:
         return None

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple, TypeVar
 
-from ppml_cli.errors import InvalidValueError, NotFoundError, closest
+from ppml_cli.errors import InvalidValueError, NotFoundError
 from ppml_cli.model import (
     Catalog,
     Entry,
@@ -186,8 +186,10 @@ class Index:
         for value in values:
             match = by_key.get(compact(value))
             if match is None:
-                guess = closest(value, vocabulary)
-                hint = f"did you mean {guess!r}? " if guess else ""
+                from rapidfuzz import process
+
+                guess = process.extractOne(value, vocabulary, score_cutoff=70)
+                hint = f"did you mean {guess[0]!r}? " if guess else ""
                 raise InvalidValueError(
                     f"invalid value for {option}: {value!r}", hint=f"{hint}valid values: {', '.join(vocabulary)}"
                 )
