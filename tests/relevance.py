@@ -2,11 +2,14 @@
 
 success@k is the share of queries whose first acceptable result is within the
 top k; MRR is the mean of 1/rank of the first acceptable result (0 if none in
-the top 10). A query "passes" when it reaches its own ``within`` rank.
+the top 10). A query "passes" when it reaches its own ``within`` rank. Both are
+computed over the queries that have an answer; an out-of-scope query (one that
+expects nothing) passes only when search returns nothing at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,10 @@ from ppml_cli.search import SearchIndex
 
 SUITE = Path(__file__).parent / "data" / "relevance.yaml"
 DEPTH = 10
+OUT_OF_SCOPE = "out-of-scope"
+#: Query classes grouped as "names": what a user types when they know what they want.
+NAMES = ("typo", "acronym", "name")
+QUESTIONS = ("question",)
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,11 @@ class Case:
     query: str
     expect: tuple[str, ...]
     within: int
+    cls: str
+
+    @property
+    def out_of_scope(self) -> bool:
+        return not self.expect
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,8 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
+        if self.case.out_of_scope:
+            return not self.top
         return self.rank is not None and self.rank <= self.case.within
 
 
@@ -40,21 +54,39 @@ class Outcome:
 class Scores:
     outcomes: tuple[Outcome, ...]
 
+    def of(self, classes: Iterable[str] | None = None) -> Scores:
+        """The outcomes of some classes only (all answerable ones by default)."""
+        wanted = set(classes) if classes is not None else None
+        return Scores(
+            tuple(o for o in self.outcomes if (o.case.cls in wanted if wanted is not None else not o.case.out_of_scope))
+        )
+
+    @property
+    def answerable(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if not o.case.out_of_scope)
+
     def success_at(self, k: int) -> float:
-        return sum(1 for o in self.outcomes if o.rank is not None and o.rank <= k) / len(self.outcomes)
+        cases = self.answerable
+        return sum(1 for o in cases if o.rank is not None and o.rank <= k) / max(len(cases), 1)
 
     @property
     def mrr(self) -> float:
-        return sum(1 / o.rank for o in self.outcomes if o.rank) / len(self.outcomes)
+        cases = self.answerable
+        return sum(1 / o.rank for o in cases if o.rank) / max(len(cases), 1)
 
     @property
     def passed(self) -> float:
-        return sum(1 for o in self.outcomes if o.passed) / len(self.outcomes)
+        return sum(1 for o in self.outcomes if o.passed) / max(len(self.outcomes), 1)
+
+    @property
+    def out_of_scope_answered(self) -> list[str]:
+        """Out-of-scope queries that returned something (should be none)."""
+        return [o.case.query for o in self.outcomes if o.case.out_of_scope and o.top]
 
 
 def load_cases() -> list[Case]:
     data = yaml.safe_load(SUITE.read_text(encoding="utf-8"))
-    return [Case(str(q["query"]), tuple(q["expect"]), int(q["within"])) for q in data["queries"]]
+    return [Case(str(q["query"]), tuple(q["expect"]), int(q["within"]), str(q["class"])) for q in data["queries"]]
 
 
 def evaluate(search: SearchIndex, cases: list[Case] | None = None) -> Scores:

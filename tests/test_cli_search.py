@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,63 @@ def test_the_obvious_answer_comes_first(query: str, expected: str) -> None:
     assert top(query) == [expected]
 
 
+class TestTheIssueExamples:
+    """What issue 12 saw go wrong, each now answered right or not at all."""
+
+    def test_machine_unlearning_is_not_a_typo_of_learning(self) -> None:
+        hits = SEARCH.search("machine unlearning", limit=5)
+        assert hits[0].entry.id in {"machine-unlearning", "bourtoule2021sisa"}
+        assert not any("corrected" in reason for h in hits for reason in h.matched)
+
+    def test_trusted_execution(self) -> None:
+        assert top("trusted execution") == ["trusted-execution"]
+
+    def test_l_diversity_is_not_an_authors_initial(self) -> None:
+        hits = SEARCH.search("l-diversity", limit=3)
+        assert hits[0].entry.id in {"machanavajjhala2007ldiversity", "de-identification"}
+        assert not any("authors" in reason for h in hits for reason in h.matched)
+
+    def test_concrete_ml(self) -> None:
+        assert top("concrete-ml") == ["concrete-ml"]
+        assert "ml-privacy-meter" not in top("concrete-ml", 3)
+
+    def test_a_denied_property_does_not_rank_a_tool(self, run_json: Callable[..., Any]) -> None:
+        hits = run_json("search", "differentially private synthetic data", "-k", "tool")
+        assert hits[0]["id"] != "sdv"
+        assert hits[0]["id"] in {"smartnoise-sdk", "pate-gan", "synthcity", "gretel-synthetics", "dp-wizard"}
+
+    def test_train_without_sharing_raw_data_finds_federated_tools(self) -> None:
+        found = top("train a model without sharing raw data", 3)
+        assert {"flower", "tensorflow-federated", "nvflare", "fed-biomed", "openfl"} & set(found)
+
+    def test_a_leak_check_finds_an_auditing_tool(self) -> None:
+        found = top("check whether my model leaks its training data", 3)
+        assert {"ml-privacy-meter", "adversarial-robustness-toolbox", "tensorflow-privacy-mia-codelabs"} & set(found)
+
+    def test_dp_sgd_brings_its_paper_and_opacus_to_the_top(self) -> None:
+        found = top("DP-SGD", 4)
+        assert found[0] == "dp-training"
+        assert {"abadi2016dpsgd", "opacus"} <= set(found)
+
+    def test_rappor_brings_its_paper_first(self) -> None:
+        assert top("RAPPOR") == ["erlingsson2014rappor"]
+
+    def test_scores_separate_results(self) -> None:
+        scores = [h.score for h in SEARCH.search("federated learning framework", limit=10)]
+        assert len(set(scores)) >= 8
+
+    def test_explain_says_which_word_was_corrected(self, run: Run) -> None:
+        result = run("search", "tensorflow", "privcy", "--explain", "-o", "json")
+        matched = [reason for hit in json.loads(result.stdout) for reason in hit["matched"]]
+        assert any(reason.startswith("privcy: corrected to 'privacy'") for reason in matched)
+
+    def test_explain_names_corrections_behind_a_misspelt_name_too(self, run: Run) -> None:
+        result = run("search", "privcy", "budgt", "--explain", "-o", "json")
+        first = json.loads(result.stdout)[0]
+        assert first["id"] == "privacy-budget"
+        assert "privcy: corrected to 'privacy'" in first["matched"]
+
+
 def test_search_json_is_an_array_best_first_with_scores(run_json: Callable[..., Any]) -> None:
     hits = run_json("search", "federated")
     assert hits[0]["id"] == "federated-learning"
@@ -68,11 +126,50 @@ def test_limit_caps_results(run_json: Callable[..., Any]) -> None:
     assert len(run_json("search", "privacy", "--limit", "5")) == 5
 
 
-def test_no_results_is_success(run: Run) -> None:
+def test_a_word_the_catalog_lacks_gives_an_empty_answer_that_says_why(run: Run) -> None:
     result = run("search", "zzqqxxj", "-o", "json")
     assert result.exit_code == 0
     assert result.stdout.strip() == "[]"
+    assert "nothing in the catalog matches 'zzqqxxj'" in result.stderr
     table = run("search", "zzqqxxj")
+    assert table.exit_code == 0
+    assert table.stdout == ""
+    assert "nothing in the catalog matches 'zzqqxxj'" in table.stderr
+    assert "ppml tree" in table.stderr
+    assert "did you mean" not in table.stderr
+
+
+def test_one_unknown_word_empties_the_answer(run: Run) -> None:
+    """Known words do not make up for an unknown one: no invented answers."""
+    result = run("search", "machine", "translation", "of", "poetry", "-o", "json")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "[]"
+    assert "nothing in the catalog matches" in result.stderr
+    assert "'poetry'" in result.stderr
+
+
+def test_a_near_miss_beyond_the_typo_rules_is_suggested(run: Run) -> None:
+    result = run("search", "fatr")  # four letters: no typo allowed, but one letter from a tool's name
+    assert result.stdout == ""
+    assert "nothing in the catalog matches 'fatr'" in result.stderr
+    assert "'fate'" in result.stderr.split("did you mean", 1)[1]
+
+
+def test_a_corrected_word_is_told_on_stderr(run: Run) -> None:
+    result = run("search", "federeted", "lerning", "-o", "json")
+    assert json.loads(result.stdout)[0]["id"] == "federated-learning"
+    assert "read 'federeted' as 'federated', 'lerning' as 'learning'" in result.stderr
+
+
+def test_a_query_of_common_words_only_says_so(run: Run) -> None:
+    result = run("search", "the", "of", "-o", "json")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "[]"
+    assert "nothing to search for: 'the', 'of'" in result.stderr
+
+
+def test_filters_that_exclude_every_match_say_no_results(run: Run) -> None:
+    table = run("search", "opacus", "--kind", "threat")
     assert table.exit_code == 0
     assert table.stdout == ""
     assert "no results" in table.stderr

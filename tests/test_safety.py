@@ -131,7 +131,7 @@ def test_no_results_line_goes_to_stderr() -> None:
     result = ppml("search", "zzqqxxj")
     assert result.returncode == 0
     assert result.stdout == ""
-    assert "no results" in result.stderr
+    assert "nothing in the catalog matches 'zzqqxxj'" in result.stderr
 
 
 def test_a_mistyped_command_gets_a_suggestion(run: Run) -> None:

@@ -147,12 +147,16 @@ def root(
     ctx.obj = Session.from_options(catalog, no_bundled)
 
 
-def output_format(ctx: typer.Context, fmt: Format, as_json: bool, answer: type) -> Format:
-    """The chosen format, refused before any work when the command's answer cannot be written in it."""
+def output_format(ctx: typer.Context, fmt: Format, as_json: bool, answer: type | frozenset[str]) -> Format:
+    """The chosen format, refused before any work when the command's answer cannot be written in it.
+
+    ``answer`` is the result type (its formats are declared in :data:`ppml_cli.results.FORMATS`) or
+    the set of format names itself, for answers that live in an advice room of their own.
+    """
     from ppml_cli.results import FORMATS
 
     chosen = Format.JSON if as_json else fmt
-    allowed = FORMATS[answer]
+    allowed = answer if isinstance(answer, frozenset) else FORMATS[answer]
     if chosen.value not in allowed:
         why = " (-o bibtex writes references)" if chosen is Format.BIBTEX else ""
         names = ", ".join(f.value for f in Format if f.value in allowed)
@@ -164,10 +168,12 @@ def emit(result: "Result", chosen: Format, *, empty_note: bool = False) -> None:
     """Write ``result`` to stdout in the chosen format; its notes, or "no results", go to stderr."""
     from ppml_cli.render import render
 
-    for message in getattr(result, "notes", ()):
+    notes: tuple[str, ...] = getattr(result, "notes", ())
+    for message in notes:
         note(message)
     if empty_note and not result.entries and chosen is not Format.JSON and chosen is not Format.JSONL:
-        note("no results")
+        if not notes:
+            note("no results")
         if chosen is Format.TABLE:
             return
     render(result, chosen, sys.stdout)
@@ -551,6 +557,116 @@ def validate(
     emit(report, chosen)
     if report.errors:
         raise typer.Exit(EXIT_USAGE)
+
+
+# ------------------------------------------------------------------ recommend
+
+
+def _advice_values(question_id: str) -> Any:
+    """Shell completion of a recommend option from the advice rules (prints nothing)."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        try:
+            from ppml_cli.recommend.rules import load_advice
+
+            question = load_advice().question(question_id)
+        except PpmlError:
+            return []
+        answers = question.answers if question else ()
+        return [(a.value, a.label) for a in answers if a.value.startswith(incomplete)]
+
+    return complete
+
+
+@commands.command()
+def recommend(
+    ctx: typer.Context,
+    protect: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--protect",
+            metavar="ASSET",
+            help="What must stay private: training-data, model, inference-data (repeatable).",
+            autocompletion=_advice_values("protect"),
+        ),
+    ] = None,
+    threat: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threat",
+            metavar="THREAT",
+            help="A privacy attack to plan against: id, name or alias (repeatable).",
+            autocompletion=completion.entries(Kind.THREAT),
+        ),
+    ] = None,
+    deploy: Annotated[
+        str | None,
+        typer.Option(
+            "--deploy",
+            metavar="WHERE",
+            help="trusted-server, untrusted-server, on-device, multi-party or public-release.",
+            autocompletion=_advice_values("deploy"),
+        ),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            metavar="TYPE",
+            help="tabular, images, text, time-series, graph or audio.",
+            autocompletion=_advice_values("data"),
+        ),
+    ] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            "--framework",
+            metavar="NAME",
+            help="The catalog's framework values (pytorch, tensorflow, jax, ...).",
+            autocompletion=completion.attribute("frameworks"),
+        ),
+    ] = None,
+    sensitivity: Annotated[
+        str | None,
+        typer.Option(
+            "--sensitivity", metavar="LEVEL", help="high, medium or low.", autocompletion=_advice_values("sensitivity")
+        ),
+    ] = None,
+    open_source: Annotated[
+        bool, typer.Option("--open-source", help="Only tools under an open-source licence.")
+    ] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask questions, even at a terminal.")] = False,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Recommend techniques, tools, a privacy budget and an audit step for a situation.
+
+    At a terminal with no options it asks the questions one at a time.
+
+    Example: [bold]ppml recommend --deploy trusted-server --data images --framework pytorch[/bold]
+    """
+    from ppml_cli.interview import can_ask, interview
+    from ppml_cli.queries import repositories_of
+    from ppml_cli.recommend.engine import Situation
+    from ppml_cli.recommend.engine import recommend as make_plan
+    from ppml_cli.recommend.rules import load_advice
+    from ppml_cli.results import PLAN_FORMATS
+
+    chosen = output_format(ctx, fmt, as_json, PLAN_FORMATS)
+    index, advice = state(ctx).index, load_advice()
+    situation = Situation(
+        split_values(protect, "--protect"),
+        split_values(threat, "--threat"),
+        deploy,
+        data,
+        framework,
+        sensitivity,
+        open_source,
+    )
+    if situation.is_empty() and can_ask(no_input):
+        situation = interview(index, advice)
+    plan = make_plan(index, advice, situation, repositories_of(index.of_kind(Kind.TOOL)))
+    emit(plan, chosen)
 
 
 def main() -> None:

@@ -151,14 +151,11 @@ class Index:
 
     def suggest(self, text: str, kinds: Iterable[Kind] = (), limit: int = 3) -> list[str]:
         """Ids of the entries whose labels look most like ``text``, best first."""
-        from rapidfuzz import fuzz, process, utils
+        from ppml_cli.suggest import suggest
 
         labels = self.labels(kinds)
-        matches = process.extract(
-            text, list(labels), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4, score_cutoff=60
-        )
         out: list[str] = []
-        for label, _, _ in matches:
+        for label in suggest(text, labels, limit=limit * 4):
             entry_id = labels[label].id
             if entry_id not in out:
                 out.append(entry_id)
@@ -186,9 +183,9 @@ class Index:
         for value in values:
             match = by_key.get(compact(value))
             if match is None:
-                from rapidfuzz import process
+                from ppml_cli.suggest import suggest
 
-                guess = process.extractOne(value, vocabulary, score_cutoff=70)
+                guess = suggest(value, vocabulary, limit=1, cutoff=70)
                 hint = f"did you mean {guess[0]!r}? " if guess else ""
                 raise InvalidValueError(
                     f"invalid value for {option}: {value!r}", hint=f"{hint}valid values: {', '.join(vocabulary)}"

@@ -98,6 +98,7 @@ class Entry(Record):
     url: str | None = None
     former_urls: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    search_phrases: tuple[str, ...] = ()  # curated wordings a user may search by (see ppml_cli.search)
     phases: tuple[str, ...] = ()
     techniques: tuple[str, ...] = ()
     #: Fields whose value nobody has verified against a primary source.

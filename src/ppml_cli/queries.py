@@ -7,6 +7,7 @@ calls these and hands what they return to a renderer.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -107,7 +108,15 @@ def search_entries(
     from ppml_cli.loading import load_search_index
 
     filters = resolve_filters(index, request)
-    hits = load_search_index(index).search(query, filters, limit=limit)
+    answer = load_search_index(index).answer(query, filters, limit=limit, stars=_stars)
+    hits = answer.hits
+    notes = _unmatched_notes(answer.unmatched, answer.suggestions)
+    if answer.corrections and hits:
+        notes = ("read " + ", ".join(f"{typed!r} as {fixes[0]!r}" for typed, fixes in answer.corrections.items()),)
+    if answer.common:
+        words = ", ".join(repr(w) for w in answer.common)
+        verb = "is" if len(answer.common) == 1 else "are"
+        notes = (f"nothing to search for: {words} {verb} too common to tell entries apart", "add a more specific word")
     repositories = repositories_of([h.entry for h in hits]) if sort in ("stars", "pushed") else None
     if sort != "relevance":
         ordered = sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS, repositories)
@@ -118,8 +127,30 @@ def search_entries(
         hits=tuple(hits),
         explain=explain,
         repositories=repositories,
-        notes=_sort_notes(sort, repositories),
+        notes=(*notes, *_sort_notes(sort, repositories)),
     )
+
+
+def _stars(entries: Sequence[Entry]) -> dict[str, int]:
+    """Refreshed star counts of these entries, to break ranking ties."""
+    return {
+        entry_id: stars
+        for entry_id, record in repositories_of(entries).items()
+        if isinstance(stars := record.get("stars"), int)
+    }
+
+
+def _unmatched_notes(unmatched: Sequence[str], suggestions: dict[str, list[str]]) -> tuple[str, ...]:
+    """Why a search came back empty: the words nothing matches, near misses, where to look instead."""
+    if not unmatched:
+        return ()
+    words = ", ".join(repr(w) for w in unmatched)
+    notes = [f"nothing in the catalog matches {words}"]
+    guesses = [g for w in unmatched for g in suggestions.get(w, ())]
+    if guesses:
+        notes.append(f"did you mean {' or '.join(repr(g) for g in dict.fromkeys(guesses))}?")
+    notes.append("see what the catalog covers with `ppml tree`")
+    return tuple(notes)
 
 
 def sort_entries(
@@ -237,8 +268,15 @@ def validate_catalog(
     with contextlib.suppress(CatalogError):  # its problems are already in `problems`
         entries = build_catalog(merged, problems).entries
     problems += lint(merged)
+    checked = [str(p) for p in paths]
+    from ppml_cli.recommend import rules
+
+    if entries and (bundled or os.environ.get(rules.ENV_VAR)):  # the rules advise from the bundled catalog's ids
+        files = rules.advice_paths()
+        problems += rules.check_advice(rules.read_advice(files, problems), entries, files)
+        checked += [str(p) for p in files]
     unique = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.entry or "", p.field or "", p.message))
-    return ValidationReport(files=tuple(str(p) for p in paths), entries=entries, problems=tuple(unique))
+    return ValidationReport(files=tuple(checked), entries=entries, problems=tuple(unique))
 
 
 #: What ``compare`` lines up, in order: (row label, how to read it from a tool).

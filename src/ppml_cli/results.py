@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ppml_cli.model import Entry, Kind
+from ppml_cli.recommend.plan import Plan
 
 if TYPE_CHECKING:
     from ppml_cli.bibliography import Citation
@@ -26,6 +27,8 @@ SCHEMA_VERSION = 1
 #: (:data:`FORMATS`), so a command refuses any other before doing any work, as gh does.
 DATA_FORMATS = frozenset({"table", "json", "jsonl", "csv", "yaml", "markdown"})
 WITH_BIBTEX = DATA_FORMATS | {"bibtex"}
+#: A recommendation is a plan in sections, not a table of entries: no CSV, JSONL or BibTeX.
+PLAN_FORMATS = frozenset({"table", "json", "yaml", "markdown"})
 
 
 def link(entry: Entry) -> dict[str, Any]:
@@ -303,6 +306,7 @@ Result = (
     | Comparison
     | LinkReport
     | RefreshReport
+    | Plan
 )
 
 #: The formats each result can be written in; BibTeX only where references can be.

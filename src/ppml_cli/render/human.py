@@ -342,6 +342,13 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def write_table(result: Result, out: IO[str]) -> None:
+    from ppml_cli.recommend.plan import Plan
+
+    if isinstance(result, Plan):
+        from ppml_cli.render.plan import write_plan_table
+
+        write_plan_table(result, out)
+        return
     console = console_for(out)
     if isinstance(result, EntryList):
         console.print(entries_table(result))

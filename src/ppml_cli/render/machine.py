@@ -220,6 +220,13 @@ def _md_tree(tree: Tree) -> list[str]:
 
 
 def write_markdown(result: Result, out: IO[str]) -> None:
+    from ppml_cli.recommend.plan import Plan
+
+    if isinstance(result, Plan):
+        from ppml_cli.render.plan import write_plan_markdown
+
+        write_plan_markdown(result, out)
+        return
     if isinstance(result, EntryList):
         scores = {h.entry.id: h.score for h in result.hits} if result.hits is not None else None
         lines = _md_table(list(result.entries), scores)

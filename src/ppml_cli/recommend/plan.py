@@ -1,0 +1,168 @@
+"""The answer of ``ppml recommend``: a plan, best first in every list.
+
+Like every result, a plan knows nothing of terminals or formats; ``to_data``
+is the one JSON-ready view (the documented contract), and the renderers show
+that same content.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ppml_cli.model import Entry
+
+
+class ThreatInScope(NamedTuple):
+    id: str
+    name: str
+    why: str
+
+
+class TechniqueEffect(NamedTuple):
+    """How a technique bears on one threat in scope."""
+
+    threat: str
+    strength: str
+    reason: str
+    condition: str | None = None
+
+
+class PlannedTechnique(NamedTuple):
+    entry: Entry
+    strength: str
+    #: Why the situation calls for it; the JSON ``why`` adds one sentence per threat it mitigates.
+    why: tuple[str, ...]
+    mitigates: tuple[TechniqueEffect, ...]
+    costs: str | None
+    tradeoffs: tuple[dict[str, Any], ...]
+    combine_with: tuple[str, ...]
+    role: str = "mitigation"
+    #: Whether an answer asked for it (rather than only its strength or another technique).
+    asked: bool = False
+
+
+class PlannedTool(NamedTuple):
+    entry: Entry
+    techniques: tuple[str, ...]
+    why: tuple[str, ...]
+    caveats: tuple[str, ...]
+    successor: str | None = None
+    stars: int | None = None
+
+
+class AuditStep(NamedTuple):
+    entry: Entry
+    threats: tuple[str, ...]
+    why: tuple[str, ...]
+
+
+class RuledOut(NamedTuple):
+    id: str
+    name: str
+    reason: str
+
+
+class Epsilon(NamedTuple):
+    guidance: str
+    sources: tuple[str, ...]
+    sensitivity: str
+
+
+class Plan(NamedTuple):
+    """A recommendation for one situation."""
+
+    inputs: dict[str, Any]
+    threats: tuple[ThreatInScope, ...]
+    techniques: tuple[PlannedTechnique, ...]
+    tools: tuple[PlannedTool, ...]
+    epsilon: Epsilon | None
+    audit: tuple[AuditStep, ...]
+    references: tuple[Entry, ...]
+    not_covered: tuple[str, ...]
+    ruled_out: tuple[RuledOut, ...] = ()
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return (
+            tuple(t.entry for t in self.techniques)
+            + tuple(t.entry for t in self.tools)
+            + tuple(a.entry for a in self.audit)
+            + self.references
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        names = {t.id: t.name for t in self.threats}
+        return {
+            "inputs": dict(self.inputs),
+            "threats": [t._asdict() for t in self.threats],
+            "techniques": [
+                {
+                    "id": t.entry.id,
+                    "name": t.entry.name,
+                    "url": t.entry.url,
+                    "role": t.role,
+                    "strength": t.strength,
+                    "why": " ".join((*t.why, *_effect_sentences(t, names))),
+                    "mitigates": [m._asdict() for m in t.mitigates],
+                    "costs": t.costs,
+                    "tradeoffs": [dict(x) for x in t.tradeoffs],
+                    "combine_with": list(t.combine_with),
+                }
+                for t in self.techniques
+            ],
+            "tools": [
+                {
+                    "id": t.entry.id,
+                    "name": t.entry.name,
+                    "url": t.entry.url,
+                    "install": _install(t.entry),
+                    "status": getattr(getattr(t.entry, "status", None), "value", None),
+                    "license": getattr(t.entry, "license", None),
+                    "open_source": getattr(t.entry, "open_source", None),
+                    "frameworks": list(getattr(t.entry, "frameworks", ())),
+                    "techniques": list(t.techniques),
+                    "why": " ".join(t.why),
+                    "caveats": list(t.caveats),
+                    "successor": t.successor,
+                    "stars": t.stars,
+                }
+                for t in self.tools
+            ],
+            "epsilon": None
+            if self.epsilon is None
+            else {
+                "guidance": self.epsilon.guidance,
+                "sources": list(self.epsilon.sources),
+                "sensitivity": self.epsilon.sensitivity,
+            },
+            "audit": [
+                {
+                    "id": a.entry.id,
+                    "name": a.entry.name,
+                    "url": a.entry.url,
+                    "install": _install(a.entry),
+                    "threats": list(a.threats),
+                    "why": " ".join(a.why),
+                }
+                for a in self.audit
+            ],
+            "references": [r.id for r in self.references],
+            "not_covered": list(self.not_covered),
+            "ruled_out": [r._asdict() for r in self.ruled_out],
+        }
+
+
+def _install(entry: Entry) -> str | None:
+    install = getattr(entry, "install", None)
+    if install:
+        return str(install)
+    package = getattr(entry, "package", None)
+    return f"pip install {package}" if package else None
+
+
+def _effect_sentences(technique: PlannedTechnique, names: dict[str, str]) -> list[str]:
+    return [
+        f"{m.strength.capitalize()} against {names.get(m.threat, m.threat)}: {m.reason}"
+        for m in technique.mitigates
+        if m.strength != "none"
+    ]

@@ -1,0 +1,516 @@
+"""The advice rules: questions, what each answer implies, and sourced privacy-budget guidance.
+
+The rules are data (``data/advice.yaml``, shipped in the wheel; files named in
+``PPML_ADVICE`` are merged over it), so that a curator changes the advice by
+editing YAML. This module reads them into typed records and checks them
+against the catalog for ``ppml validate``: every threat, technique, tool and
+reference id must exist, every question's default must be one of its answers,
+and no text may state a number unless a catalog reference backs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ppml_cli.errors import CatalogError, Problem, Severity
+from ppml_cli.model import Entry, Kind
+
+ENV_VAR = "PPML_ADVICE"
+#: Every answer of the built-in ``framework`` question comes from the catalog's tools.
+FRAMEWORKS = "frameworks"
+#: The questions the engine gives meaning to; the rules supply their prompts and answers.
+QUESTION_IDS = ("protect", "deploy", "data", "framework", "sensitivity", "open_source")
+#: Text keys whose values are prose a person reads; a digit in them needs a source.
+_PROSE_KEYS = frozenset({"prompt", "label", "reason", "guidance", "not_covered", "help"})
+_DIGIT = re.compile(r"\d")
+
+
+class Suggestion(NamedTuple):
+    """A technique (or tool) an answer calls for, and why; ``when`` limits it to other answers."""
+
+    id: str
+    reason: str
+    sources: tuple[str, ...] = ()
+    #: question id -> answer values; the suggestion holds only when each of those questions
+    #: was answered (or defaults) with one of the values.
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: For a tool hint: the plan techniques it is a good fit for (empty: any it implements).
+    for_techniques: tuple[str, ...] = ()
+
+
+class RuleOut(NamedTuple):
+    """A technique an answer rules out, unless it is combined with one of ``unless``."""
+
+    technique: str
+    reason: str
+    unless: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+class Answer(NamedTuple):
+    """One valid answer to a question and what it implies for the plan."""
+
+    value: str
+    label: str
+    threats: tuple[str, ...] = ()
+    recommend: tuple[Suggestion, ...] = ()
+    rule_out: tuple[RuleOut, ...] = ()
+    tools: tuple[Suggestion, ...] = ()
+    audit: tuple[Suggestion, ...] = ()
+    references: tuple[str, ...] = ()
+    not_covered: tuple[str, ...] = ()
+
+
+class Question(NamedTuple):
+    """A question of the interview; ``option`` is the command-line option that answers it."""
+
+    id: str
+    option: str
+    prompt: str
+    answers: tuple[Answer, ...]
+    default: str | None = None
+    multiple: bool = False
+    answers_from: str | None = None
+
+    def answer(self, value: str) -> Answer | None:
+        return next((a for a in self.answers if a.value == value), None)
+
+
+class Combination(NamedTuple):
+    """A technique that works with others; ``add`` brings them into the plan."""
+
+    technique: str
+    with_: tuple[str, ...]
+    reason: str
+    add: bool = False
+    sources: tuple[str, ...] = ()
+
+
+class Guidance(NamedTuple):
+    """Privacy-budget guidance for one sensitivity (``any`` when none was given)."""
+
+    sensitivity: str
+    guidance: str
+    sources: tuple[str, ...] = ()
+
+
+class AuditScope(NamedTuple):
+    """Audit tools proposed only when the plan holds one of ``techniques``."""
+
+    techniques: tuple[str, ...]
+    tools: tuple[str, ...]
+    reason: str = ""
+
+
+class Advice(NamedTuple):
+    """Every rule, merged from the bundled file and any overrides."""
+
+    questions: tuple[Question, ...]
+    default_threats: tuple[str, ...] = ()
+    combinations: tuple[Combination, ...] = ()
+    dp_techniques: tuple[str, ...] = ()
+    epsilon: tuple[Guidance, ...] = ()
+    limits: Mapping[str, int] = {}
+    files: tuple[str, ...] = ()
+    #: Audit tools that fit only some plans (a data release, a language model).
+    audit_scopes: tuple[AuditScope, ...] = ()
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def limit(self, name: str, default: int) -> int:
+        return int(self.limits.get(name, default))
+
+
+# --------------------------------------------------------------------- files
+
+
+def bundled_advice_path() -> Path:
+    """The advice shipped in the wheel, or the checkout's ``data/`` when run from source."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "data" / "advice.yaml"
+    if packaged.is_file():
+        return packaged
+    return here.parents[1] / "data" / "advice.yaml"
+
+
+def advice_paths(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """The bundled advice file, then those named in ``PPML_ADVICE`` (later ones win)."""
+    value = (os.environ if environ is None else environ).get(ENV_VAR, "")
+    return [bundled_advice_path(), *(Path(p) for p in value.split(os.pathsep) if p.strip())]
+
+
+def load_advice(paths: Sequence[Path] | None = None) -> Advice:
+    """The merged rules; a file that cannot be read or does not fit the schema raises.
+
+    Parsed rules are cached beside the catalog, keyed by the files' size and
+    modification time, so a warm run does not parse (or import) YAML for them.
+    """
+    from ppml_cli import cache
+    from ppml_cli.sources import UnreadableCatalog, read_catalog
+
+    files = list(paths if paths is not None else advice_paths())
+    try:  # read once: the cache key and the parse see the same bytes (as for the catalog)
+        contents: list[bytes] | None = [read_catalog(path) for path in files]
+    except UnreadableCatalog:
+        contents = None  # the reader reports every file's problem
+    key = cache.fingerprint(files, contents) if contents is not None else None
+
+    def build() -> Advice:
+        problems: list[Problem] = []
+        advice = read_advice(files, problems, contents=contents)
+        if any(p.severity is Severity.ERROR for p in problems):
+            raise AdviceError(problems)
+        return advice
+
+    return cache.cached(key, "advice", build, Advice)
+
+
+class AdviceError(CatalogError):
+    """The advice rules cannot be read or do not fit the schema (exit 2, like a broken catalog)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        count = sum(1 for p in problems if p.severity is Severity.ERROR)
+        self.message = f"invalid advice rules: {count} error{'s' if count != 1 else ''}"
+        self.hint = f"fix the lines above; `ppml validate` checks the rules ({ENV_VAR} names extra files)"
+
+
+# ------------------------------------------------------------------- parsing
+
+
+class _Reader:
+    """Reads one raw YAML document into records, appending located problems."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+
+    def problem(self, node: Any, entry: str | None, field: str | None, message: str) -> None:
+        line = getattr(node, "key_lines", {}).get(field) if field else None
+        self.problems.append(Problem(self.source, line or getattr(node, "line", None), entry, field, message))
+
+    def text(self, node: Mapping[str, Any], key: str, entry: str | None, *, required: bool = True) -> str:
+        value = node.get(key)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+        if value is not None or required:
+            self.problem(node, entry, key, "expected a non-empty string")
+        return ""
+
+    def ids(self, node: Mapping[str, Any], key: str, entry: str | None) -> tuple[str, ...]:
+        value = node.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(node, entry, key, "expected a list of ids")
+            return ()
+        return tuple(value)
+
+    def mappings(self, node: Mapping[str, Any], key: str, entry: str | None) -> list[Mapping[str, Any]]:
+        value = node.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problem(node, entry, key, "expected a list of mappings")
+            return []
+        return value
+
+    def suggestions(self, node: Mapping[str, Any], key: str, id_key: str, entry: str) -> tuple[Suggestion, ...]:
+        return tuple(
+            Suggestion(
+                self.text(item, id_key, entry),
+                self.text(item, "reason", entry),
+                self.ids(item, "sources", entry),
+                self.when(item, entry),
+                self.ids(item, "for", entry),
+            )
+            for item in self.mappings(node, key, entry)
+        )
+
+    def when(self, node: Mapping[str, Any], entry: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        value = node.get("when")
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.problem(node, entry, "when", "expected a mapping of question id to answer values")
+            return ()
+        out = []
+        for question, answers in value.items():
+            values = [answers] if isinstance(answers, str) else answers
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                self.problem(node, entry, "when", f"{question}: expected answer values")
+                continue
+            out.append((str(question), tuple(values)))
+        return tuple(out)
+
+    def answer(self, node: Mapping[str, Any], question: str) -> Answer:
+        value = node.get("value")
+        value = str(value).lower() if isinstance(value, (str, bool)) else ""
+        if not value:
+            self.problem(node, question, "value", "every answer needs a value")
+        entry = f"{question}={value}"
+        not_covered = node.get("not_covered") or []
+        if not isinstance(not_covered, list) or not all(isinstance(v, str) for v in not_covered):
+            self.problem(node, entry, "not_covered", "expected a list of strings")
+            not_covered = []
+        rule_out = tuple(
+            RuleOut(
+                self.text(item, "technique", entry),
+                self.text(item, "reason", entry),
+                self.ids(item, "unless", entry),
+                self.ids(item, "sources", entry),
+            )
+            for item in self.mappings(node, "rule_out", entry)
+        )
+        return Answer(
+            value=value,
+            label=self.text(node, "label", entry),
+            threats=self.ids(node, "threats", entry),
+            recommend=self.suggestions(node, "recommend", "technique", entry),
+            rule_out=rule_out,
+            tools=self.suggestions(node, "tools", "tool", entry),
+            audit=self.suggestions(node, "audit", "tool", entry),
+            references=self.ids(node, "references", entry),
+            not_covered=tuple(" ".join(s.split()) for s in not_covered),
+        )
+
+    def question(self, node: Mapping[str, Any]) -> Question | None:
+        question_id = node.get("id")
+        if not isinstance(question_id, str) or not question_id:
+            self.problem(node, None, "id", "every question needs an id")
+            return None
+        answers = tuple(self.answer(a, question_id) for a in self.mappings(node, "answers", question_id))
+        values = [a.value for a in answers]
+        for value in sorted({v for v in values if values.count(v) > 1}):
+            self.problem(node, question_id, "answers", f"the answer {value!r} is given twice")
+        answers_from = node.get("answers_from")
+        if answers_from not in (None, FRAMEWORKS):
+            self.problem(node, question_id, "answers_from", f"only {FRAMEWORKS!r} is supported")
+            answers_from = None
+        if not answers and answers_from is None:
+            self.problem(node, question_id, "answers", "a question needs answers (or answers_from)")
+        default = node.get("default")
+        return Question(
+            id=question_id,
+            option=self.text(node, "option", question_id, required=False) or "--" + question_id.replace("_", "-"),
+            prompt=self.text(node, "prompt", question_id, required=False),
+            answers=answers,
+            default=str(default).lower() if isinstance(default, (str, bool)) else None,
+            multiple=bool(node.get("multiple", False)),
+            answers_from=answers_from,
+        )
+
+
+_TOP_LEVEL = frozenset({"version", "questions", "default_threats", "combinations", "epsilon", "limits", "audit_scopes"})
+
+
+def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Sequence[bytes] | None = None) -> Advice:
+    """Read and merge advice files: questions by id, answers by value, guidance by sensitivity."""
+    questions: dict[str, Question] = {}
+    combinations: dict[tuple[str, tuple[str, ...]], Combination] = {}
+    guidance: dict[str, Guidance] = {}
+    default_threats: tuple[str, ...] = ()
+    dp_techniques: tuple[str, ...] = ()
+    limits: dict[str, int] = {}
+    scopes: dict[tuple[str, ...], AuditScope] = {}
+    for path, document in _documents(paths, problems, contents):
+        reader = _Reader(str(path), problems)
+        for key in document:
+            if key not in _TOP_LEVEL:
+                reader.problem(document, None, str(key), f"unknown section; valid: {', '.join(sorted(_TOP_LEVEL))}")
+        for node in reader.mappings(document, "questions", None):
+            question = reader.question(node)
+            if question is None:
+                continue
+            old = questions.get(question.id)
+            if old is not None:  # an override replaces answers of the same value and adds new ones
+                merged = {a.value: a for a in old.answers}
+                merged.update({a.value: a for a in question.answers})
+                question = question._replace(
+                    answers=tuple(merged.values()),
+                    prompt=question.prompt or old.prompt,
+                    default=question.default or old.default,
+                    answers_from=question.answers_from or old.answers_from,
+                )
+            questions[question.id] = question
+        if "default_threats" in document:
+            default_threats = reader.ids(document, "default_threats", None)
+        for node in reader.mappings(document, "combinations", None):
+            combination = Combination(
+                technique=reader.text(node, "technique", "combinations"),
+                with_=reader.ids(node, "with", "combinations"),
+                reason=reader.text(node, "reason", "combinations"),
+                add=bool(node.get("add", False)),
+                sources=reader.ids(node, "sources", "combinations"),
+            )
+            combinations[(combination.technique, combination.with_)] = combination
+        epsilon = document.get("epsilon")
+        if isinstance(epsilon, dict):
+            if "techniques" in epsilon:
+                dp_techniques = reader.ids(epsilon, "techniques", "epsilon")
+            for node in reader.mappings(epsilon, "guidance", "epsilon"):
+                item = Guidance(
+                    sensitivity=reader.text(node, "sensitivity", "epsilon"),
+                    guidance=reader.text(node, "guidance", "epsilon"),
+                    sources=reader.ids(node, "sources", "epsilon"),
+                )
+                guidance[item.sensitivity] = item
+        elif epsilon is not None:
+            reader.problem(document, None, "epsilon", "expected a mapping with techniques and guidance")
+        for node in reader.mappings(document, "audit_scopes", None):
+            scope = AuditScope(
+                techniques=reader.ids(node, "techniques", "audit_scopes"),
+                tools=reader.ids(node, "tools", "audit_scopes"),
+                reason=reader.text(node, "reason", "audit_scopes", required=False),
+            )
+            scopes[scope.techniques] = scope
+        raw_limits = document.get("limits")
+        if isinstance(raw_limits, dict):
+            for name, value in raw_limits.items():
+                if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                    limits[str(name)] = value
+                else:
+                    reader.problem(raw_limits, "limits", str(name), "expected a positive integer")
+    return Advice(
+        questions=tuple(questions.values()),
+        default_threats=default_threats,
+        combinations=tuple(combinations.values()),
+        dp_techniques=dp_techniques,
+        epsilon=tuple(guidance.values()),
+        limits=limits,
+        files=tuple(str(p) for p in paths),
+        audit_scopes=tuple(scopes.values()),
+    )
+
+
+def _documents(
+    paths: Sequence[Path], problems: list[Problem], contents: Sequence[bytes] | None = None
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    from ppml_cli.catalog import parse_yaml
+    from ppml_cli.sources import UnreadableCatalog, read_catalog
+
+    for position, path in enumerate(paths):
+        try:
+            data = contents[position] if contents is not None else read_catalog(path)
+            text = data.decode("utf-8")
+        except (UnreadableCatalog, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(path), None, None, None, f"cannot read advice file: {exc}"))
+            continue
+        try:
+            document = parse_yaml(text, str(path))
+        except CatalogError as exc:
+            problems.extend(exc.problems)
+            continue
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            problems.append(Problem(str(path), 1, None, None, "the top level must be a mapping"))
+            continue
+        yield path, document
+
+
+# -------------------------------------------------------------------- checks
+
+
+def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]) -> list[Problem]:
+    """Problems of the rules against a catalog: unknown ids, bad defaults, unsourced numbers."""
+    kinds: dict[str, Kind] = {e.id: e.kind for e in entries}
+    frameworks = {f for e in entries for f in getattr(e, "frameworks", ())}
+    where = advice.files[0] if advice.files else "advice"
+    problems: list[Problem] = []
+
+    def report(entry: str | None, field: str, message: str, severity: Severity = Severity.ERROR) -> None:
+        problems.append(Problem(where, None, entry, field, message, severity))
+
+    def expect(entry: str, field: str, ids: Iterable[str], kind: Kind) -> None:
+        for target in ids:
+            if kinds.get(target) is not kind:
+                report(entry, field, f"unknown {kind.value} id {target!r}")
+
+    for question in advice.questions:
+        if question.id not in QUESTION_IDS:
+            report(question.id, "id", f"the engine asks only: {', '.join(QUESTION_IDS)}")
+        if not question.prompt:
+            report(question.id, "prompt", "every question needs a prompt")
+        values = [a.value for a in question.answers]
+        if question.answers_from == FRAMEWORKS:
+            values += sorted(frameworks)
+        if question.default is not None and question.default not in values:
+            report(question.id, "default", f"{question.default!r} is not one of its answers: {', '.join(values)}")
+        for answer in question.answers:
+            entry = f"{question.id}={answer.value}"
+            expect(entry, "threats", answer.threats, Kind.THREAT)
+            expect(entry, "recommend", [s.id for s in answer.recommend], Kind.TECHNIQUE)
+            expect(entry, "rule_out", [r.technique for r in answer.rule_out], Kind.TECHNIQUE)
+            expect(entry, "rule_out", [t for r in answer.rule_out for t in r.unless], Kind.TECHNIQUE)
+            expect(entry, "tools", [s.id for s in answer.tools], Kind.TOOL)
+            expect(entry, "for", [t for s in answer.tools for t in s.for_techniques], Kind.TECHNIQUE)
+            expect(entry, "audit", [s.id for s in answer.audit], Kind.TOOL)
+            expect(entry, "references", answer.references, Kind.REFERENCE)
+            sources = [
+                s for group in (answer.recommend, answer.tools, answer.audit) for item in group for s in item.sources
+            ]
+            expect(entry, "sources", sources + [s for r in answer.rule_out for s in r.sources], Kind.REFERENCE)
+    questions = {q.id: q for q in advice.questions}
+    for question in advice.questions:
+        for answer in question.answers:
+            for suggestion in (*answer.recommend, *answer.tools, *answer.audit):
+                for question_id, wanted in suggestion.when:
+                    other = questions.get(question_id)
+                    if other is None:
+                        report(f"{question.id}={answer.value}", "when", f"unknown question {question_id!r}")
+                        continue
+                    known = {a.value for a in other.answers}
+                    for value in wanted:
+                        if value not in known:
+                            report(
+                                f"{question.id}={answer.value}", "when", f"{value!r} is not an answer of {question_id}"
+                            )
+    expect("default_threats", "default_threats", advice.default_threats, Kind.THREAT)
+    for scope in advice.audit_scopes:
+        expect("audit_scopes", "tools", scope.tools, Kind.TOOL)
+        expect("audit_scopes", "techniques", scope.techniques, Kind.TECHNIQUE)
+    for combination in advice.combinations:
+        expect("combinations", "technique", [combination.technique, *combination.with_], Kind.TECHNIQUE)
+        expect("combinations", "sources", combination.sources, Kind.REFERENCE)
+    expect("epsilon", "techniques", advice.dp_techniques, Kind.TECHNIQUE)
+    sensitivity = advice.question("sensitivity")
+    valid = {a.value for a in sensitivity.answers} | {"any"} if sensitivity else {"any"}
+    for item in advice.epsilon:
+        if item.sensitivity not in valid:
+            report("epsilon", "sensitivity", f"{item.sensitivity!r} is not a sensitivity: {', '.join(sorted(valid))}")
+        expect(f"epsilon {item.sensitivity}", "sources", item.sources, Kind.REFERENCE)
+    if advice.dp_techniques and "any" not in {g.sensitivity for g in advice.epsilon}:
+        report("epsilon", "guidance", "give guidance for sensitivity 'any' (used when none is given)")
+    problems += _unsourced_numbers(paths)
+    return problems
+
+
+def _unsourced_numbers(paths: Sequence[Path]) -> list[Problem]:
+    """Prose that states a number must sit in a block whose ``sources`` name references."""
+    problems: list[Problem] = []
+    for path, document in _documents(paths, problems):
+        _walk(document, str(path), sourced=False, key=None, problems=problems, parent=document)
+    return problems
+
+
+def _walk(node: Any, source: str, *, sourced: bool, key: str | None, problems: list[Problem], parent: Any) -> None:
+    if isinstance(node, dict):
+        here = sourced or bool(node.get("sources"))
+        for child_key, child in node.items():
+            _walk(child, source, sourced=here, key=str(child_key), problems=problems, parent=node)
+    elif isinstance(node, list):
+        for child in node:
+            _walk(child, source, sourced=sourced, key=key, problems=problems, parent=parent)
+    elif isinstance(node, str) and key in _PROSE_KEYS and _DIGIT.search(node) and not sourced:
+        line = getattr(parent, "key_lines", {}).get(key) or getattr(parent, "line", None)
+        snippet = " ".join(node.split())[:60]
+        message = f"states a number without sources (reference ids): {snippet!r}"
+        problems.append(Problem(source, line, None, key, message))
