@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ppml_cli import licenses
-from ppml_cli.errors import CatalogError, Problem, Severity, closest
+from ppml_cli.errors import CatalogError, Problem, Severity
 from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Technique, Tool, Tradeoff
 from ppml_cli.records import Record
 from ppml_cli.sources import UnreadableCatalog, catalog_paths, read_catalog
@@ -316,8 +316,10 @@ def _convert_entry(raw: RawEntry, problems: list[Problem]) -> dict[str, Any]:
             if key in DERIVED_FIELDS:
                 report(str(key), "is computed by ppml; remove it")
                 continue
-            guess = closest(str(key), sorted(set(fields) - DERIVED_FIELDS))
-            hint = f"; did you mean {guess!r}?" if guess else ""
+            from ppml_cli.suggest import suggest
+
+            guess = suggest(str(key), sorted(set(fields) - DERIVED_FIELDS), limit=1, cutoff=70)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
             report(str(key), f"unknown field for a {raw.kind.value}{hint}")
             continue
         annotation, _ = fields[key]
@@ -344,8 +346,10 @@ def _cross_check(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry], p
         raw = raws[entry_id]
         for target in targets:
             if target not in ids_by_kind[kind]:
-                guess = closest(target, sorted(ids_by_kind[kind]), cutoff=60)
-                hint = f"; did you mean {guess!r}?" if guess else ""
+                from ppml_cli.suggest import suggest
+
+                guess = suggest(target, sorted(ids_by_kind[kind]), limit=1, cutoff=60)
+                hint = f"; did you mean {guess[0]!r}?" if guess else ""
                 message = f"unknown {kind.value} id {target!r}{hint}"
                 problems.append(Problem(raw.file, raw.line_of(field), entry_id, field, message))
 

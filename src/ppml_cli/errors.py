@@ -7,7 +7,6 @@ Exit codes are part of the documented interface (see README):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import Enum
 from typing import NamedTuple
 
@@ -75,22 +74,6 @@ class CatalogError(PpmlError):
 
 class InvalidValueError(PpmlError):
     """An option value that names nothing in the catalog."""
-
-
-def closest(value: str, choices: Sequence[str], cutoff: float = 70) -> str | None:
-    """The one choice ``value`` was most likely meant to be, for a "did you mean" hint; None if none is close.
-
-    The catalog loader's hints (a mistyped field, an unknown cross-reference id)
-    use this one guess: rapidfuzz's weighted ratio, out of 100. Entry names and
-    option values are guessed in :mod:`ppml_cli.index` (by ``suggest`` once the
-    search work lands); this function is meant to become a call of that one.
-    """
-    if not choices:
-        return None
-    from rapidfuzz import process
-
-    guess = process.extractOne(value, choices, score_cutoff=cutoff)
-    return str(guess[0]) if guess else None
 
 
 class NotFoundError(PpmlError):
