@@ -553,7 +553,8 @@ def validate(
     from ppml_cli.results import ValidationReport
 
     chosen = output_format(ctx, fmt, as_json, ValidationReport)
-    report = validate_catalog(paths=state(ctx).catalog_files(paths or []))
+    session = state(ctx)
+    report = validate_catalog(paths=session.catalog_files(paths or []), bundled=session.bundled)
     emit(report, chosen)
     if report.errors:
         raise typer.Exit(EXIT_USAGE)

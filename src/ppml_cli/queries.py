@@ -250,7 +250,8 @@ def validate_catalog(
 ) -> ValidationReport:
     """Load and lint catalog files, collecting every problem instead of stopping.
 
-    ``paths``, when given, are the files already resolved (by the run's session).
+    ``paths``, when given, are the files already resolved (by the run's session);
+    ``bundled`` then only says whether the advice rules are checked against them.
     """
     from ppml_cli.catalog import build_catalog, read_merged
     from ppml_cli.lint import lint, loader_agreement
