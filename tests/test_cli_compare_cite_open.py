@@ -166,6 +166,43 @@ def test_apa_and_markdown_styles(run: Run) -> None:
     assert "van der Schaar, M." in particle
 
 
+def test_markdown_output_honours_the_style(run: Run) -> None:
+    plain = run("cite", "shokri2017membership", "-o", "markdown").stdout
+    assert plain == run("cite", "shokri2017membership", "--style", "markdown", "-o", "markdown").stdout
+    assert plain.startswith("- [Membership Inference Attacks Against Machine Learning Models](https://arxiv.org")
+    apa = run("cite", "shokri2017membership", "abadi2016dpsgd", "--style", "apa", "-o", "markdown").stdout
+    lines = apa.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("- Shokri, R., Stronati, M., Song, C., &amp; Shmatikov, V. (2017). Membership Inference")
+    assert lines[1].startswith("- Abadi, M., Chu, A.")
+    fenced = run("cite", "shokri2017membership", "--style", "bibtex", "-o", "markdown").stdout
+    assert fenced.startswith("```bibtex\n@inproceedings{shokri2017membership,")
+    assert fenced.endswith("}\n```\n")
+    inner = fenced.removeprefix("```bibtex\n").removesuffix("```\n")
+    assert parse_bibtex(inner).entries[0].key == "shokri2017membership"
+
+
+def test_a_style_other_than_bibtex_with_o_bibtex_is_a_usage_error(run: Run) -> None:
+    result = run("cite", "shokri2017membership", "--style", "apa", "-o", "bibtex")
+    assert result.exit_code == 2
+    assert "--style apa cannot be written as -o bibtex" in result.stderr
+    assert result.stdout == ""
+    assert run("cite", "shokri2017membership", "--style", "bibtex", "-o", "bibtex").exit_code == 0
+
+
+def test_a_bibtex_block_in_markdown_cannot_be_closed_by_its_content() -> None:
+    from ppml_cli.bibliography import citations
+    from ppml_cli.model import Reference
+    from ppml_cli.render.citations import markdown_citations
+
+    reference = Reference(
+        id="tick", name="A ```` title", description="d", url="https://example.org", authors=("A B",), year=2020
+    )
+    block = markdown_citations(citations([reference]), "bibtex")
+    assert block.startswith("`````bibtex\n")
+    assert block.endswith("\n`````\n")
+
+
 def test_cite_json(run_json: Callable[..., Any]) -> None:
     [entry] = run_json("cite", "xu2019ctgan")
     assert entry["key"] == "xu2019modeling"

@@ -313,13 +313,12 @@ def _convert_entry(raw: RawEntry, problems: list[Problem]) -> dict[str, Any]:
 
     for key, value in raw.data.items():
         if key in DERIVED_FIELDS or key not in fields:
-            from rapidfuzz import process
-
-            writable = sorted(set(fields) - DERIVED_FIELDS)
             if key in DERIVED_FIELDS:
                 report(str(key), "is computed by ppml; remove it")
                 continue
-            guess = process.extractOne(str(key), writable, score_cutoff=70)
+            from ppml_cli.suggest import suggest
+
+            guess = suggest(str(key), sorted(set(fields) - DERIVED_FIELDS), limit=1, cutoff=70)
             hint = f"; did you mean {guess[0]!r}?" if guess else ""
             report(str(key), f"unknown field for a {raw.kind.value}{hint}")
             continue
@@ -347,10 +346,9 @@ def _cross_check(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry], p
         raw = raws[entry_id]
         for target in targets:
             if target not in ids_by_kind[kind]:
-                valid = sorted(ids_by_kind[kind])
-                from rapidfuzz import process
+                from ppml_cli.suggest import suggest
 
-                guess = process.extractOne(target, valid, score_cutoff=60) if valid else None
+                guess = suggest(target, sorted(ids_by_kind[kind]), limit=1, cutoff=60)
                 hint = f"; did you mean {guess[0]!r}?" if guess else ""
                 message = f"unknown {kind.value} id {target!r}{hint}"
                 problems.append(Problem(raw.file, raw.line_of(field), entry_id, field, message))
@@ -433,7 +431,11 @@ def read_merged(
 
 
 def load_catalog(
-    extra: Sequence[Path] = (), *, bundled: bool = True, contents: Sequence[bytes] | None = None
+    extra: Sequence[Path] = (),
+    *,
+    bundled: bool = True,
+    contents: Sequence[bytes] | None = None,
+    paths: Sequence[Path] | None = None,
 ) -> Catalog:
     """The bundled catalog (unless ``bundled`` is false) with ``extra`` files merged over it.
 
@@ -441,8 +443,11 @@ def load_catalog(
     (the cache key is a hash of them). Files are first parsed without
     recording line numbers, which is a quarter faster; only a catalog with
     problems is parsed again, located, so that every problem names its line.
+    ``paths``, when given, are the files already resolved (``extra`` and
+    ``bundled`` are then unused).
     """
-    paths = catalog_paths(extra, bundled=bundled)
+    if paths is None:
+        paths = catalog_paths(extra, bundled=bundled)
     sources = [str(p) for p in paths]
     if contents is None:
         try:

@@ -23,32 +23,16 @@ from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
 from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
-from ppml_cli.options import (
-    AuditsOption,
-    FormatOption,
-    FrameworkOption,
-    JsonOption,
-    KindOption,
-    LanguageOption,
-    LicenseOption,
-    OpenSourceOption,
-    PhaseOption,
-    StatusOption,
-    TechniqueOption,
-    ThreatOption,
-    YearFromOption,
-    YearToOption,
-    filter_request,
-    split_values,
-)
+from ppml_cli.options import FormatOption, JsonOption, TechniqueOption, split_values, with_filters
 from ppml_cli.render import Format
 from ppml_cli.render.quickstart import CodeFormat
 
 if TYPE_CHECKING:
     from typer._click import Context
 
-    from ppml_cli.index import Index
+    from ppml_cli.queries import FilterRequest
     from ppml_cli.results import Result
+    from ppml_cli.session import Session
 
 
 #: The subcommands. They are registered here, not on ``app``, so that a run builds
@@ -123,28 +107,14 @@ def _command_name(info: CommandInfo) -> str:
     return info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
 
 
-class State:
-    """Per-run settings from the global options; the index is built on first use."""
+def state(ctx: typer.Context) -> "Session":
+    """The run's :class:`~ppml_cli.session.Session`, built by the root callback."""
+    from ppml_cli.session import Session
 
-    def __init__(self, extra: list[Path] | None = None, bundled: bool = True) -> None:
-        self.extra = extra or []
-        self.bundled = bundled
-        self._index: Index | None = None
-
-    @property
-    def index(self) -> "Index":
-        if self._index is None:
-            from ppml_cli.loading import load_index
-
-            self._index = load_index(self.extra, bundled=self.bundled)
-        return self._index
-
-
-def state(ctx: typer.Context) -> State:
-    obj = ctx.find_root().obj
-    if not isinstance(obj, State):  # a command invoked without the root callback (tests)
-        obj = ctx.find_root().obj = State()
-    return obj
+    root = ctx.find_root()
+    if not isinstance(root.obj, Session):  # a command invoked without the root callback (tests)
+        root.obj = Session()
+    return root.obj
 
 
 def _version(value: bool) -> None:
@@ -171,10 +141,10 @@ def root(
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:
-    from ppml_cli.sources import paths_from_env
+    from ppml_cli.session import Session
 
     store.set_notifier(note)  # the core's one-off messages (an untrusted cache directory) go to stderr
-    ctx.obj = State(extra=[*paths_from_env(), *(catalog or [])], bundled=not no_bundled)
+    ctx.obj = Session.from_options(catalog, no_bundled)
 
 
 def output_format(ctx: typer.Context, fmt: Format, as_json: bool, answer: type | frozenset[str]) -> Format:
@@ -214,21 +184,11 @@ def emit(result: "Result", chosen: Format, *, empty_note: bool = False) -> None:
 
 
 @commands.command()
+@with_filters
 def search(
     ctx: typer.Context,
     query: Annotated[list[str], typer.Argument(help="Words to look for; typos and acronyms are fine.")],
-    kind: KindOption = None,
-    phase: PhaseOption = None,
-    technique: TechniqueOption = None,
-    threat: ThreatOption = None,
-    audits: AuditsOption = None,
-    framework: FrameworkOption = None,
-    license: LicenseOption = None,
-    open_source: OpenSourceOption = None,
-    status: StatusOption = None,
-    language: LanguageOption = None,
-    year_from: YearFromOption = None,
-    year_to: YearToOption = None,
+    filters: "FilterRequest",
     sort: Annotated[str, typer.Option("--sort", help="relevance, name, kind or year.")] = "relevance",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = 20,
     explain: Annotated[bool, typer.Option("--explain", help="Show which fields and words matched.")] = False,
@@ -244,25 +204,15 @@ def search(
 
     chosen = output_format(ctx, fmt, as_json, EntryList)
     index, words = state(ctx).index, " ".join(query)
-    result = search_entries(index, words, filter_request(ctx), limit=limit, sort=sort, explain=explain)
+    result = search_entries(index, words, filters, limit=limit, sort=sort, explain=explain)
     emit(result, chosen, empty_note=True)
 
 
 @commands.command("list")
+@with_filters
 def list_(
     ctx: typer.Context,
-    kind: KindOption = None,
-    phase: PhaseOption = None,
-    technique: TechniqueOption = None,
-    threat: ThreatOption = None,
-    audits: AuditsOption = None,
-    framework: FrameworkOption = None,
-    license: LicenseOption = None,
-    open_source: OpenSourceOption = None,
-    status: StatusOption = None,
-    language: LanguageOption = None,
-    year_from: YearFromOption = None,
-    year_to: YearToOption = None,
+    filters: "FilterRequest",
     sort: Annotated[str, typer.Option("--sort", help="catalog, name, kind or year.")] = "catalog",
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = None,
     fmt: FormatOption = Format.TABLE,
@@ -276,7 +226,7 @@ def list_(
     from ppml_cli.results import EntryList
 
     chosen = output_format(ctx, fmt, as_json, EntryList)
-    result = list_entries(state(ctx).index, filter_request(ctx), sort=sort, limit=limit)
+    result = list_entries(state(ctx).index, filters, sort=sort, limit=limit)
     emit(result, chosen, empty_note=True)
 
 
@@ -372,9 +322,12 @@ def cite(
     Example: [bold]ppml cite shokri2017membership abadi2016deep > refs.bib[/bold]
     """
     from ppml_cli.queries import cite_references
+    from ppml_cli.render.citations import style_for
     from ppml_cli.results import Bibliography
 
     chosen = output_format(ctx, fmt, as_json, Bibliography)
+    source = ctx.get_parameter_source("style")
+    style = style_for(style, chosen.value, chosen_by_user=source is not None and source.name != "DEFAULT")
     techniques = split_values(technique, "--technique")
     result = cite_references(state(ctx).index, names or [], every=every, techniques=techniques, style=style)
     emit(result, chosen)
@@ -600,8 +553,8 @@ def validate(
     from ppml_cli.results import ValidationReport
 
     chosen = output_format(ctx, fmt, as_json, ValidationReport)
-    settings = state(ctx)
-    report = validate_catalog([*settings.extra, *(paths or [])], bundled=settings.bundled)
+    session = state(ctx)
+    report = validate_catalog(paths=session.catalog_files(paths or []), bundled=session.bundled)
     emit(report, chosen)
     if report.errors:
         raise typer.Exit(EXIT_USAGE)

@@ -7,7 +7,6 @@ and never prints: a broken catalog simply completes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer  # Typer evaluates the callbacks' annotations to find the Context parameter
@@ -21,13 +20,17 @@ MAX_ITEMS = 60
 
 def _index(ctx: typer.Context) -> Index | None:
     from ppml_cli.errors import PpmlError
-    from ppml_cli.loading import load_index
-    from ppml_cli.sources import paths_from_env
+    from ppml_cli.session import Session
 
-    params = ctx.find_root().params
-    extra = [*paths_from_env(), *(Path(p) for p in params.get("catalog") or [])]
+    root = ctx.find_root()
+    # completion parses without running the root callback: build the session it would have built
+    session = (
+        root.obj
+        if isinstance(root.obj, Session)
+        else Session.from_options(root.params.get("catalog"), bool(root.params.get("no_bundled")))
+    )
     try:
-        return load_index(extra, bundled=not params.get("no_bundled"))
+        return session.index
     except (PpmlError, OSError):
         return None
 

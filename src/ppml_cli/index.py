@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from ppml_cli.errors import InvalidValueError, NotFoundError
 from ppml_cli.model import (
@@ -29,6 +29,9 @@ from ppml_cli.model import (
 )
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+#: A record type with curated mitigations (techniques and tools).
+M = TypeVar("M", Technique, Tool)
 
 
 def compact(text: str) -> str:
@@ -248,25 +251,23 @@ class Index:
 
     def mitigated_by(self, threat_id: str) -> list[tuple[Technique, Mitigation]]:
         """Techniques that mitigate a threat (strength above none), strongest first, then by name."""
-        out = [
-            (entry, m)
-            for entry in self.of_kind(Kind.TECHNIQUE)
-            if isinstance(entry, Technique)
-            for m in entry.mitigates
-            if m.threat == threat_id and m.strength is not Strength.NONE
-        ]
+        out = self._mitigations(threat_id, Technique)
         return sorted(out, key=lambda t: (t[1].strength.rank, entry_sort_key(t[0])))
 
     def tools_mitigating(self, threat_id: str) -> list[tuple[Tool, Mitigation]]:
         """Tools whose own curated ``mitigates`` names a threat, by strength, then maintenance status, then name."""
-        out = [
+        out = self._mitigations(threat_id, Tool)
+        return sorted(out, key=lambda t: (t[1].strength.rank, *tool_order(t[0])))
+
+    def _mitigations(self, threat_id: str, record: type[M]) -> list[tuple[M, Mitigation]]:
+        """Entries of one record type whose ``mitigates`` names the threat with some strength, in catalog order."""
+        return [
             (entry, m)
-            for entry in self.of_kind(Kind.TOOL)
-            if isinstance(entry, Tool)
+            for entry in self.of_kind(record.kind)
+            if isinstance(entry, record)
             for m in entry.mitigates
             if m.threat == threat_id and m.strength is not Strength.NONE
         ]
-        return sorted(out, key=lambda t: (t[1].strength.rank, *tool_order(t[0])))
 
     def threats_of(self, entry: Entry) -> set[str]:
         """Threats an entry helps against.

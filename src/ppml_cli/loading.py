@@ -14,14 +14,16 @@ if TYPE_CHECKING:
     from ppml_cli.search import SearchIndex
 
 
-def load_index(extra: Sequence[Path] = (), *, bundled: bool = True) -> Index:
+def load_index(extra: Sequence[Path] = (), *, bundled: bool = True, paths: Sequence[Path] | None = None) -> Index:
     """The merged catalog's index; an invalid catalog raises and is never cached.
 
     Each file is read once: the cache key is a hash of those bytes and, on a
     miss, the catalog is parsed from the same bytes, so the index (and the
-    search index cached under its key) always match what was read.
+    search index cached under its key) always match what was read. ``paths``,
+    when given, are the files already resolved (by the run's session).
     """
-    paths = catalog_paths(extra, bundled=bundled)
+    if paths is None:
+        paths = catalog_paths(extra, bundled=bundled)
     try:
         contents: list[bytes] | None = [read_catalog(path) for path in paths]
     except UnreadableCatalog:
@@ -31,7 +33,7 @@ def load_index(extra: Sequence[Path] = (), *, bundled: bool = True) -> Index:
     def build() -> Index:
         from ppml_cli.catalog import load_catalog
 
-        return Index(load_catalog(extra, bundled=bundled, contents=contents))
+        return Index(load_catalog(paths=paths, contents=contents))
 
     index = cache.cached(key, "index", build, Index)
     index.cache_key = key

@@ -4,7 +4,10 @@ Like the CLI module, this one does not postpone annotations: Typer evaluates
 them at start-up, and real objects spare it an ``eval`` per parameter.
 """
 
-from typing import TYPE_CHECKING, Annotated
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
@@ -21,26 +24,6 @@ FormatOption = Annotated[
     typer.Option("--format", "-o", case_sensitive=False, help="Output format.", show_default=True),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
-KindOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--kind",
-        "-k",
-        metavar="KIND",
-        help="technique, tool, reference, tutorial, threat or phase.",
-        autocompletion=completion.kind_values,
-    ),
-]
-PhaseOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--phase",
-        "-p",
-        metavar="PHASE",
-        help="Phase id, name or alias.",
-        autocompletion=completion.entries(Kind.PHASE),
-    ),
-]
 TechniqueOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -51,68 +34,6 @@ TechniqueOption = Annotated[
         autocompletion=completion.entries(Kind.TECHNIQUE),
     ),
 ]
-ThreatOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--threat",
-        metavar="THREAT",
-        help="Privacy attack mitigated (e.g. membership-inference); a tool only by its own curated claim.",
-        autocompletion=completion.entries(Kind.THREAT),
-    ),
-]
-AuditsOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--audits",
-        metavar="THREAT",
-        help="Tools that measure a privacy attack (e.g. membership-inference).",
-        autocompletion=completion.entries(Kind.THREAT),
-    ),
-]
-
-
-FrameworkOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--framework",
-        metavar="NAME",
-        help="Tools for a framework (pytorch, jax, ...).",
-        autocompletion=completion.attribute("frameworks"),
-    ),
-]
-LicenseOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--license",
-        metavar="SPDX",
-        help="Tools under a licence (MIT, Apache-2.0, ...).",
-        autocompletion=completion.attribute("license"),
-    ),
-]
-OpenSourceOption = Annotated[
-    bool | None,
-    typer.Option("--open-source/--not-open-source", help="Tools whose licence is (or is not) open source."),
-]
-StatusOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--status",
-        metavar="STATUS",
-        help="Tools by status: active, low-activity, legacy, deprecated.",
-        autocompletion=completion.attribute("status"),
-    ),
-]
-LanguageOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--language",
-        metavar="LANG",
-        help="Tools by language (Python, C++, ...).",
-        autocompletion=completion.attribute("language"),
-    ),
-]
-YearFromOption = Annotated[int | None, typer.Option("--year-from", metavar="YEAR", help="References from this year.")]
-YearToOption = Annotated[int | None, typer.Option("--year-to", metavar="YEAR", help="References up to this year.")]
 
 
 def split_values(values: list[str] | None, option: str) -> list[str]:
@@ -131,26 +52,128 @@ def split_values(values: list[str] | None, option: str) -> list[str]:
     return parts
 
 
-#: The filter options: (parameter name, option as typed, FilterRequest field).
-FILTER_LISTS = (
-    ("kind", "--kind", "kinds"),
-    ("phase", "--phase", "phases"),
-    ("technique", "--technique", "techniques"),
-    ("threat", "--threat", "threats"),
-    ("audits", "--audits", "audits"),
-    ("framework", "--framework", "frameworks"),
-    ("license", "--license", "licenses"),
-    ("status", "--status", "statuses"),
-    ("language", "--language", "languages"),
-)
+# ------------------------------------------------------------------- filters
+
+FILTERS_PANEL = "Filters"
+
+
+class FilterOption(NamedTuple):
+    """One filter, declared once: its parameter, the option as typed, and the FilterRequest field it fills.
+
+    ``annotation`` is what Typer reads; a repeatable (list) filter's values are split on
+    commas and refused when empty, a scalar one (a flag, a year) is passed as is.
+    """
+
+    name: str
+    option: str
+    field: str
+    annotation: Any
+    repeatable: bool = True
+
+
+def _filter(name: str, field: str, flags: tuple[str, ...], help_: str, metavar: str, complete: Any) -> FilterOption:
+    option = typer.Option(*flags, metavar=metavar, help=help_, autocompletion=complete, rich_help_panel=FILTERS_PANEL)
+    return FilterOption(name, flags[0], field, Annotated[list[str] | None, option])
+
+
+def _scalar(name: str, flag: str, annotation: Any, help_: str, metavar: str | None = None) -> FilterOption:
+    option = typer.Option(flag, metavar=metavar, help=help_, rich_help_panel=FILTERS_PANEL)
+    return FilterOption(name, flag.split("/")[0], name, Annotated[annotation, option], repeatable=False)
+
+
+#: Every filter of ``search`` and ``list``, in help order. A new filter is one line here,
+#: one field of :class:`ppml_cli.queries.FilterRequest`, and its meaning in ``resolve_filters``.
+FILTERS: tuple[FilterOption, ...] = (
+    _filter(
+        "kind", "kinds", ("--kind", "-k"), "technique, tool, reference, tutorial, threat or phase.", "KIND",
+        completion.kind_values,
+    ),
+    _filter("phase", "phases", ("--phase", "-p"), "Phase id, name or alias.", "PHASE", completion.entries(Kind.PHASE)),
+    _filter(
+        "technique", "techniques", ("--technique", "-t"), "Technique id, name or alias (e.g. DP-SGD, FL).",
+        "TECHNIQUE", completion.entries(Kind.TECHNIQUE),
+    ),
+    _filter(
+        "threat", "threats", ("--threat",),
+        "Privacy attack mitigated (e.g. membership-inference); a tool only by its own curated claim.", "THREAT",
+        completion.entries(Kind.THREAT),
+    ),
+    _filter(
+        "audits", "audits", ("--audits",), "Tools that measure a privacy attack (e.g. membership-inference).",
+        "THREAT", completion.entries(Kind.THREAT),
+    ),
+    _filter(
+        "framework", "frameworks", ("--framework",), "Tools for a framework (pytorch, jax, ...).", "NAME",
+        completion.attribute("frameworks"),
+    ),
+    _filter(
+        "license", "licenses", ("--license",), "Tools under a licence (MIT, Apache-2.0, ...).", "SPDX",
+        completion.attribute("license"),
+    ),
+    _scalar(
+        "open_source", "--open-source/--not-open-source", bool | None,
+        "Tools whose licence is (or is not) open source.",
+    ),
+    _filter(
+        "status", "statuses", ("--status",), "Tools by status: active, low-activity, legacy, deprecated.", "STATUS",
+        completion.attribute("status"),
+    ),
+    _filter(
+        "language", "languages", ("--language",), "Tools by language (Python, C++, ...).", "LANG",
+        completion.attribute("language"),
+    ),
+    _scalar("year_from", "--year-from", int | None, "References from this year.", "YEAR"),
+    _scalar("year_to", "--year-to", int | None, "References up to this year.", "YEAR"),
+)  # fmt: skip
+
+#: The repeatable filters: (parameter name, option as typed, FilterRequest field).
+FILTER_LISTS = tuple((f.name, f.option, f.field) for f in FILTERS if f.repeatable)
+
+
+def request_from(values: dict[str, Any]) -> "FilterRequest":
+    """The filters as the core wants them, from parameter values by name; empty values are refused."""
+    from ppml_cli.queries import FilterRequest
+
+    fields: dict[str, Any] = {
+        f.field: split_values(values.get(f.name), f.option) if f.repeatable else values.get(f.name) for f in FILTERS
+    }
+    return FilterRequest(**fields)
 
 
 def filter_request(ctx: typer.Context) -> "FilterRequest":
-    """The filter options of the running command, as the core wants them; empty values are refused."""
-    from ppml_cli.queries import FilterRequest
+    """The filter options of the running command (declared with :func:`with_filters`), as one request."""
+    return request_from(ctx.params)
 
-    p = ctx.params
-    lists = {field: split_values(p.get(name), option) for name, option, field in FILTER_LISTS}
-    return FilterRequest(
-        **lists, open_source=p.get("open_source"), year_from=p.get("year_from"), year_to=p.get("year_to")
-    )
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_filters(func: F) -> F:
+    """Give a command every declared filter option and hand it one ``filters: FilterRequest``.
+
+    The command declares a ``filters`` parameter; Typer instead sees the options of
+    :data:`FILTERS` in its place (under the "Filters" help panel), and the command is
+    called with the request built from them. Typer calls commands with keyword
+    arguments only, so every parameter of the new signature is keyword-only.
+    """
+    signature = inspect.signature(func)
+    if "filters" not in signature.parameters:
+        raise TypeError(f"{func.__name__} must take a 'filters' parameter")
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name == "filters":
+            parameters += [
+                inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=f.annotation)
+                for f in FILTERS
+            ]
+        else:
+            parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> Any:
+        values = {f.name: kwargs.pop(f.name, None) for f in FILTERS}
+        return func(**kwargs, filters=request_from(values))
+
+    command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    return command  # type: ignore[return-value]

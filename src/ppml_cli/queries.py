@@ -245,13 +245,21 @@ def build_tree(index: Index) -> Tree:
     return Tree(phases=tuple(nodes))
 
 
-def validate_catalog(extra: Sequence[Path], *, bundled: bool) -> ValidationReport:
-    """Load and lint catalog files, collecting every problem instead of stopping."""
+def validate_catalog(
+    extra: Sequence[Path] = (), *, bundled: bool = True, paths: Sequence[Path] | None = None
+) -> ValidationReport:
+    """Load and lint catalog files, collecting every problem instead of stopping.
+
+    ``paths``, when given, are the files already resolved (by the run's session);
+    ``bundled`` then only says whether the advice rules are checked against them.
+    """
     from ppml_cli.catalog import build_catalog, read_merged
     from ppml_cli.lint import lint, loader_agreement
-    from ppml_cli.sources import catalog_paths
 
-    paths = catalog_paths(extra, bundled=bundled)
+    if paths is None:
+        from ppml_cli.sources import catalog_paths
+
+        paths = catalog_paths(extra, bundled=bundled)
     problems: list[Problem] = []
     for path in paths:
         with contextlib.suppress(OSError, UnicodeDecodeError):  # reading problems are reported below

@@ -83,3 +83,39 @@ def format_citations(citations: Sequence[Citation], style: str) -> str:
     formatter = STYLES[style]
     separator = "\n\n" if style == "bibtex" else "\n"
     return separator.join(formatter(c) for c in citations) + ("\n" if citations else "")
+
+
+def markdown_citations(citations: Sequence[Citation], style: str) -> str:
+    """Citations in a Markdown document, in ``style``: a list, APA references as a list, or a BibTeX block."""
+    if style == "markdown":
+        return format_citations(citations, "markdown")
+    if style == "apa":
+        return "".join(f"- {markdown_text(apa(c))}\n" for c in citations)
+    text = format_citations(citations, style)
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)  # a fence no line of the block can close
+    return f"{fence}{style}\n{text}{fence}\n" if citations else ""
+
+
+def _longest_backtick_run(text: str) -> int:
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return longest
+
+
+def style_for(style: str, fmt: str, *, chosen_by_user: bool) -> str:
+    """The citation style a format writes: ``-o markdown`` is a Markdown list unless a style was asked for.
+
+    ``-o bibtex`` writes BibTeX only, so another style asked for with it is a usage error.
+    """
+    if fmt == "markdown" and not chosen_by_user:
+        return "markdown"
+    if fmt == "bibtex" and chosen_by_user and style != "bibtex" and style in STYLES:
+        from ppml_cli.errors import InvalidValueError
+
+        raise InvalidValueError(
+            f"--style {style} cannot be written as -o bibtex",
+            hint=f"leave out -o bibtex to get {style}, or leave out --style",
+        )
+    return style

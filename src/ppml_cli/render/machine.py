@@ -238,9 +238,9 @@ def write_markdown(result: Result, out: IO[str]) -> None:
         lines = [f"- **{p.severity.value}** {md(str(p))}" for p in result.problems]
         lines.append(f"\n{result.errors} errors, {result.warnings} warnings in {len(result.entries)} entries")
     elif isinstance(result, Bibliography):
-        from ppml_cli.render.citations import format_citations
+        from ppml_cli.render.citations import markdown_citations
 
-        out.write(format_citations(result.citations, "markdown"))
+        out.write(markdown_citations(result.citations, result.style))
         return
     elif isinstance(result, Comparison):
         lines = _md_comparison(result)
