@@ -432,7 +432,8 @@ def refresh(
 
     Example: [bold]GITHUB_TOKEN=... ppml refresh && ppml list --kind tool --sort stars[/bold]
     """
-    from ppml_cli.refreshing import NetworkError, github_targets, refresh_metadata
+    from ppml_cli.errors import NetworkError
+    from ppml_cli.refreshing import github_targets, refresh_metadata
     from ppml_cli.results import RefreshReport
 
     chosen = output_format(ctx, fmt, as_json, RefreshReport)

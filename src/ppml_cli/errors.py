@@ -72,6 +72,12 @@ class CatalogError(PpmlError):
         self.problems = problems
 
 
+class NetworkError(PpmlError):
+    """The network or a remote API failed as a whole (exit 3); data stored earlier is kept."""
+
+    exit_code = EXIT_NETWORK
+
+
 class InvalidValueError(PpmlError):
     """An option value that names nothing in the catalog."""
 

@@ -6,16 +6,10 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from ppml_cli import repodata
-from ppml_cli.errors import EXIT_NETWORK, InvalidValueError, PpmlError
+from ppml_cli.errors import InvalidValueError, NetworkError
 from ppml_cli.index import Index
 from ppml_cli.model import Kind
 from ppml_cli.results import REFRESHED, RefreshReport
-
-
-class NetworkError(PpmlError):
-    """The network or the remote API failed as a whole; earlier data is kept."""
-
-    exit_code = EXIT_NETWORK
 
 
 def github_targets(index: Index, names: Sequence[str]) -> dict[str, list[str]]:
