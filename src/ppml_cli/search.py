@@ -59,7 +59,7 @@ try:  # the C module itself: struct.py only re-exports it, at an import cost on 
     from _struct import Struct
 except ImportError:  # pragma: no cover - a Python without the C accelerator
     from struct import Struct
-from ppml_cli.model import Entry, Kind, Mitigation, Reference, Status, Technique, Tool, Tutorial
+from ppml_cli.model import Entry, Kind, Mitigation, Reference, Technique, Tool, Tutorial
 
 #: Characters of one field that search reads; the rest of a longer field is not indexed.
 MAX_FIELD_CHARS = 20_000
@@ -141,13 +141,6 @@ _SUMMARY = r"[.:;]\s|\s[-–—]\s"  # where a description's opening clause ends
 SUMMARY_CHARS = 120
 _PIECE = re.compile(r"([0-9a-z]+(?:[-.'][0-9a-z]+)*)|([.,;:!?()])")  # a word, or punctuation that ends a clause
 _POSTING = Struct("<IBB")  # entry number, impact (0-255), field code
-_STATUS_RANK = {
-    Status.ACTIVE: 0,
-    Status.LOW_ACTIVITY: 1,
-    Status.UNKNOWN: 2,
-    Status.LEGACY: 3,
-    Status.DEPRECATED: 4,
-}
 NEUTRAL_RANK = 2
 
 
@@ -775,7 +768,7 @@ class SearchIndex:
         for score, number in eligible:
             entry = self.entries[number]
             if isinstance(entry, Tool):
-                key = (score, _STATUS_RANK[entry.status])
+                key = (score, entry.status.rank)
                 if key in seen:
                     tied += [self.entries[seen[key]], entry]
                 seen[key] = number
@@ -801,7 +794,7 @@ class SearchIndex:
         entry: Entry, stars: Mapping[str, int], links: Mapping[str, int]
     ) -> tuple[int, int, int, int, str, str]:
         """What breaks a tie: maintenance status, stars, how many entries point at it, then kind and name."""
-        status = _STATUS_RANK[entry.status] if isinstance(entry, Tool) else NEUTRAL_RANK
+        status = entry.status.rank if isinstance(entry, Tool) else NEUTRAL_RANK
         return (
             status,
             -stars.get(entry.id, 0),

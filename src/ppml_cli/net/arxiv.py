@@ -9,13 +9,13 @@ the body is capped in size before parsing.
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import NamedTuple
 from urllib.parse import quote
 
+from ppml_cli.net import fetch
 from ppml_cli.net.fetch import FetchError, get
 
 API_ENV = "PPML_ARXIV_API_URL"
@@ -38,7 +38,7 @@ class Paper(NamedTuple):
 
 
 def api_base(environ: Mapping[str, str] | None = None) -> str:
-    return (environ if environ is not None else os.environ).get(API_ENV, DEFAULT_API).rstrip("/")
+    return fetch.api_base(API_ENV, DEFAULT_API, environ)
 
 
 def arxiv_id(text: str) -> str | None:

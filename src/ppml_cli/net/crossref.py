@@ -5,14 +5,13 @@ The host comes from PPML_CROSSREF_API_URL (default https://api.crossref.org).
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
-from ppml_cli.net.fetch import FetchError, get
+from ppml_cli.net import fetch
+from ppml_cli.net.fetch import FetchError
 
 API_ENV = "PPML_CROSSREF_API_URL"
 DEFAULT_API = "https://api.crossref.org"
@@ -30,7 +29,7 @@ class Work(NamedTuple):
 
 
 def api_base(environ: Mapping[str, str] | None = None) -> str:
-    return (environ if environ is not None else os.environ).get(API_ENV, DEFAULT_API).rstrip("/")
+    return fetch.api_base(API_ENV, DEFAULT_API, environ)
 
 
 def doi_of(text: str) -> str | None:
@@ -43,23 +42,13 @@ def doi_of(text: str) -> str | None:
 
 def fetch_work(doi: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Work | None:
     """The work, or None when Crossref knows no such DOI; FetchError when it cannot say."""
-    reply = get(
-        f"{api_base()}/works/{quote(doi, safe='/')}",
-        headers={"Accept": "application/json"},
-        deadline=deadline,
-        max_body=max_body,
-    )
-    if reply.status == 404:
+    url = f"{api_base()}/works/{quote(doi, safe='/')}"
+    data = fetch.get_json(url, headers={"Accept": "application/json"}, deadline=deadline, max_body=max_body)
+    if data is None:
         return None
-    if reply.status != 200:
-        raise FetchError(reply.url, f"HTTP {reply.status}")
-    try:
-        data = json.loads(reply.body)
-    except ValueError:
-        raise FetchError(reply.url, "malformed JSON") from None
     message = data.get("message") if isinstance(data, dict) else None
     if not isinstance(message, dict):
-        raise FetchError(reply.url, "unexpected JSON (no message object)")
+        raise FetchError(url, "unexpected JSON (no message object)")
     return parse_work(message, doi)
 
 

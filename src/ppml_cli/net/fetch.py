@@ -10,7 +10,10 @@ the drafting code can say which source failed and why.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -69,3 +72,23 @@ def get(
         later = f"; retry in {wait:.0f} s" if wait is not None else ""
         raise FetchError(url, f"rate limited (HTTP {reply.status}){later}", rate_limited=True)
     return reply
+
+
+def api_base(env_var: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """A service's base URL: ``env_var`` when set (tests point it at a loopback server), else ``default``."""
+    return (environ if environ is not None else os.environ).get(env_var, default).rstrip("/")
+
+
+def get_json(
+    url: str, *, headers: Mapping[str, str] | None = None, deadline: float = DEFAULT_DEADLINE, max_body: int = MAX_BODY
+) -> Any | None:
+    """The JSON document at ``url``, or None on 404; :class:`FetchError` for any other failure."""
+    reply = get(url, headers=headers, deadline=deadline, max_body=max_body)
+    if reply.status == 404:
+        return None
+    if reply.status != 200:
+        raise FetchError(reply.url, f"HTTP {reply.status}")
+    try:
+        return json.loads(reply.body)
+    except ValueError:
+        raise FetchError(reply.url, "malformed JSON") from None

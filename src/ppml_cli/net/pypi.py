@@ -6,14 +6,13 @@ mirrors can stand in for it.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from ppml_cli.net.fetch import FetchError, get
+from ppml_cli.net import fetch
+from ppml_cli.net.fetch import FetchError
 
 API_ENV = "PPML_PYPI_URL"
 DEFAULT_API = "https://pypi.org"
@@ -53,22 +52,17 @@ class Project(NamedTuple):
 
 
 def api_base(environ: Mapping[str, str] | None = None) -> str:
-    return (environ if environ is not None else os.environ).get(API_ENV, DEFAULT_API).rstrip("/")
+    return fetch.api_base(API_ENV, DEFAULT_API, environ)
 
 
 def fetch_project(name: str, *, deadline: float = 20.0, max_body: int = 4 * 1024 * 1024) -> Project | None:
     """The project, or None when the index has no project of that name; FetchError when it cannot say."""
-    reply = get(f"{api_base()}/pypi/{quote(name, safe='')}/json", deadline=deadline, max_body=max_body)
-    if reply.status == 404:
+    url = f"{api_base()}/pypi/{quote(name, safe='')}/json"
+    data = fetch.get_json(url, deadline=deadline, max_body=max_body)
+    if data is None:
         return None
-    if reply.status != 200:
-        raise FetchError(reply.url, f"HTTP {reply.status}")
-    try:
-        data = json.loads(reply.body)
-    except ValueError:
-        raise FetchError(reply.url, "malformed JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("info"), dict):
-        raise FetchError(reply.url, "unexpected JSON (no info object)")
+        raise FetchError(url, "unexpected JSON (no info object)")
     return parse_project(data)
 
 
