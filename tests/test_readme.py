@@ -35,3 +35,16 @@ def test_every_command_is_documented_with_help_and_an_example(command: str) -> N
 def test_readme_states_the_two_newcomer_commands() -> None:
     assert "pip install . && ppml search federated" in TEXT
     assert 'pip install ".[test]" && pytest' in TEXT
+
+
+def test_help_lists_every_command_in_the_declared_order() -> None:
+    """``ppml --help`` puts finding first, then advice and starting code, then the catalog's upkeep."""
+    from typer.testing import CliRunner
+
+    from ppml_cli.cli import HELP_ORDER, app
+
+    shown = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "120", "NO_COLOR": "1"}).stdout
+    positions = [shown.find(f"│ {name} ") for name in HELP_ORDER]
+    assert all(p >= 0 for p in positions), dict(zip(HELP_ORDER, positions, strict=True))
+    assert positions == sorted(positions)
+    assert {n.replace("_", "-").rstrip("-") for n in COMMANDS} == set(HELP_ORDER)

@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     from ppml_cli.session import Session
 
 
+#: The order ``ppml --help`` lists commands in: find, advise and start, then the catalog's upkeep.
+HELP_ORDER = (
+    "search", "list", "show", "tree", "recommend", "quickstart", "compare", "cite", "export", "open",
+    "links", "refresh", "add", "validate",
+)  # fmt: skip
+
 #: The subcommands. They are registered here, not on ``app``, so that a run builds
 #: the Click command of only the subcommand it invokes (see :class:`PpmlGroup`).
 commands = typer.Typer(rich_markup_mode="rich")
@@ -50,7 +56,8 @@ class PpmlGroup(TyperGroup):
     """
 
     def list_commands(self, ctx: "Context") -> list[str]:
-        return [_command_name(info) for info in commands.registered_commands]
+        names = [_command_name(info) for info in commands.registered_commands]
+        return sorted(names, key=lambda name: HELP_ORDER.index(name) if name in HELP_ORDER else len(HELP_ORDER))
 
     def get_command(self, ctx: "Context", cmd_name: str) -> Any:
         command = self.commands.get(cmd_name)
