@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import yaml
@@ -15,10 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ppml_cli.render.machine import write_yaml
-from ppml_cli.results import Result
 from ppml_cli.textsafe import markdown_link, markdown_text, markdown_url, spreadsheet_safe
 
 from .conftest import Run
+
+if TYPE_CHECKING:
+    from ppml_cli.results import Result
 
 HOSTILE = """
 tools:

@@ -8,16 +8,16 @@ several times cheaper to define than dataclasses, which matters at start-up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from ppml_cli.model import Entry, Kind
-from ppml_cli.recommend.plan import Plan
 
 if TYPE_CHECKING:
     from ppml_cli.bibliography import Citation
     from ppml_cli.errors import Problem
     from ppml_cli.net.github import Outcome
     from ppml_cli.net.links import LinkResult
+    from ppml_cli.recommend.plan import Plan  # a plan is built only by `recommend`: no import cost elsewhere
     from ppml_cli.search import Hit
 
 #: Bumped only when the JSON shape changes incompatibly; fields are only ever added.
@@ -296,17 +296,10 @@ class RefreshReport(NamedTuple):
         ]
 
 
-Result = (
-    EntryList
-    | EntryDetail
-    | Tree
-    | CatalogDump
-    | ValidationReport
-    | Bibliography
-    | Comparison
-    | LinkReport
-    | RefreshReport
-    | Plan
+#: Every answer a command can hand to a renderer (a type, for the checker only).
+Result: TypeAlias = (
+    "EntryList | EntryDetail | Tree | CatalogDump | ValidationReport | Bibliography | Comparison | LinkReport"
+    " | RefreshReport | Plan"
 )
 
 #: The formats each result can be written in; BibTeX only where references can be.
