@@ -71,6 +71,10 @@ def main() -> None:
         ("ppml search federated -o json", [ppml, "search", "federated", "-o", "json"]),
         ("ppml list --phase training", [ppml, "list", "--phase", "training"]),
         ("ppml show opacus", [ppml, "show", "opacus"]),
+        (
+            "ppml recommend ... -o json",
+            [ppml, "recommend", "--deploy", "trusted-server", "--data", "images", "-o", "json"],
+        ),
     ]
     for other in args.python:
         commands.insert(2, (f"bare Typer {typer_version(other)} app ({other})", [other, str(hello)]))
