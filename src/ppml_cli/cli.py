@@ -210,8 +210,7 @@ def search(
     from ppml_cli.results import EntryList
 
     chosen = output_format(ctx, fmt, as_json, EntryList)
-    index, words = state(ctx).index, " ".join(query)
-    result = search_entries(index, words, filters, limit=limit, sort=sort, explain=explain)
+    result = search_entries(state(ctx), " ".join(query), filters, limit=limit, sort=sort, explain=explain)
     emit(result, chosen, empty_note=True)
 
 

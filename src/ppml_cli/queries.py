@@ -32,6 +32,7 @@ from ppml_cli.results import (
 
 if TYPE_CHECKING:
     from ppml_cli.net.links import LinkOptions, LinkResult
+    from ppml_cli.session import Session
 
 SORT_KEYS = ("catalog", "name", "kind", "year", "stars", "pushed")
 SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year", "stars", "pushed")
@@ -96,7 +97,7 @@ def resolve_filters(index: Index, request: FilterRequest) -> Filters:
 
 
 def search_entries(
-    index: Index,
+    session: Session,
     query: str,
     request: FilterRequest,
     *,
@@ -104,11 +105,26 @@ def search_entries(
     sort: str = "relevance",
     explain: bool = False,
 ) -> EntryList:
-    """Search, best first; another ``sort`` reorders the best ``limit`` hits."""
-    from ppml_cli.loading import load_search_index
+    """Search, best first; another ``sort`` reorders the best ``limit`` hits.
 
-    filters = resolve_filters(index, request)
-    answer = load_search_index(index).answer(query, filters, limit=limit, stars=_stars)
+    The index, the search index and the refreshed repository data come from
+    the run's session, each loaded once however often the search asks.
+    """
+    from ppml_cli import repodata
+
+    def refreshed(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
+        return repodata.by_entry(entries, session.repositories)
+
+    def stars(entries: Sequence[Entry]) -> dict[str, int]:
+        """Refreshed star counts of these entries, to break ranking ties."""
+        return {
+            entry_id: count
+            for entry_id, record in refreshed(entries).items()
+            if isinstance(count := record.get("stars"), int)
+        }
+
+    filters = resolve_filters(session.index, request)
+    answer = session.search_index.answer(query, filters, limit=limit, stars=stars)
     hits = answer.hits
     notes = _unmatched_notes(answer.unmatched, answer.suggestions)
     if answer.corrections and hits:
@@ -117,7 +133,7 @@ def search_entries(
         words = ", ".join(repr(w) for w in answer.common)
         verb = "is" if len(answer.common) == 1 else "are"
         notes = (f"nothing to search for: {words} {verb} too common to tell entries apart", "add a more specific word")
-    repositories = repositories_of([h.entry for h in hits]) if sort in ("stars", "pushed") else None
+    repositories = refreshed([h.entry for h in hits]) if sort in ("stars", "pushed") else None
     if sort != "relevance":
         ordered = sort_entries([h.entry for h in hits], sort, SEARCH_SORT_KEYS, repositories)
         order = {e.id: n for n, e in enumerate(ordered)}
@@ -129,15 +145,6 @@ def search_entries(
         repositories=repositories,
         notes=(*notes, *_sort_notes(sort, repositories)),
     )
-
-
-def _stars(entries: Sequence[Entry]) -> dict[str, int]:
-    """Refreshed star counts of these entries, to break ranking ties."""
-    return {
-        entry_id: stars
-        for entry_id, record in repositories_of(entries).items()
-        if isinstance(stars := record.get("stars"), int)
-    }
 
 
 def _unmatched_notes(unmatched: Sequence[str], suggestions: dict[str, list[str]]) -> tuple[str, ...]:
