@@ -186,6 +186,24 @@ class TestPruning:
         assert kept == sorted(cache._file(folder, f"key{n}", "index").name for n in (3, 4))
         assert stray.exists()
 
+    @pytest.mark.parametrize("part", sorted(cache.PARTS))
+    def test_every_declared_part_is_pruned(self, part: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        """The recommend rules' cache ("advice") too: a part outside the name pattern would pile up forever."""
+        monkeypatch.setenv("PPML_CACHE_DIR", str(tmp_path / "cache"))
+        monkeypatch.setattr(cache, "KEEP", 1)
+        folder = tmp_path / "cache" / cache.SUBDIR
+        for n in range(3):
+            cache.store_value(f"key{n}", part, n)
+            os.utime(cache._file(folder, f"key{n}", part), (2_000_000 + n, 2_000_000 + n))
+        cache.store_value("key3", part, 3)
+        assert sorted(p.name for p in folder.iterdir() if p.name.endswith(".pickle")) == [
+            cache._file(folder, "key3", part).name
+        ]
+
+    def test_an_undeclared_part_is_refused(self, tmp_path: Path) -> None:
+        with pytest.raises(ValueError, match="undeclared cache part"):
+            cache._file(tmp_path, "key", "elsewhere")
+
 
 KILL_MID_WRITE = textwrap.dedent(
     """

@@ -54,8 +54,15 @@ KEY_BYTES = 32
 MAGIC = b"ppml-c3\n"  # bump the digit when the file layout or the pickled classes change shape
 TAG_BYTES = 32
 KEEP = 16  # cache files kept; older ones are removed
-PICKLED_MODULES = ("model.py", "records.py", "index.py", "search.py")
-NAME = re.compile(r"^[0-9a-f]{16}\.(?:index|search)\.pickle$")
+#: What the cache holds: each part, and the modules whose classes it pickles (their stamps are in
+#: every key). A part is declared here once; file names, pruning and the stamps follow from it.
+PARTS: dict[str, tuple[str, ...]] = {
+    "index": ("model.py", "records.py", "index.py"),
+    "search": ("search.py",),
+    "advice": ("recommend/rules.py",),
+}
+PICKLED_MODULES = tuple(module for modules in PARTS.values() for module in modules)
+NAME = re.compile(rf"^[0-9a-f]{{16}}\.(?:{'|'.join(PARTS)})\.pickle$")
 
 
 def cache_dir() -> Path:
@@ -119,6 +126,8 @@ def directory(*, create: bool) -> Path | None:
 
 
 def _file(folder: Path, key: str, part: str) -> Path:
+    if part not in PARTS:  # a file pruning would never remove: declare the part in PARTS
+        raise ValueError(f"undeclared cache part {part!r}")
     raw = key.encode("utf-8", "surrogatepass")
     return folder / f"{blake2b(raw, digest_size=8).hexdigest()}.{part}.pickle"
 
