@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 import ppml_cli.catalog
-from ppml_cli import cache
+from ppml_cli import cache, store
 from ppml_cli.sources import bundled_catalog_path
 
 from .conftest import MINIMAL, Run
 
 
 def cache_files() -> list[Path]:
-    return sorted((cache.cache_dir() / cache.SUBDIR).glob("*.pickle"))
+    return sorted((store.cache_dir() / cache.SUBDIR).glob("*.pickle"))
 
 
 def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +89,7 @@ def test_files_are_written_atomically_and_pruned(monkeypatch: pytest.MonkeyPatch
         cache.store_value(f"key{n}", "index", {"n": n})
     files = cache_files()
     assert len(files) == 3
-    assert not [p for p in (cache.cache_dir() / cache.SUBDIR).iterdir() if p.name.startswith(".ppml-tmp-")]
+    assert not [p for p in (store.cache_dir() / cache.SUBDIR).iterdir() if p.name.startswith(".ppml-tmp-")]
     assert cache.load("key5", "index") == {"n": 5}
 
 

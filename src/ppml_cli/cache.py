@@ -65,15 +65,6 @@ PICKLED_MODULES = tuple(module for modules in PARTS.values() for module in modul
 NAME = re.compile(rf"^[0-9a-f]{{16}}\.(?:{'|'.join(PARTS)})\.pickle$")
 
 
-def cache_dir() -> Path:
-    """The user's cache directory (see :func:`ppml_cli.store.cache_dir`)."""
-    return store.cache_dir()
-
-
-def enabled() -> bool:
-    return store.cache_enabled()
-
-
 def content_hash(data: bytes) -> str:
     return blake2b(data, digest_size=20).hexdigest()
 
@@ -242,11 +233,11 @@ def _prune(folder: Path) -> None:
 
 def cached(key: str | None, part: str, build: Callable[[], T], kind: type[T]) -> T:
     """The cached value of ``part`` for ``key``, built and stored on a miss."""
-    if key is not None and enabled():
+    if key is not None and store.cache_enabled():
         value = load(key, part)
         if isinstance(value, kind):
             return value
     value = build()
-    if key is not None and enabled():
+    if key is not None and store.cache_enabled():
         store_value(key, part, value)
     return value

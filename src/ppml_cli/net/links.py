@@ -403,10 +403,9 @@ def check_links(
     on_result: Callable[[LinkResult], None] | None = None,
 ) -> list[LinkResult]:
     """The synchronous entry point: cached results for fresh links, the network for the rest."""
-    from ppml_cli.cache import enabled
-    from ppml_cli.store import cache_dir, trusted_dir
+    from ppml_cli.store import cache_dir, cache_enabled, trusted_dir
 
-    use_cache = options.use_cache and enabled() and trusted_dir(cache_dir(), create=True) is not None
+    use_cache = options.use_cache and cache_enabled() and trusted_dir(cache_dir(), create=True) is not None
     cached = load_cached((u for u, _ in targets), options.ttl) if use_cache else {}
     to_check = [(u, ids) for u, ids in targets if u not in cached]
     for url, ids in targets:
