@@ -121,9 +121,9 @@ def _choose(index: Index, advice: Advice, question_id: str, value: str) -> str:
     for candidate in valid:
         if candidate.casefold() == wanted:
             return candidate
-    import difflib
+    from ppml_cli.suggest import suggest
 
-    guesses = difflib.get_close_matches(wanted, valid, n=1, cutoff=0.5)
+    guesses = suggest(wanted, valid, limit=1, cutoff=70)
     hint = f"did you mean {guesses[0]!r}? " if guesses else ""
     raise InvalidValueError(f"invalid value for {option}: {value!r}", hint=f"{hint}valid values: {', '.join(valid)}")
 
