@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.relevance import NAMES, OUT_OF_SCOPE, QUESTIONS, Scores, evaluate
 
-from ppml_cli.catalog import load_catalog
+from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index
 from ppml_cli.search import SearchIndex
 

@@ -15,10 +15,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ppml_cli.catalog import ID_PATTERN
+from ppml_cli.catalog.loading import load_index
+from ppml_cli.catalog.parse import ID_PATTERN
 from ppml_cli.drafting import Draft, add_entry, append_entry, fresh_id, reference_id, sentence, spdx_license
 from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, InvalidValueError
-from ppml_cli.loading import load_index
 from ppml_cli.model import Kind
 from ppml_cli.net import arxiv, crossref, pypi
 from ppml_cli.net.fetch import FetchError, get

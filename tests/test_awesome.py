@@ -56,7 +56,7 @@ def test_every_address_is_linked_once(exported: str) -> None:
 
 
 def test_every_entry_is_kept_and_each_linked_entry_links_once(exported: str) -> None:
-    from ppml_cli.loading import load_index
+    from ppml_cli.catalog.loading import load_index
 
     index = load_index([], bundled=True)
     linked = Counter(url for _, url in _links(exported))

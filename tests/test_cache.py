@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import ppml_cli.catalog
-from ppml_cli import cache, store
-from ppml_cli.sources import bundled_catalog_path
+import ppml_cli.catalog.parse
+from ppml_cli import store
+from ppml_cli.catalog.files import bundled_catalog_path
+from ppml_cli.store import cache
 
 from .conftest import MINIMAL, Run
 
@@ -24,7 +25,7 @@ def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("the catalog was parsed although the cache is warm")
 
-    monkeypatch.setattr(ppml_cli.catalog, "load_catalog", fail)
+    monkeypatch.setattr(ppml_cli.catalog.parse, "load_catalog", fail)
 
 
 def test_second_run_reads_the_cache_not_the_yaml(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,7 +121,7 @@ def test_a_warm_json_search_imports_no_yaml_network_or_rich(tmp_path: Path) -> N
     assert warm.returncode == 0, warm.stderr
     loaded = set(warm.stderr.split())
     assert "ppml_cli.search" in loaded  # the probe saw the run
-    assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog", "ppml_cli.net"} & loaded
+    assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog.parse", "ppml_cli.net"} & loaded
 
 
 def test_no_home_directory_means_no_cache_not_a_crash(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:

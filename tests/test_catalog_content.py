@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from ppml_cli.catalog import load_catalog
+from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index
 from ppml_cli.model import Kind, Reference, Technique, Tool, Tutorial
 
@@ -182,7 +182,7 @@ def test_every_tool_has_a_technique_and_every_technique_a_tool_or_reference() ->
 def test_the_bundled_catalog_is_where_importlib_resources_finds_it() -> None:
     from importlib.resources import files
 
-    from ppml_cli.sources import bundled_catalog_path
+    from ppml_cli.catalog.files import bundled_catalog_path
 
     resource = files("ppml_cli") / "data" / "catalog.yaml"
     path = bundled_catalog_path()

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ppml_cli import loading, sources
+from ppml_cli.catalog import files as sources
+from ppml_cli.catalog import loading
 
 from .conftest import MINIMAL, Run
 

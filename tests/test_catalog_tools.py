@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from ppml_cli.catalog import load_catalog
+from ppml_cli.catalog.licenses import is_open_source
+from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index
-from ppml_cli.licenses import is_open_source
 from ppml_cli.model import Kind, Status, Tool
 
 CATALOG = load_catalog()

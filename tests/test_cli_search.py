@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ppml_cli.catalog import load_catalog
+from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index
 from ppml_cli.search import SearchIndex
 

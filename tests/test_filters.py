@@ -10,7 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from ppml_cli import options, queries
-from ppml_cli.queries import FilterRequest
+from ppml_cli.filters import FilterRequest
+from ppml_cli.model import fields
 
 from .conftest import Run
 
@@ -31,7 +32,7 @@ def panel(help_text: str, title: str) -> str:
 
 
 def test_the_declaration_fills_every_field_of_the_request_once() -> None:
-    assert sorted(f.field for f in options.FILTERS) == sorted(FilterRequest._fields)
+    assert sorted(f.field for f in options.FILTERS) == sorted(fields(FilterRequest))
     assert len({f.name for f in options.FILTERS}) == len(options.FILTERS)
 
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from packaging.requirements import Requirement
 
+from ppml_cli.catalog.loading import load_index
 from ppml_cli.errors import NoQuickstartError, NotFoundError, OutputFileError
-from ppml_cli.loading import load_index
 from ppml_cli.model import Kind
 from ppml_cli.quickstart import command_for, find_quickstart, list_quickstarts, read_program, write_program
 from ppml_cli.quickstart.manifest import API_CHECKED, LEVELS, QUICKSTARTS, RAN, Quickstart

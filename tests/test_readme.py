@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ppml_cli.cli import commands
@@ -48,3 +50,37 @@ def test_help_lists_every_command_in_the_declared_order() -> None:
     assert all(p >= 0 for p in positions), dict(zip(HELP_ORDER, positions, strict=True))
     assert positions == sorted(positions)
     assert {n.replace("_", "-").rstrip("-") for n in COMMANDS} == set(HELP_ORDER)
+
+
+def _modules(folder: Path) -> set[str]:
+    """A package's modules and subpackages as the README names them (``x.py``, ``y/``)."""
+    return {
+        f"{path.name}/" if path.is_dir() else path.name
+        for path in folder.iterdir()
+        if (path.is_dir() and (path / "__init__.py").is_file())
+        or (path.suffix == ".py" and path.name not in {"__init__.py", "__main__.py"})
+    }
+
+
+def test_readme_layout_lists_every_module_and_only_those() -> None:
+    """The contributors' tree names every module that exists, and nothing else.
+
+    Top-level modules and packages are all listed; a package listed with its
+    modules under it must list all of them (``net/`` and ``render/`` are
+    listed as one line each, ``catalog/`` and ``store/`` module by module).
+    """
+    block = TEXT.split("```text\nsrc/ppml_cli/\n", 1)[1].split("```", 1)[0]
+    tree: dict[str, set[str]] = {"": set()}
+    package = ""
+    for line in block.splitlines():
+        name = line.split()[0]
+        if line.startswith("    "):
+            tree.setdefault(package, set()).add(name)
+        else:
+            tree[""].add(name)
+            package = name
+    root = Path(__file__).resolve().parents[1] / "src" / "ppml_cli"
+    assert tree.pop("") == _modules(root)
+    assert tree, "no package is listed module by module"
+    for package, listed in tree.items():
+        assert listed == _modules(root / package), package

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ppml_cli.loading import load_index
+from ppml_cli.catalog.loading import load_index
 from ppml_cli.model import Kind, Tool
 from ppml_cli.recommend.engine import Situation, recommend
 from ppml_cli.recommend.plan import Plan

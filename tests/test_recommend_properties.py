@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ppml_cli.loading import load_index
+from ppml_cli.catalog.loading import load_index
 from ppml_cli.model import Kind, Tool
 from ppml_cli.recommend.engine import Situation, recommend, valid_answers
 from ppml_cli.recommend.rules import load_advice

@@ -27,7 +27,7 @@ def test_the_bundled_rules_are_valid_and_checked(run: Run) -> None:
 
 
 def test_the_bundled_rules_cite_only_catalog_references() -> None:
-    from ppml_cli.loading import load_index
+    from ppml_cli.catalog.loading import load_index
 
     problems: list[object] = []
     advice = read_advice(advice_paths({}), problems)  # type: ignore[arg-type]
@@ -235,4 +235,4 @@ def test_a_warm_json_plan_imports_no_yaml_network_or_rich(tmp_path: Path) -> Non
     assert warm.returncode == 0, warm.stderr
     loaded = set(warm.stderr.split())
     assert "ppml_cli.recommend.engine" in loaded  # the probe saw the run
-    assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog", "ppml_cli.net"} & loaded
+    assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog.parse", "ppml_cli.net"} & loaded

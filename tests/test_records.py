@@ -6,8 +6,7 @@ import pickle
 
 import pytest
 
-from ppml_cli.model import Mitigation, Strength, Tool
-from ppml_cli.records import FrozenRecordError, fields
+from ppml_cli.model import FrozenRecordError, Mitigation, Strength, Tool, fields
 
 
 def make(**overrides: object) -> Tool:

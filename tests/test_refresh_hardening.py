@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ppml_cli import repodata
+from ppml_cli.store import repodata
 
 from .conftest import Run
 from .httpserver import Handler, Reply, Server, serving

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ppml_cli.catalog import load_catalog
+from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index
 from ppml_cli.model import Kind
 from ppml_cli.search import SearchIndex

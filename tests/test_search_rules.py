@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ppml_cli.catalog import load_catalog
+from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index
 from ppml_cli.model import Entry
 from ppml_cli.search import MAX_FIELD_CHARS, SearchIndex, analyse, typo_budget

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ppml_cli import sources
+from ppml_cli.catalog import files as sources
 from ppml_cli.errors import CatalogError
 from ppml_cli.session import Session
 
@@ -50,10 +50,10 @@ def test_an_uncached_load_resolves_the_paths_once(
         calls.append(args)
         return real(*args, **kwargs)
 
-    import ppml_cli.catalog
-    import ppml_cli.loading
+    import ppml_cli.catalog.loading
+    import ppml_cli.catalog.parse
 
-    for module in (sources, ppml_cli.loading, ppml_cli.catalog):
+    for module in (sources, ppml_cli.catalog.loading, ppml_cli.catalog.parse):
         monkeypatch.setattr(module, "catalog_paths", counting)
     session = Session([write_catalog(EXTRA)])
     index = session.index

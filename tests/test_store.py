@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ppml_cli import cache, store
+from ppml_cli import store
+from ppml_cli.store import cache
 
 #: The installed console script; PPML_UNDER_TEST points at another one (an older release, to see a test fail).
 PPML = [os.environ.get("PPML_UNDER_TEST") or str(Path(sys.executable).with_name("ppml"))]

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from ppml_cli.catalog import load_catalog
+from ppml_cli.catalog.files import bundled_catalog_path
+from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index, best_strength
 from ppml_cli.model import Kind, Reference, Role, Strength, Technique, Threat, Tool, Tutorial
-from ppml_cli.sources import bundled_catalog_path
 
 from .conftest import Run
 

@@ -30,7 +30,7 @@ from ppml_cli.render.quickstart import CodeFormat
 if TYPE_CHECKING:
     from typer._click import Context
 
-    from ppml_cli.queries import FilterRequest
+    from ppml_cli.filters import FilterRequest
     from ppml_cli.results import Result
     from ppml_cli.session import Session
 
@@ -439,7 +439,7 @@ def refresh(
     Example: [bold]GITHUB_TOKEN=... ppml refresh && ppml list --kind tool --sort stars[/bold]
     """
     from ppml_cli.errors import NetworkError
-    from ppml_cli.refreshing import github_targets, refresh_metadata
+    from ppml_cli.queries import github_targets, refresh_metadata
     from ppml_cli.results import RefreshReport
 
     chosen = output_format(ctx, fmt, as_json, RefreshReport)

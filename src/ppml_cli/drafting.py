@@ -26,10 +26,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ppml_cli import licenses, repodata
+from ppml_cli.catalog import licenses
 from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, InvalidValueError, Problem, Severity
 from ppml_cli.index import Index
 from ppml_cli.model import Kind, Technique
+from ppml_cli.store import repodata
 from ppml_cli.textsafe import one_line
 
 KINDS = (Kind.TOOL, Kind.REFERENCE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from ppml_cli.errors import InvalidValueError, NotFoundError
 from ppml_cli.model import (
@@ -48,25 +48,6 @@ def entry_labels(entry: Entry) -> tuple[str, ...]:
 def entry_sort_key(entry: Entry) -> tuple[int, str, str]:
     """The catalog's one deterministic order: kind, then name, then id."""
     return (entry.kind.order, entry.name.casefold(), entry.id)
-
-
-class Filters(NamedTuple):
-    """Resolved filter values (ids); empty means "any"."""
-
-    kinds: frozenset[Kind] = frozenset()
-    phases: frozenset[str] = frozenset()
-    techniques: frozenset[str] = frozenset()
-    threats: frozenset[str] = frozenset()
-    #: Threats a tool must measure (``--audits``); only tools pass.
-    audits: frozenset[str] = frozenset()
-    #: Tool attributes (attribute name -> accepted values); an entry without the attribute fails.
-    attributes: tuple[tuple[str, frozenset[str]], ...] = ()
-    open_source: bool | None = None
-    year_from: int | None = None
-    year_to: int | None = None
-
-    def is_empty(self) -> bool:
-        return self == Filters()
 
 
 class Index:
@@ -208,39 +189,6 @@ class Index:
                 )
             ids.add(entry.id)
         return frozenset(ids)
-
-    # ------------------------------------------------------------- filters
-
-    def matches(self, entry: Entry, filters: Filters) -> bool:
-        if filters.kinds and entry.kind not in filters.kinds:
-            return False
-        if filters.phases and not filters.phases.intersection(entry.phases):
-            return False
-        if filters.techniques:
-            own = {entry.id} if entry.kind is Kind.TECHNIQUE else set(entry.techniques)
-            if not filters.techniques.intersection(own):
-                return False
-        if filters.threats and not filters.threats & self.threats_of(entry):
-            return False
-        if filters.audits and not (isinstance(entry, Tool) and filters.audits.intersection(entry.audits)):
-            return False
-        for attribute, accepted in filters.attributes:
-            if not accepted.intersection(attribute_values(entry, attribute)):
-                return False
-        if filters.open_source is not None and getattr(entry, "open_source", None) is not filters.open_source:
-            return False
-        if filters.year_from is not None or filters.year_to is not None:
-            year = getattr(entry, "year", None)
-            if year is None:
-                return False
-            if filters.year_from is not None and year < filters.year_from:
-                return False
-            if filters.year_to is not None and year > filters.year_to:
-                return False
-        return True
-
-    def filter(self, filters: Filters) -> list[Entry]:
-        return [e for e in self.catalog.entries if self.matches(e, filters)]
 
     # ----------------------------------------------------------- relations
 

@@ -16,7 +16,7 @@ from ppml_cli.model import Kind
 from ppml_cli.render import Format
 
 if TYPE_CHECKING:
-    from ppml_cli.queries import FilterRequest
+    from ppml_cli.filters import FilterRequest
 
 
 FormatOption = Annotated[
@@ -82,7 +82,7 @@ def _scalar(name: str, flag: str, annotation: Any, help_: str, metavar: str | No
 
 
 #: Every filter of ``search`` and ``list``, in help order. A new filter is one line here,
-#: one field of :class:`ppml_cli.queries.FilterRequest`, and its meaning in ``resolve_filters``.
+#: one field of :class:`ppml_cli.filters.FilterRequest`, and its meaning in ``ppml_cli.filters``.
 FILTERS: tuple[FilterOption, ...] = (
     _filter(
         "kind", "kinds", ("--kind", "-k"), "technique, tool, reference, tutorial, threat or phase.", "KIND",
@@ -132,7 +132,7 @@ FILTER_LISTS = tuple((f.name, f.option, f.field) for f in FILTERS if f.repeatabl
 
 def request_from(values: dict[str, Any]) -> "FilterRequest":
     """The filters as the core wants them, from parameter values by name; empty values are refused."""
-    from ppml_cli.queries import FilterRequest
+    from ppml_cli.filters import FilterRequest
 
     fields: dict[str, Any] = {
         f.field: split_values(values.get(f.name), f.option) if f.repeatable else values.get(f.name) for f in FILTERS

@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from ppml_cli.errors import CatalogError, InvalidValueError, Problem
-from ppml_cli.index import Filters, Index, entry_sort_key
+from ppml_cli.errors import CatalogError, InvalidValueError, NetworkError, Problem
+from ppml_cli.filters import FilterRequest, apply, resolve_filters
+from ppml_cli.index import Index, entry_sort_key
 from ppml_cli.model import Entry, Kind, Technique, Threat, plain
 from ppml_cli.results import (
+    REFRESHED,
     Bibliography,
     CatalogDump,
     Comparison,
@@ -24,6 +26,7 @@ from ppml_cli.results import (
     EntryList,
     LinkReport,
     PhaseNode,
+    RefreshReport,
     TechniqueNode,
     ThreatLink,
     Tree,
@@ -36,64 +39,6 @@ if TYPE_CHECKING:
 
 SORT_KEYS = ("catalog", "name", "kind", "year", "stars", "pushed")
 SEARCH_SORT_KEYS = ("relevance", "name", "kind", "year", "stars", "pushed")
-
-
-class FilterRequest(NamedTuple):
-    """Filter values as the user typed them (ids, names or aliases, any case)."""
-
-    kinds: Sequence[str] = ()
-    phases: Sequence[str] = ()
-    techniques: Sequence[str] = ()
-    threats: Sequence[str] = ()
-    audits: Sequence[str] = ()
-    frameworks: Sequence[str] = ()
-    licenses: Sequence[str] = ()
-    statuses: Sequence[str] = ()
-    languages: Sequence[str] = ()
-    open_source: bool | None = None
-    year_from: int | None = None
-    year_to: int | None = None
-
-
-#: Free-form tool attributes that filter like --phase: (option, request field, record attribute).
-ATTRIBUTE_OPTIONS = (
-    ("--framework", "frameworks", "frameworks"),
-    ("--license", "licenses", "license"),
-    ("--status", "statuses", "status"),
-    ("--language", "languages", "language"),
-)
-
-
-def resolve_filters(index: Index, request: FilterRequest) -> Filters:
-    """Validate every filter value against the catalog; unknown values raise."""
-    kinds = set()
-    for value in request.kinds:
-        wanted = value.strip().casefold()
-        match = [k for k in Kind if wanted in (k.value, k.plural)]
-        if not match:
-            valid = ", ".join(k.value for k in Kind)
-            raise InvalidValueError(f"invalid value for --kind: {value!r}", hint=f"valid values: {valid}")
-        kinds.add(match[0])
-    if request.year_from is not None and request.year_to is not None and request.year_from > request.year_to:
-        raise InvalidValueError(
-            f"--year-from {request.year_from} is after --year-to {request.year_to}", hint="swap the two years"
-        )
-    attributes = tuple(
-        (attribute, index.resolve_values(option, values, attribute))
-        for option, name, attribute in ATTRIBUTE_OPTIONS
-        if (values := getattr(request, name))
-    )
-    return Filters(
-        kinds=frozenset(kinds),
-        phases=index.resolve_option("--phase", request.phases, Kind.PHASE),
-        techniques=index.resolve_option("--technique", request.techniques, Kind.TECHNIQUE),
-        threats=index.resolve_option("--threat", request.threats, Kind.THREAT),
-        audits=index.resolve_option("--audits", request.audits, Kind.THREAT),
-        attributes=attributes,
-        open_source=request.open_source,
-        year_from=request.year_from,
-        year_to=request.year_to,
-    )
 
 
 def search_entries(
@@ -110,7 +55,7 @@ def search_entries(
     The index, the search index and the refreshed repository data come from
     the run's session, each loaded once however often the search asks.
     """
-    from ppml_cli import repodata
+    from ppml_cli.store import repodata
 
     def refreshed(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
         return repodata.by_entry(entries, session.repositories)
@@ -191,13 +136,13 @@ def sort_entries(
 
 def repositories_of(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
     """Refreshed repository metadata of these entries (an empty dict until ``ppml refresh`` ran)."""
-    from ppml_cli import repodata
+    from ppml_cli.store import repodata
 
     return repodata.by_entry(entries, repodata.load())
 
 
 def list_entries(index: Index, request: FilterRequest, *, sort: str = "catalog", limit: int | None = None) -> EntryList:
-    found = index.filter(resolve_filters(index, request))
+    found = apply(index, resolve_filters(index, request))
     repositories = repositories_of(found)
     entries = sort_entries(found, sort, repositories=repositories)
     return EntryList(
@@ -260,11 +205,11 @@ def validate_catalog(
     ``paths``, when given, are the files already resolved (by the run's session);
     ``bundled`` then only says whether the advice rules are checked against them.
     """
-    from ppml_cli.catalog import build_catalog, read_merged
-    from ppml_cli.lint import lint, loader_agreement
+    from ppml_cli.catalog.lint import lint, loader_agreement
+    from ppml_cli.catalog.parse import build_catalog, read_merged
 
     if paths is None:
-        from ppml_cli.sources import catalog_paths
+        from ppml_cli.catalog.files import catalog_paths
 
         paths = catalog_paths(extra, bundled=bundled)
     problems: list[Problem] = []
@@ -482,3 +427,70 @@ def link_targets(index: Index | None, urls: Sequence[str] | None) -> list[tuple[
 
 def export_catalog(index: Index) -> CatalogDump:
     return CatalogDump(entries=index.entries, sources=index.catalog.sources)
+
+
+# ----------------------------------------------------------------- refresh
+
+
+def github_targets(index: Index, names: Sequence[str]) -> dict[str, list[str]]:
+    """Repository slug -> ids of the tools hosted there (all tools, or the named ones)."""
+    from ppml_cli.store import repodata
+
+    tools = [index.get(name) for name in names] if names else index.of_kind(Kind.TOOL)
+    targets: dict[str, list[str]] = {}
+    for tool in tools:
+        if tool.kind is not Kind.TOOL:
+            raise InvalidValueError(f"cannot refresh {tool.id!r}: it is a {tool.kind.value}", hint="name tools")
+        slug = repodata.slug_of(tool)
+        if slug:
+            targets.setdefault(slug, []).append(tool.id)
+        elif names:
+            raise InvalidValueError(f"{tool.id!r} is not hosted on GitHub ({tool.url})", hint="name a GitHub tool")
+    return targets
+
+
+def refresh_metadata(
+    targets: dict[str, list[str]],
+    *,
+    concurrency: int = 4,
+    timeout: float = 15.0,
+    max_wait: float = 60.0,
+    on_outcome: Callable[[object], None] | None = None,
+) -> RefreshReport:
+    """Fetch the ``github_targets`` repositories, merge and save.
+
+    The stored file changes only for repositories fetched successfully; it is
+    merged under a lock, so concurrent runs keep each other's results.
+    """
+    import asyncio
+
+    from ppml_cli.net.github import GitHubClient, RateLimited, Unreachable, refresh_all
+    from ppml_cli.store import repodata
+
+    stored = repodata.load()
+
+    async def run() -> tuple[list, RateLimited | None]:  # type: ignore[type-arg]
+        async with GitHubClient(timeout=timeout, max_wait=max_wait) as client:
+            return await refresh_all(client, list(targets), stored, concurrency=concurrency, on_outcome=on_outcome)
+
+    try:
+        outcomes, stop = asyncio.run(run())
+    except Unreachable as error:
+        raise NetworkError(
+            str(error), hint="check the connection (or PPML_GITHUB_API_URL); earlier data is kept"
+        ) from None
+    except RateLimited as error:
+        raise NetworkError(str(error), hint="earlier data is kept") from None
+    fetched = {
+        outcome.repo: outcome.data for outcome in outcomes if outcome.status in REFRESHED and outcome.data is not None
+    }
+    if fetched:
+        try:
+            repodata.merge_save(fetched)  # under a lock, over what is stored now (another run may have saved)
+        except (OSError, ValueError) as error:
+            raise NetworkError(f"cannot save repository data: {error}", hint="set PPML_DATA_DIR") from None
+    return RefreshReport(
+        outcomes=tuple(outcomes),
+        ids={slug: tuple(ids) for slug, ids in targets.items()},
+        stopped=str(stop) if stop is not None else None,
+    )

@@ -282,7 +282,7 @@ class RefreshReport(NamedTuple):
         return ()
 
     def to_data(self) -> list[dict[str, Any]]:
-        from ppml_cli.repodata import public
+        from ppml_cli.store.repodata import public
 
         return [
             {

@@ -53,7 +53,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from ppml_cli.index import Filters, Index, compact, entry_labels
+from ppml_cli.filters import Filters, passes
+from ppml_cli.index import Index, compact, entry_labels
 
 try:  # the C module itself: struct.py only re-exports it, at an import cost on every run
     from _struct import Struct
@@ -335,7 +336,7 @@ def parse_query(query: str) -> tuple[list[_Term], Kind | None, str]:
 class SearchIndex:
     """Inverted index over the catalog's words and whole labels.
 
-    It pickles without the entries (see :mod:`ppml_cli.cache`); :meth:`attach`
+    It pickles without the entries (see :mod:`ppml_cli.store.cache`); :meth:`attach`
     binds a loaded index back to the catalog it was built from.
     """
 
@@ -543,7 +544,7 @@ class SearchIndex:
 
         eligible = [(round(min(score, 100.0), 1), number) for number, score in scores.items() if score >= MIN_SCORE]
         if filters is not None and not filters.is_empty():
-            eligible = [p for p in eligible if self.index.matches(self.entries[p[1]], filters)]
+            eligible = [p for p in eligible if passes(self.index, self.entries[p[1]], filters)]
         if limit is not None and len(eligible) > limit:
             cutoff = heapq.nlargest(limit, eligible)[-1][0]
             eligible = [p for p in eligible if p[0] >= cutoff]

@@ -34,7 +34,7 @@ class Session:
         cls, catalog: Iterable[str | Path] | None, no_bundled: bool, environ: Mapping[str, str] | None = None
     ) -> Session:
         """The session the global options ask for: PPML_CATALOG's files, then each --catalog."""
-        from ppml_cli.sources import paths_from_env
+        from ppml_cli.catalog.files import paths_from_env
 
         return cls([*paths_from_env(environ), *(Path(p) for p in catalog or [])], bundled=not no_bundled)
 
@@ -43,7 +43,7 @@ class Session:
 
         Raises :class:`~ppml_cli.errors.CatalogError` when there is none (``--no-bundled`` alone).
         """
-        from ppml_cli.sources import catalog_paths
+        from ppml_cli.catalog.files import catalog_paths
 
         if more:
             return catalog_paths([*self.extra, *more], bundled=self.bundled)
@@ -55,7 +55,7 @@ class Session:
     def index(self) -> Index:
         """The merged catalog's index (from the cache when the files are unchanged)."""
         if self._index is None:
-            from ppml_cli.loading import load_index
+            from ppml_cli.catalog.loading import load_index
 
             self._index = load_index(paths=self.catalog_files())
         return self._index
@@ -64,7 +64,7 @@ class Session:
     def search_index(self) -> SearchIndex:
         """The search index of :attr:`index`, cached beside it."""
         if self._search_index is None:
-            from ppml_cli.loading import load_search_index
+            from ppml_cli.catalog.loading import load_search_index
 
             self._search_index = load_search_index(self.index)
         return self._search_index
@@ -73,7 +73,7 @@ class Session:
     def repositories(self) -> dict[str, dict[str, Any]]:
         """Refreshed repository metadata by slug (empty until ``ppml refresh`` ran)."""
         if self._repositories is None:
-            from ppml_cli import repodata
+            from ppml_cli.store import repodata
 
             self._repositories = repodata.load()
         return self._repositories

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from ppml_cli import __version__, repodata
+from ppml_cli import __version__
 from ppml_cli.errors import InvalidValueError
 from ppml_cli.net.http import (
     MAX_BODY,
@@ -38,6 +38,7 @@ from ppml_cli.net.http import (
     retry_after,
     retrying,
 )
+from ppml_cli.store import repodata
 
 API_ENV = "PPML_GITHUB_API_URL"
 TOKEN_ENV = "GITHUB_TOKEN"  # noqa: S105 - the name of the variable, not a secret

@@ -150,8 +150,8 @@ def load_advice(paths: Sequence[Path] | None = None) -> Advice:
     Parsed rules are cached beside the catalog, keyed by the files' size and
     modification time, so a warm run does not parse (or import) YAML for them.
     """
-    from ppml_cli import cache
-    from ppml_cli.sources import UnreadableCatalog, read_catalog
+    from ppml_cli.catalog.files import UnreadableCatalog, read_catalog
+    from ppml_cli.store import cache
 
     files = list(paths if paths is not None else advice_paths())
     try:  # read once: the cache key and the parse see the same bytes (as for the catalog)
@@ -393,8 +393,8 @@ def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Seq
 def _documents(
     paths: Sequence[Path], problems: list[Problem], contents: Sequence[bytes] | None = None
 ) -> Iterator[tuple[Path, dict[str, Any]]]:
-    from ppml_cli.catalog import parse_yaml
-    from ppml_cli.sources import UnreadableCatalog, read_catalog
+    from ppml_cli.catalog.files import UnreadableCatalog, read_catalog
+    from ppml_cli.catalog.parse import parse_yaml
 
     for position, path in enumerate(paths):
         try:

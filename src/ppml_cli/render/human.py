@@ -149,7 +149,7 @@ def _value_text(key: str, value: object) -> Text:
 
 def repository_view(record: dict[str, object]) -> Table:
     """Refreshed GitHub metadata, with how old it is."""
-    from ppml_cli.repodata import age
+    from ppml_cli.store.repodata import age
 
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)

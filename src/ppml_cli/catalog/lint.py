@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ppml_cli import licenses
-from ppml_cli.catalog import DERIVED_FIELDS, RawEntry, field_names
+from ppml_cli.catalog import licenses
+from ppml_cli.catalog.parse import DERIVED_FIELDS, RawEntry, field_names
 from ppml_cli.errors import Problem, Severity
 from ppml_cli.model import Kind
 

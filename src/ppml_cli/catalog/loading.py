@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ppml_cli import cache
+from ppml_cli.catalog.files import UnreadableCatalog, catalog_paths, read_catalog
 from ppml_cli.index import Index
-from ppml_cli.sources import UnreadableCatalog, catalog_paths, read_catalog
+from ppml_cli.store import cache
 
 if TYPE_CHECKING:
     from ppml_cli.search import SearchIndex
@@ -31,7 +31,7 @@ def load_index(extra: Sequence[Path] = (), *, bundled: bool = True, paths: Seque
     key = cache.fingerprint(paths, contents) if contents is not None else None
 
     def build() -> Index:
-        from ppml_cli.catalog import load_catalog
+        from ppml_cli.catalog.parse import load_catalog
 
         return Index(load_catalog(paths=paths, contents=contents))
 

@@ -20,11 +20,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ppml_cli import licenses
+from ppml_cli.catalog import licenses
+from ppml_cli.catalog.files import UnreadableCatalog, catalog_paths, read_catalog
 from ppml_cli.errors import CatalogError, Problem, Severity
-from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Technique, Tool, Tradeoff
-from ppml_cli.records import Record
-from ppml_cli.sources import UnreadableCatalog, catalog_paths, read_catalog
+from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Record, Technique, Tool, Tradeoff
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

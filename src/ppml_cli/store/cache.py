@@ -57,7 +57,7 @@ KEEP = 16  # cache files kept; older ones are removed
 #: What the cache holds: each part, and the modules whose classes it pickles (their stamps are in
 #: every key). A part is declared here once; file names, pruning and the stamps follow from it.
 PARTS: dict[str, tuple[str, ...]] = {
-    "index": ("model.py", "records.py", "index.py"),
+    "index": ("model.py", "index.py"),
     "search": ("search.py",),
     "advice": ("recommend/rules.py",),
 }
@@ -91,7 +91,7 @@ def _code_stamps() -> list[str]:
     version bump) then never matches, instead of unpickling into classes of a
     different shape.
     """
-    here = Path(__file__).parent
+    here = Path(__file__).parents[1]  # the ppml_cli package: PARTS names modules relative to it
     stamps = []
     for name in PICKLED_MODULES:
         try:

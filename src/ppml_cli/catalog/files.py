@@ -1,6 +1,6 @@
 """Which catalog files a run reads: the bundled one, PPML_CATALOG, --catalog.
 
-Kept apart from :mod:`ppml_cli.catalog` so that a run served from the cache
+Kept apart from :mod:`ppml_cli.catalog.parse` so that a run served from the cache
 never imports the YAML loader.
 """
 
@@ -76,7 +76,7 @@ def bundled_catalog_path() -> Path:
     the import of importlib.resources (and of tempfile and shutil behind it),
     which is asked only when neither file exists (an unusual install layout).
     """
-    here = Path(__file__).parent
+    here = Path(__file__).parents[1]  # the ppml_cli package
     packaged = here / "data" / "catalog.yaml"
     if packaged.is_file():
         return packaged

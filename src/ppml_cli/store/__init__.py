@@ -15,6 +15,10 @@ metadata, which a user may want to keep). This module is the one place that
   temporary files of a writer killed mid-write are removed by the next write;
 * serialises read-modify-write cycles with an advisory lock (:func:`locked`).
 
+What is kept builds on these: :mod:`.cache` (parsed catalogs, search indexes
+and advice rules, signed pickles) and :mod:`.repodata` (refreshed repository
+metadata, checked against a schema on the way in and out).
+
 Only the standard library's cheapest modules are imported here: a warm run
 imports this module and nothing else for its files.
 """
