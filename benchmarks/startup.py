@@ -4,10 +4,12 @@ The machine is shared and noisy, so the commands are alternated round by
 round and compared by their medians; the ratios to the bare Typer app of the
 same venv are what to watch.
 
-    python benchmarks/startup.py [--rounds 30] [--python PATH]
+    python benchmarks/startup.py [--rounds 30] [--python PATH] [--ppml PATH]
 
 ``--python`` measures a bare Typer app in another interpreter or venv as well
-(how the Typer version was chosen: see the pin in pyproject.toml).
+(how the Typer version was chosen: see the pin in pyproject.toml). ``--ppml``
+runs the same ppml commands with another installed ppml (an older build in its
+own venv) in the same alternated rounds: before and after, side by side.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--python", action="append", default=[], help="another interpreter for a bare Typer app")
+    parser.add_argument("--ppml", action="append", default=[], help="another ppml executable to run alongside")
     args = parser.parse_args()
 
     python = sys.executable
@@ -65,17 +68,20 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PPML_CATALOG",)}
     env["COLUMNS"] = "100"
 
+    ppml_runs = [
+        ("search federated -o json", ["search", "federated", "-o", "json"]),
+        ("list --phase training", ["list", "--phase", "training"]),
+        ("show opacus", ["show", "opacus"]),
+        ("recommend ... -o json", ["recommend", "--deploy", "trusted-server", "--data", "images", "-o", "json"]),
+    ]
     commands: list[tuple[str, list[str]]] = [
         ("python -c pass", [python, "-c", "pass"]),
         (f"bare Typer {typer_version(python)} app", [python, str(hello)]),
-        ("ppml search federated -o json", [ppml, "search", "federated", "-o", "json"]),
-        ("ppml list --phase training", [ppml, "list", "--phase", "training"]),
-        ("ppml show opacus", [ppml, "show", "opacus"]),
-        (
-            "ppml recommend ... -o json",
-            [ppml, "recommend", "--deploy", "trusted-server", "--data", "images", "-o", "json"],
-        ),
     ]
+    for label, argv in ppml_runs:
+        commands.append((f"ppml {label}", [ppml, *argv]))
+        for number, other in enumerate(args.ppml, 1):
+            commands.append((f"  ppml #{number} {label}", [other, *argv]))
     for other in args.python:
         commands.insert(2, (f"bare Typer {typer_version(other)} app ({other})", [other, str(hello)]))
 
@@ -87,7 +93,10 @@ def main() -> None:
             times[label].append(measure(argv, env))
 
     base = statistics.median(times[commands[1][0]])
-    print(f"{args.rounds} rounds, alternated; medians in ms; ratio to the bare Typer app of this venv\n")
+    print(f"{args.rounds} rounds, alternated; medians in ms; ratio to the bare Typer app of this venv")
+    for number, other in enumerate(args.ppml, 1):
+        print(f"ppml #{number}: {other}")
+    print()
     print(f"| {'command':<48} | {'median':>7} | {'min':>7} | {'ratio':>5} |")
     print(f"| {'-' * 48} | {'-' * 7}:| {'-' * 7}:| {'-' * 5}:|")
     for label, _ in commands:
