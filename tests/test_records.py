@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from ppml_cli.model import FrozenRecordError, Mitigation, Strength, Tool, fields
+from ppml_cli.model import FrozenRecordError, Mitigation, Strength, Tool, fields, replace
 
 
 def make(**overrides: object) -> Tool:
@@ -56,3 +56,17 @@ def test_records_pickle_round_trip() -> None:
     restored = pickle.loads(pickle.dumps(tool))
     assert restored == tool
     assert restored.to_dict() == tool.to_dict()
+
+
+def test_replace_makes_a_changed_copy_and_leaves_the_original() -> None:
+    tool = make(license="MIT")
+    changed = replace(tool, name="Other", aliases=("o",))
+    assert type(changed) is Tool
+    assert (changed.name, changed.aliases, changed.license) == ("Other", ("o",), "MIT")
+    assert (tool.name, tool.aliases) == ("Toy", ())
+    assert replace(tool) == tool
+
+
+def test_replace_refuses_a_field_the_record_does_not_have() -> None:
+    with pytest.raises(TypeError, match="unexpected arguments: colour"):
+        replace(make(), colour="red")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -92,6 +92,14 @@ class Record:
 def fields(record: Record | type[Record]) -> tuple[str, ...]:
     """Field names in declaration order (base classes first)."""
     return record.__fields__
+
+
+R = TypeVar("R", bound=Record)
+
+
+def replace(record: R, /, **changes: Any) -> R:
+    """A copy of ``record`` with some fields changed, checked as the constructor checks them."""
+    return type(record)(**{**record.__dict__, **changes})
 
 
 class Kind(str, Enum):

@@ -192,7 +192,11 @@ class _Reader:
 
     def problem(self, node: Any, entry: str | None, field: str | None, message: str) -> None:
         line = getattr(node, "key_lines", {}).get(field) if field else None
-        self.problems.append(Problem(self.source, line or getattr(node, "line", None), entry, field, message))
+        self.problems.append(
+            Problem(
+                file=self.source, line=line or getattr(node, "line", None), entry=entry, field=field, message=message
+            )
+        )
 
     def text(self, node: Mapping[str, Any], key: str, entry: str | None, *, required: bool = True) -> str:
         value = node.get(key)
@@ -401,7 +405,7 @@ def _documents(
             data = contents[position] if contents is not None else read_catalog(path)
             text = data.decode("utf-8")
         except (UnreadableCatalog, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(path), None, None, None, f"cannot read advice file: {exc}"))
+            problems.append(Problem(file=str(path), message=f"cannot read advice file: {exc}"))
             continue
         try:
             document = parse_yaml(text, str(path))
@@ -411,7 +415,7 @@ def _documents(
         if document is None:
             continue
         if not isinstance(document, dict):
-            problems.append(Problem(str(path), 1, None, None, "the top level must be a mapping"))
+            problems.append(Problem(file=str(path), line=1, message="the top level must be a mapping"))
             continue
         yield path, document
 
@@ -427,7 +431,7 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
     problems: list[Problem] = []
 
     def report(entry: str | None, field: str, message: str, severity: Severity = Severity.ERROR) -> None:
-        problems.append(Problem(where, None, entry, field, message, severity))
+        problems.append(Problem(file=where, entry=entry, field=field, message=message, severity=severity))
 
     def expect(entry: str, field: str, ids: Iterable[str], kind: Kind) -> None:
         for target in ids:
@@ -513,4 +517,4 @@ def _walk(node: Any, source: str, *, sourced: bool, key: str | None, problems: l
         line = getattr(parent, "key_lines", {}).get(key) or getattr(parent, "line", None)
         snippet = " ".join(node.split())[:60]
         message = f"states a number without sources (reference ids): {snippet!r}"
-        problems.append(Problem(source, line, None, key, message))
+        problems.append(Problem(file=source, line=line, field=key, message=message))
