@@ -402,9 +402,18 @@ def links(
 
     chosen = output_format(ctx, fmt, as_json, LinkReport)
     request = LinkRequest(
-        source, exclude or (), accept or (), concurrency, per_host, timeout, retries, max_wait, ttl, not no_cache,
-        allow_private,
-    )  # fmt: skip
+        source=source,
+        exclude=exclude or (),
+        accept=accept or (),
+        concurrency=concurrency,
+        per_host=per_host,
+        timeout=timeout,
+        retries=retries,
+        max_wait=max_wait,
+        ttl_hours=ttl,
+        use_cache=not no_cache,
+        allow_private=allow_private,
+    )
     plan = plan_links(state(ctx).index, request, sys.stdin)
     with progress(len(plan.targets), "checking links") as advance:
         report = check_planned_links(plan, on_result=lambda _: advance())
