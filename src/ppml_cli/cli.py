@@ -672,13 +672,13 @@ def recommend(
     chosen = output_format(ctx, fmt, as_json, PLAN_FORMATS)
     index, advice = state(ctx).index, load_advice()
     situation = Situation(
-        split_values(protect, "--protect"),
-        split_values(threat, "--threat"),
-        deploy,
-        data,
-        framework,
-        sensitivity,
-        open_source,
+        protect=split_values(protect, "--protect"),
+        threats=split_values(threat, "--threat"),
+        deploy=deploy,
+        data=data,
+        framework=framework,
+        sensitivity=sensitivity,
+        open_source=open_source,
     )
     if situation.is_empty() and can_ask(no_input):
         situation = interview(index, advice)
