@@ -14,7 +14,6 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -91,8 +90,7 @@ def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
 # ------------------------------------------------------------------ raw entries
 
 
-@dataclass(frozen=True, slots=True)
-class RawEntry:
+class RawEntry(Record):
     """One YAML block, before conversion: where it came from and what it says."""
 
     kind: Kind
@@ -150,7 +148,7 @@ def read_file(
             if not isinstance(item, dict):
                 problems.append(Problem(file=source, line=line, field=key, message="each entry must be a mapping"))
                 continue
-            entries.append(RawEntry(known[key], item, source, getattr(item, "line", None)))
+            entries.append(RawEntry(kind=known[key], data=item, file=source, line=getattr(item, "line", None)))
     return entries
 
 
