@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
+from pathlib import Path
 
 import pytest
 
+import ppml_cli
 from ppml_cli.model import FrozenRecordError, Mitigation, Strength, Tool, fields, replace
 
 
@@ -70,3 +73,24 @@ def test_replace_makes_a_changed_copy_and_leaves_the_original() -> None:
 def test_replace_refuses_a_field_the_record_does_not_have() -> None:
     with pytest.raises(TypeError, match="unexpected arguments: colour"):
         replace(make(), colour="red")
+
+
+#: Modules still holding named tuples, rewritten on another branch; their records become Records at the merge.
+NOT_YET_CONVERTED = {"net/links.py", "net/http.py"}
+
+
+def test_the_package_has_one_record_style() -> None:
+    """No named tuples or dataclasses beside Record (the quickstart programs are the users' code, not ppml's)."""
+    package = Path(ppml_cli.__file__).parent
+    others = set()
+    for path in package.rglob("*.py"):
+        name = path.relative_to(package).as_posix()
+        if name.startswith("quickstart/programs/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(base) for base in node.bases}
+                decorators = {ast.unparse(d).split("(")[0] for d in node.decorator_list}
+                if bases & {"NamedTuple", "typing.NamedTuple"} or decorators & {"dataclass", "dataclasses.dataclass"}:
+                    others.add(name)
+    assert others <= NOT_YET_CONVERTED
