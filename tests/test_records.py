@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ppml_cli
-from ppml_cli.model import FrozenRecordError, Mitigation, Strength, Tool, fields, replace
+from ppml_cli.model import FrozenRecordError, Mitigation, Record, Strength, Tool, fields, replace
 
 
 def make(**overrides: object) -> Tool:
@@ -73,6 +73,14 @@ def test_replace_makes_a_changed_copy_and_leaves_the_original() -> None:
 def test_replace_refuses_a_field_the_record_does_not_have() -> None:
     with pytest.raises(TypeError, match="unexpected arguments: colour"):
         replace(make(), colour="red")
+
+
+@pytest.mark.parametrize("default", [[], {}, set()], ids=["list", "dict", "set"])
+def test_a_mutable_default_is_refused_when_the_class_is_defined(default: object) -> None:
+    with pytest.raises(TypeError, match=r"Toy\.items: a mutable default"):
+
+        class Toy(Record):
+            items: object = default
 
 
 #: Modules still holding named tuples, rewritten on another branch; their records become Records at the merge.

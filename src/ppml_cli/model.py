@@ -52,7 +52,10 @@ class Record:
                 if name not in names:
                     names.append(name)
                 if name in klass.__dict__:
-                    defaults[name] = klass.__dict__[name]
+                    default = klass.__dict__[name]
+                    if isinstance(default, (list, dict, set)):  # shared by every instance, as dataclasses refuse
+                        raise TypeError(f"{cls.__name__}.{name}: a mutable default; use a tuple, frozenset or None")
+                    defaults[name] = default
                 else:
                     defaults.pop(name, None)
         cls.__fields__ = tuple(names)
