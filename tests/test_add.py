@@ -423,7 +423,9 @@ def test_to_refuses_a_file_that_is_not_a_catalog(run: Run, server: Server, tmp_p
 def test_append_entry_handles_each_layout(tmp_path: Path, existing: str) -> None:
     target = tmp_path / "c.yaml"
     target.write_text(existing, encoding="utf-8")
-    draft = Draft(Kind.TOOL, {"id": "new", "name": "New", "description": "A new tool."}, (), False)
+    draft = Draft(
+        kind=Kind.TOOL, entry={"id": "new", "name": "New", "description": "A new tool."}, notes=(), unreachable=False
+    )
     append_entry(target, draft)
     data = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert data["tools"][-1] == draft.entry
@@ -436,7 +438,15 @@ def test_concurrent_appends_lose_nothing(tmp_path: Path) -> None:
 
     target = tmp_path / "shared.yaml"
     target.write_text(EXISTING, encoding="utf-8")
-    drafts = [Draft(Kind.TOOL, {"id": f"t{i}", "name": f"T{i}", "description": "A tool."}, (), False) for i in range(8)]
+    drafts = [
+        Draft(
+            kind=Kind.TOOL,
+            entry={"id": f"t{i}", "name": f"T{i}", "description": "A tool."},
+            notes=(),
+            unreachable=False,
+        )
+        for i in range(8)
+    ]
     threads = [threading.Thread(target=append_entry, args=(target, draft)) for draft in drafts]
     for thread in threads:
         thread.start()
@@ -455,7 +465,12 @@ def test_a_failed_write_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr("os.fsync", disk_full)
     with pytest.raises(InvalidValueError, match=r"cannot write .*c\.yaml: No space left on device"):
-        append_entry(target, Draft(Kind.TOOL, {"id": "x", "name": "X", "description": "A tool."}, (), False))
+        append_entry(
+            target,
+            Draft(
+                kind=Kind.TOOL, entry={"id": "x", "name": "X", "description": "A tool."}, notes=(), unreachable=False
+            ),
+        )
     assert target.read_text(encoding="utf-8") == EXISTING
     assert [p.name for p in tmp_path.iterdir() if p.name != ".c.yaml.lock"] == ["c.yaml"]
 

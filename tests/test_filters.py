@@ -84,10 +84,10 @@ def test_an_empty_value_of_any_repeatable_filter_is_a_usage_error(run: Run, decl
 
 def test_one_more_declared_filter_is_enough_for_a_command_to_offer_it(monkeypatch: pytest.MonkeyPatch) -> None:
     extra = options.FilterOption(
-        "colour",
-        "--colour",
-        "colours",
-        Annotated[list[str] | None, typer.Option("--colour", rich_help_panel=options.FILTERS_PANEL)],
+        name="colour",
+        option="--colour",
+        field="colours",
+        annotation=Annotated[list[str] | None, typer.Option("--colour", rich_help_panel=options.FILTERS_PANEL)],
     )
     monkeypatch.setattr(options, "FILTERS", (*options.FILTERS, extra))
     received: dict[str, Any] = {}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
+from pathlib import Path
 
 import pytest
 
-from ppml_cli.model import FrozenRecordError, Mitigation, Strength, Tool, fields
+import ppml_cli
+from ppml_cli.model import FrozenRecordError, Mitigation, Record, Strength, Tool, fields, replace
 
 
 def make(**overrides: object) -> Tool:
@@ -56,3 +59,46 @@ def test_records_pickle_round_trip() -> None:
     restored = pickle.loads(pickle.dumps(tool))
     assert restored == tool
     assert restored.to_dict() == tool.to_dict()
+
+
+def test_replace_makes_a_changed_copy_and_leaves_the_original() -> None:
+    tool = make(license="MIT")
+    changed = replace(tool, name="Other", aliases=("o",))
+    assert type(changed) is Tool
+    assert (changed.name, changed.aliases, changed.license) == ("Other", ("o",), "MIT")
+    assert (tool.name, tool.aliases) == ("Toy", ())
+    assert replace(tool) == tool
+
+
+def test_replace_refuses_a_field_the_record_does_not_have() -> None:
+    with pytest.raises(TypeError, match="unexpected arguments: colour"):
+        replace(make(), colour="red")
+
+
+@pytest.mark.parametrize("default", [[], {}, set()], ids=["list", "dict", "set"])
+def test_a_mutable_default_is_refused_when_the_class_is_defined(default: object) -> None:
+    with pytest.raises(TypeError, match=r"Toy\.items: a mutable default"):
+
+        class Toy(Record):
+            items: object = default
+
+
+#: Modules still holding named tuples, rewritten on another branch; their records become Records at the merge.
+NOT_YET_CONVERTED = {"net/links.py", "net/http.py"}
+
+
+def test_the_package_has_one_record_style() -> None:
+    """No named tuples or dataclasses beside Record (the quickstart programs are the users' code, not ppml's)."""
+    package = Path(ppml_cli.__file__).parent
+    others = set()
+    for path in package.rglob("*.py"):
+        name = path.relative_to(package).as_posix()
+        if name.startswith("quickstart/programs/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(base) for base in node.bases}
+                decorators = {ast.unparse(d).split("(")[0] for d in node.decorator_list}
+                if bases & {"NamedTuple", "typing.NamedTuple"} or decorators & {"dataclass", "dataclasses.dataclass"}:
+                    others.add(name)
+    assert others <= NOT_YET_CONVERTED

@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
-from ppml_cli.model import Entry, Reference
+from ppml_cli.model import Entry, Record, Reference
 
 TITLE_STOPWORDS = frozenset(
     "a an and are as at by for from how in is it of on or the to towards via what when where which with".split()
@@ -25,7 +24,7 @@ TITLE_STOPWORDS = frozenset(
 JOURNAL_WORDS = ("journal", "transactions", "surveys", "communications", "proceedings on", "letters", "magazine")
 
 
-class Citation(NamedTuple):
+class Citation(Record):
     """One reference, ready to be formatted in any citation style."""
 
     entry: Reference
@@ -123,5 +122,7 @@ def citations(entries: Iterable[Entry]) -> list[Citation]:
         if isinstance(reference, Reference):
             kind = entry_type(reference)
             key = reference.citation_key or base_key(reference.authors, reference.year, reference.name)
-            out.append(Citation(reference, key, kind, tuple(citation_fields(reference, kind))))
+            out.append(
+                Citation(entry=reference, key=key, entry_type=kind, fields=tuple(citation_fields(reference, kind)))
+            )
     return out

@@ -402,9 +402,18 @@ def links(
 
     chosen = output_format(ctx, fmt, as_json, LinkReport)
     request = LinkRequest(
-        source, exclude or (), accept or (), concurrency, per_host, timeout, retries, max_wait, ttl, not no_cache,
-        allow_private,
-    )  # fmt: skip
+        source=source,
+        exclude=exclude or (),
+        accept=accept or (),
+        concurrency=concurrency,
+        per_host=per_host,
+        timeout=timeout,
+        retries=retries,
+        max_wait=max_wait,
+        ttl_hours=ttl,
+        use_cache=not no_cache,
+        allow_private=allow_private,
+    )
     plan = plan_links(state(ctx).index, request, sys.stdin)
     with progress(len(plan.targets), "checking links") as advance:
         report = check_planned_links(plan, on_result=lambda _: advance())
@@ -663,13 +672,13 @@ def recommend(
     chosen = output_format(ctx, fmt, as_json, PLAN_FORMATS)
     index, advice = state(ctx).index, load_advice()
     situation = Situation(
-        split_values(protect, "--protect"),
-        split_values(threat, "--threat"),
-        deploy,
-        data,
-        framework,
-        sensitivity,
-        open_source,
+        protect=split_values(protect, "--protect"),
+        threats=split_values(threat, "--threat"),
+        deploy=deploy,
+        data=data,
+        framework=framework,
+        sensitivity=sensitivity,
+        open_source=open_source,
     )
     if situation.is_empty() and can_ask(no_input):
         situation = interview(index, advice)

@@ -24,12 +24,12 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from ppml_cli.catalog import licenses
 from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, InvalidValueError, Problem, Severity
 from ppml_cli.index import Index
-from ppml_cli.model import Kind, Technique
+from ppml_cli.model import Kind, Record, Technique, replace
 from ppml_cli.store import repodata
 from ppml_cli.textsafe import one_line
 
@@ -52,7 +52,7 @@ _STOPWORDS = frozenset("a an the on of for in to and towards toward via with fro
 MAX_TECHNIQUES = 3
 
 
-class Draft(NamedTuple):
+class Draft(Record):
     """A drafted entry: its fields in catalog order, and what happened while fetching them."""
 
     kind: Kind
@@ -61,7 +61,7 @@ class Draft(NamedTuple):
     unreachable: bool  # a source could not be reached (offline, timeout, rate limit)
 
 
-class Added(NamedTuple):
+class Added(Record):
     """The outcome of ``ppml add``: the YAML, where it went, and the validation of the result."""
 
     draft: Draft
@@ -275,7 +275,9 @@ def draft_tool(url: str, index: Index, taken: set[str], *, package: str | None =
         "last_activity": last,
         "last_activity_source": source,
     }
-    return Draft(Kind.TOOL, _ordered(entry, unverified), tuple(map(one_line, notes)), unreachable)
+    return Draft(
+        kind=Kind.TOOL, entry=_ordered(entry, unverified), notes=tuple(map(one_line, notes)), unreachable=unreachable
+    )
 
 
 def _github_repo(slug: str, deadline: float) -> tuple[dict[str, Any] | None, str | None, bool]:
@@ -442,7 +444,12 @@ def draft_reference(url: str, index: Index, taken: set[str], *, deadline: float 
         "description": sentence(abstract),
         "techniques": techniques,
     }
-    return Draft(Kind.REFERENCE, _ordered(entry, unverified), tuple(map(one_line, notes)), unreachable)
+    return Draft(
+        kind=Kind.REFERENCE,
+        entry=_ordered(entry, unverified),
+        notes=tuple(map(one_line, notes)),
+        unreachable=unreachable,
+    )
 
 
 # ------------------------------------------------------------------ YAML and files
@@ -634,13 +641,13 @@ def add_entry(
     if to is not None:
         append_entry(to, draft)
         problems = _validate([*extra, to] if to not in extra else list(extra), bundled, to, draft)
-        return Added(draft, text, to, problems)
+        return Added(draft=draft, yaml=text, written_to=to, problems=problems)
     with tempfile.TemporaryDirectory(prefix="ppml-add-") as folder:
         path = Path(folder) / "draft.yaml"
         path.write_text(text, encoding="utf-8")
         problems = _validate([*extra, path], bundled, path, draft)
-    shown = tuple(p._replace(file="draft") if p.file == str(path) else p for p in problems)
-    return Added(draft, text, None, shown)
+    shown = tuple(replace(p, file="draft") if p.file == str(path) else p for p in problems)
+    return Added(draft=draft, yaml=text, written_to=None, problems=shown)
 
 
 def _validate(paths: Sequence[Path], bundled: bool, target: Path, draft: Draft) -> tuple[Problem, ...]:

@@ -8,7 +8,8 @@ Exit codes are part of the documented interface (see README):
 from __future__ import annotations
 
 from enum import Enum
-from typing import NamedTuple
+
+from ppml_cli.model import Record
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -22,13 +23,13 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-class Problem(NamedTuple):
+class Problem(Record):
     """One finding about a catalog file, located as precisely as we know."""
 
     file: str
-    line: int | None
-    entry: str | None
-    field: str | None
+    line: int | None = None
+    entry: str | None = None
+    field: str | None = None
     message: str
     severity: Severity = Severity.ERROR
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -52,7 +52,10 @@ class Record:
                 if name not in names:
                     names.append(name)
                 if name in klass.__dict__:
-                    defaults[name] = klass.__dict__[name]
+                    default = klass.__dict__[name]
+                    if isinstance(default, (list, dict, set)):  # shared by every instance, as dataclasses refuse
+                        raise TypeError(f"{cls.__name__}.{name}: a mutable default; use a tuple, frozenset or None")
+                    defaults[name] = default
                 else:
                     defaults.pop(name, None)
         cls.__fields__ = tuple(names)
@@ -92,6 +95,14 @@ class Record:
 def fields(record: Record | type[Record]) -> tuple[str, ...]:
     """Field names in declaration order (base classes first)."""
     return record.__fields__
+
+
+R = TypeVar("R", bound=Record)
+
+
+def replace(record: R, /, **changes: Any) -> R:
+    """A copy of ``record`` with some fields changed, checked as the constructor checks them."""
+    return type(record)(**{**record.__dict__, **changes})
 
 
 class Kind(str, Enum):

@@ -7,12 +7,12 @@ them at start-up, and real objects spare it an ``eval`` per parameter.
 import functools
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from ppml_cli import completion
-from ppml_cli.model import Kind
+from ppml_cli.model import Kind, Record
 from ppml_cli.render import Format
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def split_values(values: list[str] | None, option: str) -> list[str]:
 FILTERS_PANEL = "Filters"
 
 
-class FilterOption(NamedTuple):
+class FilterOption(Record):
     """One filter, declared once: its parameter, the option as typed, and the FilterRequest field it fills.
 
     ``annotation`` is what Typer reads; a repeatable (list) filter's values are split on
@@ -73,12 +73,14 @@ class FilterOption(NamedTuple):
 
 def _filter(name: str, field: str, flags: tuple[str, ...], help_: str, metavar: str, complete: Any) -> FilterOption:
     option = typer.Option(*flags, metavar=metavar, help=help_, autocompletion=complete, rich_help_panel=FILTERS_PANEL)
-    return FilterOption(name, flags[0], field, Annotated[list[str] | None, option])
+    return FilterOption(name=name, option=flags[0], field=field, annotation=Annotated[list[str] | None, option])
 
 
 def _scalar(name: str, flag: str, annotation: Any, help_: str, metavar: str | None = None) -> FilterOption:
     option = typer.Option(flag, metavar=metavar, help=help_, rich_help_panel=FILTERS_PANEL)
-    return FilterOption(name, flag.split("/")[0], name, Annotated[annotation, option], repeatable=False)
+    return FilterOption(
+        name=name, option=flag.split("/")[0], field=name, annotation=Annotated[annotation, option], repeatable=False
+    )
 
 
 #: Every filter of ``search`` and ``list``, in help order. A new filter is one line here,

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 
 from ppml_cli.errors import CatalogError, InvalidValueError, NetworkError, Problem
 from ppml_cli.filters import FilterRequest, apply, resolve_filters
 from ppml_cli.index import Index, entry_sort_key
-from ppml_cli.model import Entry, Kind, Technique, Threat, plain
+from ppml_cli.model import Entry, Kind, Record, Technique, Threat, plain
 from ppml_cli.results import (
     REFRESHED,
     Bibliography,
@@ -92,7 +92,7 @@ def search_entries(
     )
 
 
-def _unmatched_notes(unmatched: Sequence[str], suggestions: dict[str, list[str]]) -> tuple[str, ...]:
+def _unmatched_notes(unmatched: Sequence[str], suggestions: Mapping[str, list[str]]) -> tuple[str, ...]:
     """Why a search came back empty: the words nothing matches, near misses, where to look instead."""
     if not unmatched:
         return ()
@@ -166,16 +166,26 @@ def show_entry(index: Index, name: str) -> EntryDetail:
     auditors: tuple[Entry, ...] = ()
     if isinstance(entry, Threat):
         mitigations = tuple(
-            ThreatLink(t, m.strength.value, m.reason, m.condition) for t, m in index.mitigated_by(entry.id)
+            ThreatLink(technique=t, strength=m.strength.value, reason=m.reason, condition=m.condition)
+            for t, m in index.mitigated_by(entry.id)
         )
         tools = tuple(
-            ThreatLink(t, m.strength.value, m.reason, m.condition) for t, m in index.tools_mitigating(entry.id)
+            ThreatLink(technique=t, strength=m.strength.value, reason=m.reason, condition=m.condition)
+            for t, m in index.tools_mitigating(entry.id)
         )
         auditors = tuple(index.auditors_of(entry.id))
     repository = repositories_of([entry]).get(entry.id)
     from ppml_cli.quickstart import command_for
 
-    return EntryDetail(entry, index.related(entry), mitigations, auditors, repository, tools, command_for(entry))
+    return EntryDetail(
+        entry=entry,
+        related=index.related(entry),
+        mitigations=mitigations,
+        auditors=auditors,
+        repository=repository,
+        tools=tools,
+        quickstart=command_for(entry),
+    )
 
 
 def _counts(index: Index, entries: Sequence[Entry]) -> dict[str, int]:
@@ -189,11 +199,12 @@ def build_tree(index: Index) -> Tree:
     for phase in index.of_kind(Kind.PHASE):
         techniques = [t for t in index.of_kind(Kind.TECHNIQUE) if isinstance(t, Technique) and t.phase == phase.id]
         children = tuple(
-            TechniqueNode(t, _counts(index, [e for e in index.entries if t.id in e.techniques])) for t in techniques
+            TechniqueNode(technique=t, counts=_counts(index, [e for e in index.entries if t.id in e.techniques]))
+            for t in techniques
         )
         in_phase = [e for e in index.entries if phase.id in e.phases]
         counts = {"techniques": len(techniques), **_counts(index, in_phase)}
-        nodes.append(PhaseNode(phase, children, counts))
+        nodes.append(PhaseNode(phase=phase, techniques=children, counts=counts))
     return Tree(phases=tuple(nodes))
 
 
@@ -282,13 +293,13 @@ def compare_tools(index: Index, names: Sequence[str]) -> Comparison:
             values = tuple(plain(getattr(t, attribute)) for t in tools)
         if all(v in (None, [], "") for v in values):
             continue
-        rows.append(ComparisonRow(label, values, differs=len({repr(v) for v in values}) > 1))
+        rows.append(ComparisonRow(attribute=label, values=values, differs=len({repr(v) for v in values}) > 1))
     repositories = repositories_of(tools)
     if repositories:
         for label, field in (("stars", "stars"), ("last push", "pushed_at"), ("archived", "archived")):
             values = tuple(repositories.get(t.id, {}).get(field) for t in tools)
-            rows.append(ComparisonRow(label, values, differs=len({repr(v) for v in values}) > 1))
-    return Comparison(tuple(tools), tuple(rows), repositories)
+            rows.append(ComparisonRow(attribute=label, values=values, differs=len({repr(v) for v in values}) > 1))
+    return Comparison(tools=tuple(tools), rows=tuple(rows), repositories=repositories)
 
 
 CITATION_STYLES = ("bibtex", "apa", "markdown")
@@ -320,7 +331,7 @@ def cite_references(
     if not chosen:
         raise InvalidValueError("nothing to cite", hint="name references, or use --all or --technique")
     unique = list(dict.fromkeys(chosen))
-    return Bibliography(tuple(citations(unique)), style)
+    return Bibliography(citations=tuple(citations(unique)), style=style)
 
 
 def entry_url(index: Index, name: str) -> str:
@@ -335,7 +346,7 @@ def entry_url(index: Index, name: str) -> str:
 MAX_REDIRECTS = 10
 
 
-class LinkRequest(NamedTuple):
+class LinkRequest(Record):
     """What ``links`` was asked to do, as typed: a source (None: the catalog), filters and limits."""
 
     source: str | None = None
@@ -351,7 +362,7 @@ class LinkRequest(NamedTuple):
     allow_private: bool = False
 
 
-class LinkPlan(NamedTuple):
+class LinkPlan(Record):
     """The URLs ``links`` will check (with the entries using each), what it skips, and how."""
 
     targets: list[tuple[str, tuple[str, ...]]]
@@ -390,7 +401,7 @@ def plan_links(index: Index | None, request: LinkRequest, stdin: IO[str] | None 
         use_cache=request.use_cache,
         allow_private=request.allow_private,
     )
-    return LinkPlan(link_targets(index, kept), tuple(excluded), options)
+    return LinkPlan(targets=link_targets(index, kept), excluded=tuple(excluded), options=options)
 
 
 def _source_lines(source: str, stdin: IO[str] | None) -> Iterable[str]:
@@ -405,7 +416,7 @@ def check_planned_links(plan: LinkPlan, on_result: Callable[[LinkResult], None] 
     from ppml_cli.net.links import check_links
 
     results = check_links(plan.targets, plan.options, on_result=on_result)
-    return LinkReport(tuple(results), plan.excluded)
+    return LinkReport(results=tuple(results), excluded=plan.excluded)
 
 
 def catalog_urls(index: Index | None) -> list[str]:

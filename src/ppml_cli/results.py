@@ -2,15 +2,16 @@
 
 A result knows nothing about terminals or formats; the one place that turns
 it into a JSON-ready structure is :meth:`to_data`, so that JSON, JSONL, YAML
-and CSV all show the same content. Results are named tuples: immutable, and
-several times cheaper to define than dataclasses, which matters at start-up.
+and CSV all show the same content. Results are :class:`~ppml_cli.model.Record`
+subclasses: immutable, built by keyword, and far cheaper to define than
+dataclasses, which matters at start-up.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ppml_cli.model import Entry, Kind
+from ppml_cli.model import Entry, Kind, Record
 
 if TYPE_CHECKING:
     from ppml_cli.bibliography import Citation
@@ -35,7 +36,7 @@ def link(entry: Entry) -> dict[str, Any]:
     return {"id": entry.id, "name": entry.name, "url": entry.url}
 
 
-class EntryList(NamedTuple):
+class EntryList(Record):
     """The answer of ``list`` and ``search``: entries, best or catalog order first."""
 
     entries: tuple[Entry, ...]
@@ -65,7 +66,7 @@ def _status(entry: Entry) -> str | None:
     return None if status is None else str(status.value)
 
 
-class ThreatLink(NamedTuple):
+class ThreatLink(Record):
     """How a technique or tool bears on a threat, for detail pages."""
 
     technique: Entry
@@ -80,7 +81,7 @@ class ThreatLink(NamedTuple):
         return data
 
 
-class EntryDetail(NamedTuple):
+class EntryDetail(Record):
     """The answer of ``show``: one entry and what it links to."""
 
     entry: Entry
@@ -113,18 +114,18 @@ class EntryDetail(NamedTuple):
         return (self.entry,)
 
 
-class TechniqueNode(NamedTuple):
+class TechniqueNode(Record):
     technique: Entry
     counts: dict[str, int]
 
 
-class PhaseNode(NamedTuple):
+class PhaseNode(Record):
     phase: Entry
     techniques: tuple[TechniqueNode, ...]
     counts: dict[str, int]
 
 
-class Tree(NamedTuple):
+class Tree(Record):
     """The answer of ``tree``: phases, their techniques, and how much each holds."""
 
     phases: tuple[PhaseNode, ...]
@@ -148,7 +149,7 @@ class Tree(NamedTuple):
         return tuple(out)
 
 
-class CatalogDump(NamedTuple):
+class CatalogDump(Record):
     """The answer of ``export``: every entry, grouped by kind."""
 
     entries: tuple[Entry, ...]
@@ -167,7 +168,7 @@ class CatalogDump(NamedTuple):
         return data
 
 
-class ValidationReport(NamedTuple):
+class ValidationReport(Record):
     """The answer of ``validate``: every problem found, and what was checked."""
 
     files: tuple[str, ...]
@@ -192,7 +193,7 @@ class ValidationReport(NamedTuple):
         }
 
 
-class Bibliography(NamedTuple):
+class Bibliography(Record):
     """The answer of ``cite``: citations in the order asked, and the style to write them in."""
 
     citations: tuple[Citation, ...]
@@ -208,7 +209,7 @@ class Bibliography(NamedTuple):
         ]
 
 
-class ComparisonRow(NamedTuple):
+class ComparisonRow(Record):
     """One attribute across the compared tools."""
 
     attribute: str
@@ -216,7 +217,7 @@ class ComparisonRow(NamedTuple):
     differs: bool
 
 
-class Comparison(NamedTuple):
+class Comparison(Record):
     """The answer of ``compare``: tools side by side."""
 
     tools: tuple[Entry, ...]
@@ -239,7 +240,7 @@ class Comparison(NamedTuple):
         return out
 
 
-class LinkReport(NamedTuple):
+class LinkReport(Record):
     """The answer of ``links``: one result per URL checked, and what was excluded."""
 
     results: tuple[LinkResult, ...]
@@ -265,7 +266,7 @@ class LinkReport(NamedTuple):
 REFRESHED = frozenset({"updated", "unchanged", "moved"})
 
 
-class RefreshReport(NamedTuple):
+class RefreshReport(Record):
     """The answer of ``refresh``: what happened to each repository."""
 
     outcomes: tuple[Outcome, ...]

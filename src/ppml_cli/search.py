@@ -51,7 +51,8 @@ import re
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from types import MappingProxyType
+from typing import Any
 
 from ppml_cli.filters import Filters, passes
 from ppml_cli.index import Index, compact, entry_labels
@@ -60,7 +61,7 @@ try:  # the C module itself: struct.py only re-exports it, at an import cost on 
     from _struct import Struct
 except ImportError:  # pragma: no cover - a Python without the C accelerator
     from struct import Struct
-from ppml_cli.model import Entry, Kind, Mitigation, Reference, Technique, Tool, Tutorial
+from ppml_cli.model import Entry, Kind, Mitigation, Record, Reference, Technique, Tool, Tutorial, replace
 
 #: Characters of one field that search reads; the rest of a longer field is not indexed.
 MAX_FIELD_CHARS = 20_000
@@ -267,7 +268,7 @@ def typo_budget(word: str) -> int:
     return 0 if len(word) < 5 else 1 if len(word) < 9 else 2
 
 
-class Hit(NamedTuple):
+class Hit(Record):
     """One search result with its score (0 to 100) and why it matched."""
 
     entry: Entry
@@ -275,16 +276,16 @@ class Hit(NamedTuple):
     matched: tuple[str, ...]
 
 
-class Answer(NamedTuple):
+class Answer(Record):
     """What a search found, and what it could not account for."""
 
     hits: list[Hit]
     #: Query words that match nothing in the catalog (then ``hits`` is empty).
     unmatched: tuple[str, ...] = ()
     #: For each unmatched word, catalog words that nearly match it.
-    suggestions: dict[str, list[str]] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
+    suggestions: Mapping[str, list[str]] = MappingProxyType({})
     #: Query words that were read as typos: word -> the catalog words used instead.
-    corrections: dict[str, list[str]] = {}  # noqa: RUF012
+    corrections: Mapping[str, list[str]] = MappingProxyType({})
     intent: Kind | None = None
     #: When a query holds only stop words or single letters: those words (nothing was searched).
     common: tuple[str, ...] = ()
@@ -294,7 +295,7 @@ class Answer(NamedTuple):
 _Match = tuple[float, str, int, str]
 
 
-class _Term(NamedTuple):
+class _Term(Record):
     shown: str  # the word as the user typed it (folded)
     key: str  # the stemmed index term
     budget: int  # typos allowed
@@ -313,7 +314,7 @@ def parse_query(query: str) -> tuple[list[_Term], Kind | None, str]:
             continue
         if len(token[0]) > 1:
             joined = "-".join(token[0])
-            terms.append(_Term(raw, joined, typo_budget(joined) if len(joined) > 5 else 0))
+            terms.append(_Term(shown=raw, key=joined, budget=typo_budget(joined) if len(joined) > 5 else 0))
             continue
         word = raw.replace("'", "")
         if len(word) < 2:
@@ -321,7 +322,8 @@ def parse_query(query: str) -> tuple[list[_Term], Kind | None, str]:
         key = _stem(word)
         if key in INTENTS:
             intents.append((INTENTS[key], word))
-        terms.append(_Term(word, key, typo_budget(word)))  # by the word as typed, as Meilisearch counts
+        # the budget is by the word as typed, as Meilisearch counts
+        terms.append(_Term(shown=word, key=key, budget=typo_budget(word)))
     intent = None
     if intents and len(terms) > len(intents):  # an intent word alone is what is searched for
         intent = intents[0][0]
@@ -329,7 +331,7 @@ def parse_query(query: str) -> tuple[list[_Term], Kind | None, str]:
         terms = [t for t in terms if t.shown not in intent_words]
     unique = list({t.key: t for t in terms}.values())[:MAX_TERMS]
     if unique:
-        unique[-1] = unique[-1]._replace(last=True)
+        unique[-1] = replace(unique[-1], last=True)
     return unique, intent, "".join(compact(t.shown) for t in unique)
 
 
@@ -495,7 +497,7 @@ class SearchIndex:
         terms, intent, whole = parse_query(query)
         if not terms:
             common = tuple(dict.fromkeys(t[1] for t in tokens(query[:MAX_QUERY_CHARS]) if t is not None))
-            return Answer([], common=common)
+            return Answer(hits=[], common=common)
         per_term: list[dict[int, _Match]] = []
         idfs: list[float] = []
         unmatched: list[str] = []
@@ -510,7 +512,13 @@ class SearchIndex:
             idfs.append(idf)
         named = self._exact_labels(compact(query[:MAX_QUERY_CHARS]))
         if unmatched and not named:
-            return Answer([], tuple(unmatched), self._near_misses(unmatched), corrections, intent)
+            return Answer(
+                hits=[],
+                unmatched=tuple(unmatched),
+                suggestions=self._near_misses(unmatched),
+                corrections=corrections,
+                intent=intent,
+            )
         if unmatched:  # the query is an entry's whole name ("Not What You've Signed Up For: ..."): that accounts for it
             kept = [n for n, term in enumerate(terms) if term.shown not in unmatched]
             terms = [terms[n] for n in kept]
@@ -571,8 +579,8 @@ class SearchIndex:
                 kind = self.entries[number].kind
                 wanted = "as the query asks" if kind is intent else f"the query asks for {intent.plural}"
                 reasons.append(f"a {kind.value}, {wanted}")
-            hits.append(Hit(self.entries[number], score, tuple(reasons)))
-        return Answer(hits, (), {}, corrections, intent)
+            hits.append(Hit(entry=self.entries[number], score=score, matched=tuple(reasons)))
+        return Answer(hits=hits, corrections=corrections, intent=intent)
 
     def _term_matches(self, term: _Term) -> tuple[dict[int, _Match], float, list[str]]:
         """Entries matching ``term``: number -> (idf-weighted value, how, field code, word); its idf; corrections."""
@@ -624,7 +632,7 @@ class SearchIndex:
         idf_total = 0.0
         corrected: list[str] = []
         for part in parts:
-            matches, idf, fixes = self._term_matches(_Term(part, _stem(part), typo_budget(part)))
+            matches, idf, fixes = self._term_matches(_Term(shown=part, key=_stem(part), budget=typo_budget(part)))
             if not matches:
                 return {}, 1.0, []
             corrected += fixes

@@ -97,7 +97,5 @@ def catalog_paths(extra: Sequence[Path] = (), *, bundled: bool = True) -> list[P
     """The files to merge, in order; later ones win."""
     paths = ([bundled_catalog_path()] if bundled else []) + list(extra)
     if not paths:
-        raise CatalogError(
-            [Problem("<command line>", None, None, None, "--no-bundled needs at least one --catalog PATH")]
-        )
+        raise CatalogError([Problem(file="<command line>", message="--no-bundled needs at least one --catalog PATH")])
     return paths

@@ -29,7 +29,9 @@ Rule = Callable[[RawEntry], Iterable[Problem]]
 
 
 def _problem(raw: RawEntry, field: str, message: str, severity: Severity = Severity.ERROR) -> Problem:
-    return Problem(raw.file, raw.line_of(field), raw.id, field, message, severity)
+    return Problem(
+        file=raw.file, line=raw.line_of(field), entry=raw.id, field=field, message=message, severity=severity
+    )
 
 
 def _urls(raw: RawEntry) -> list[tuple[str, str]]:
@@ -203,9 +205,9 @@ def loader_agreement(text: str, source: str) -> list[Problem]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         message = f"PyYAML's pure-Python loader cannot read this ({exc.problem}); quote the value"
-        return [Problem(source, line, None, None, message)]
+        return [Problem(file=source, line=line, message=message)]
     except yaml.YAMLError as exc:
-        return [Problem(source, None, None, None, f"PyYAML's pure-Python loader cannot read this file: {exc}")]
+        return [Problem(file=source, message=f"PyYAML's pure-Python loader cannot read this file: {exc}")]
     if c_loader is None:
         return []
     try:
@@ -215,7 +217,7 @@ def loader_agreement(text: str, source: str) -> list[Problem]:
     if pure == fast:
         return []
     return [
-        Problem(source, None, entry, None, "libyaml and PyYAML's pure-Python loader read this entry differently")
+        Problem(file=source, entry=entry, message="libyaml and PyYAML's pure-Python loader read this entry differently")
         for entry in _differing_entries(pure, fast)
     ]
 

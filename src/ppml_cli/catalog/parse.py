@@ -14,7 +14,6 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -80,19 +79,18 @@ def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
         message = f"YAML syntax: {exc.problem or exc}"
         if exc.context and exc.context_mark is not None:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise CatalogError([Problem(source, line, None, None, message)]) from None
+        raise CatalogError([Problem(file=source, line=line, message=message)]) from None
     except yaml.YAMLError as exc:
-        raise CatalogError([Problem(source, None, None, None, f"YAML: {exc}")]) from None
+        raise CatalogError([Problem(file=source, message=f"YAML: {exc}")]) from None
     except RecursionError:
         message = "nested too deeply (a catalog needs a few levels: kinds, entries, fields)"
-        raise CatalogError([Problem(source, None, None, None, message)]) from None
+        raise CatalogError([Problem(file=source, message=message)]) from None
 
 
 # ------------------------------------------------------------------ raw entries
 
 
-@dataclass(frozen=True, slots=True)
-class RawEntry:
+class RawEntry(Record):
     """One YAML block, before conversion: where it came from and what it says."""
 
     kind: Kind
@@ -118,10 +116,10 @@ def read_file(
     try:
         text = (read_catalog(path) if content is None else content).decode("utf-8")
     except UnreadableCatalog as exc:
-        problems.append(Problem(source, None, None, None, str(exc)))
+        problems.append(Problem(file=source, message=str(exc)))
         return []
     except UnicodeDecodeError as exc:
-        problems.append(Problem(source, None, None, None, f"cannot read: not UTF-8 ({exc.reason} at byte {exc.start})"))
+        problems.append(Problem(file=source, message=f"cannot read: not UTF-8 ({exc.reason} at byte {exc.start})"))
         return []
     try:
         document = parse_yaml(text, source, locate=locate)
@@ -131,7 +129,7 @@ def read_file(
     if document is None:
         return []
     if not isinstance(document, dict):
-        problems.append(Problem(source, 1, None, None, "the top level must be a mapping of kinds"))
+        problems.append(Problem(file=source, line=1, message="the top level must be a mapping of kinds"))
         return []
     known = {kind.plural: kind for kind in Kind}
     entries: list[RawEntry] = []
@@ -139,18 +137,18 @@ def read_file(
         line = getattr(document, "key_lines", {}).get(key)
         if key not in known:
             valid = ", ".join(sorted(known))
-            problems.append(Problem(source, line, None, str(key), f"unknown section; valid: {valid}"))
+            problems.append(Problem(file=source, line=line, field=str(key), message=f"unknown section; valid: {valid}"))
             continue
         if items is None:
             continue
         if not isinstance(items, list):
-            problems.append(Problem(source, line, None, key, "must be a list of entries"))
+            problems.append(Problem(file=source, line=line, field=key, message="must be a list of entries"))
             continue
         for item in items:
             if not isinstance(item, dict):
-                problems.append(Problem(source, line, None, key, "each entry must be a mapping"))
+                problems.append(Problem(file=source, line=line, field=key, message="each entry must be a mapping"))
                 continue
-            entries.append(RawEntry(known[key], item, source, getattr(item, "line", None)))
+            entries.append(RawEntry(kind=known[key], data=item, file=source, line=getattr(item, "line", None)))
     return entries
 
 
@@ -165,11 +163,11 @@ def merge(layers: Iterable[list[RawEntry]], problems: list[Problem]) -> list[Raw
                 first = seen[key]
                 problems.append(
                     Problem(
-                        raw.file,
-                        raw.line_of("id"),
-                        key,
-                        "id",
-                        f"duplicate id (first defined at line {first.line})",
+                        file=raw.file,
+                        line=raw.line_of("id"),
+                        entry=key,
+                        field="id",
+                        message=f"duplicate id (first defined at line {first.line})",
                     )
                 )
                 continue
@@ -308,7 +306,7 @@ def _convert_entry(raw: RawEntry, problems: list[Problem]) -> dict[str, Any]:
     values: dict[str, Any] = {}
 
     def report(field: str, message: str) -> None:
-        problems.append(Problem(raw.file, raw.line_of(field), raw.id, field, message))
+        problems.append(Problem(file=raw.file, line=raw.line_of(field), entry=raw.id, field=field, message=message))
 
     for key, value in raw.data.items():
         if key in DERIVED_FIELDS or key not in fields:
@@ -350,7 +348,9 @@ def _cross_check(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry], p
                 guess = suggest(target, sorted(ids_by_kind[kind]), limit=1, cutoff=60)
                 hint = f"; did you mean {guess[0]!r}?" if guess else ""
                 message = f"unknown {kind.value} id {target!r}{hint}"
-                problems.append(Problem(raw.file, raw.line_of(field), entry_id, field, message))
+                problems.append(
+                    Problem(file=raw.file, line=raw.line_of(field), entry=entry_id, field=field, message=message)
+                )
 
     for entry_id, vals in values.items():
         raw = raws[entry_id]

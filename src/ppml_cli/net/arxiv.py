@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from typing import NamedTuple
 from urllib.parse import quote
 
+from ppml_cli.model import Record
 from ppml_cli.net import fetch
 from ppml_cli.net.fetch import FetchError, get
 
@@ -27,7 +27,7 @@ ARXIV = "{http://arxiv.org/schemas/atom}"
 ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 
 
-class Paper(NamedTuple):
+class Paper(Record):
     arxiv_id: str
     title: str
     authors: tuple[str, ...]

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import quote, unquote
 
+from ppml_cli.model import Record
 from ppml_cli.net import fetch
 from ppml_cli.net.fetch import FetchError
 
@@ -18,7 +19,7 @@ DEFAULT_API = "https://api.crossref.org"
 DOI = re.compile(r"(10\.\d{4,9}/\S+)")
 
 
-class Work(NamedTuple):
+class Work(Record):
     doi: str
     title: str
     authors: tuple[str, ...]

@@ -19,13 +19,14 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ppml_cli import __version__
 from ppml_cli.errors import InvalidValueError
+from ppml_cli.model import Record
 from ppml_cli.net.http import (
     MAX_BODY,
     RedirectRefused,
@@ -66,7 +67,7 @@ class Unreachable(Exception):
     """The API could not be reached at all (offline, DNS, refused)."""
 
 
-class Outcome(NamedTuple):
+class Outcome(Record):
     """What happened to one repository in this refresh."""
 
     repo: str  # as the catalog names it
@@ -244,9 +245,14 @@ async def refresh_repo(client: GitHubClient, slug: str, old: dict[str, Any] | No
             record = {**old, "checked_at": now_iso()}
             status, message = "unchanged", "not modified (no quota used)"
         elif reply.status == 404:
-            return Outcome(slug, "not-found", "repository not found (deleted, private or renamed away)", old)
+            return Outcome(
+                repo=slug,
+                status="not-found",
+                message="repository not found (deleted, private or renamed away)",
+                data=old,
+            )
         elif reply.status != 200:
-            return Outcome(slug, "error", f"HTTP {reply.status}", old)
+            return Outcome(repo=slug, status="error", message=f"HTTP {reply.status}", data=old)
         else:
             record = _record(_json(reply), old, reply.headers.get("etag"))
             record["fetched_at"] = record["checked_at"] = now_iso()
@@ -264,11 +270,11 @@ async def refresh_repo(client: GitHubClient, slug: str, old: dict[str, Any] | No
         elif release.status == 404:
             record["latest_release"] = None
             record["release_etag"] = None
-        return Outcome(slug, status, message, _checked(record))
+        return Outcome(repo=slug, status=status, message=message, data=_checked(record))
     except ValueError as error:
-        return Outcome(slug, "error", str(error), old)
+        return Outcome(repo=slug, status="error", message=str(error), data=old)
     except httpx.HTTPError as error:
-        return Outcome(slug, "error", classify(error), old)
+        return Outcome(repo=slug, status="error", message=classify(error), data=old)
 
 
 async def refresh_all(
@@ -287,12 +293,16 @@ async def refresh_all(
         nonlocal stop
         async with gate:
             if stop is not None:
-                return Outcome(slug, "skipped", "not fetched: rate limit reached", stored.get(slug))
+                return Outcome(
+                    repo=slug, status="skipped", message="not fetched: rate limit reached", data=stored.get(slug)
+                )
             try:
                 outcome = await refresh_repo(client, slug, stored.get(slug))
             except RateLimited as limited:
                 stop = limited
-                outcome = Outcome(slug, "skipped", "not fetched: rate limit reached", stored.get(slug))
+                outcome = Outcome(
+                    repo=slug, status="skipped", message="not fetched: rate limit reached", data=stored.get(slug)
+                )
         if on_outcome is not None:
             on_outcome(outcome)
         return outcome

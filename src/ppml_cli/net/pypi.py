@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import quote
 
+from ppml_cli.model import Record
 from ppml_cli.net import fetch
 from ppml_cli.net.fetch import FetchError
 
@@ -38,7 +39,7 @@ FRAMEWORKS = {
 _DEV_EXTRAS = re.compile(r"extra\s*==\s*['\"](dev|devel|test|tests|testing|docs?|lint|typing|benchmarks?)['\"]")
 
 
-class Project(NamedTuple):
+class Project(Record):
     """What the index says about a project's latest release."""
 
     name: str

@@ -8,10 +8,10 @@ and raises :mod:`ppml_cli.errors` exceptions, and never prints.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from ppml_cli.errors import NoQuickstartError, OutputFileError
-from ppml_cli.model import Entry, Kind
+from ppml_cli.model import Entry, Kind, Record
 from ppml_cli.quickstart.manifest import QUICKSTARTS, Quickstart, by_tool
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _summary(entry: Entry, quickstart: Quickstart) -> dict[str, Any]:
     }
 
 
-class QuickstartProgram(NamedTuple):
+class QuickstartProgram(Record):
     """The answer of ``quickstart TOOL``: the program and what it needs."""
 
     tool: Entry
@@ -61,7 +61,7 @@ class QuickstartProgram(NamedTuple):
         return data
 
 
-class QuickstartList(NamedTuple):
+class QuickstartList(Record):
     """The answer of ``quickstart --list``: every tool with a quickstart, catalog order."""
 
     items: tuple[tuple[Entry, Quickstart], ...]
@@ -78,7 +78,7 @@ def list_quickstarts(index: Index) -> QuickstartList:
     """Tools of this catalog that have a quickstart (a tool missing from a custom catalog is left out)."""
     known = by_tool()
     items = [(entry, known[entry.id]) for entry in index.of_kind(Kind.TOOL) if entry.id in known]
-    return QuickstartList(tuple(items))
+    return QuickstartList(items=tuple(items))
 
 
 def find_quickstart(index: Index, name: str) -> QuickstartProgram:
@@ -96,7 +96,7 @@ def find_quickstart(index: Index, name: str) -> QuickstartProgram:
             f"no quickstart for {entry.name} ({what} {entry.id})",
             hint=f"quickstarts exist for: {available}",
         )
-    return QuickstartProgram(entry, quickstart, read_program(quickstart))
+    return QuickstartProgram(tool=entry, quickstart=quickstart, code=read_program(quickstart))
 
 
 def command_for(entry: Entry) -> str | None:

@@ -17,10 +17,10 @@ Kept as a Python table, not YAML: ``show`` reads it, and a table costs no parser
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from ppml_cli.model import Record
 
 
-class Quickstart(NamedTuple):
+class Quickstart(Record):
     """A starting program for one tool."""
 
     tool: str

@@ -33,11 +33,11 @@ How a plan is ranked
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from ppml_cli.errors import InvalidValueError
 from ppml_cli.index import Index
-from ppml_cli.model import Entry, Kind, Reference, Technique, Threat, Tool
+from ppml_cli.model import Entry, Kind, Record, Reference, Technique, Threat, Tool, fields
 from ppml_cli.recommend.plan import (
     AuditStep,
     Epsilon,
@@ -57,7 +57,7 @@ UNMAINTAINED = frozenset({"legacy", "deprecated"})
 ANY = "any"
 
 
-class Situation(NamedTuple):
+class Situation(Record):
     """A practitioner's situation, as typed (ids, names or aliases; any case)."""
 
     protect: Sequence[str] = ()
@@ -70,10 +70,10 @@ class Situation(NamedTuple):
 
     def is_empty(self) -> bool:
         """Nothing was said about the situation (so, at a terminal, it is worth asking)."""
-        return not any(self)
+        return not any(getattr(self, name) for name in fields(self))
 
 
-class _Inputs(NamedTuple):
+class _Inputs(Record):
     """The situation resolved against the rules and the catalog."""
 
     protect: tuple[str, ...]
@@ -252,7 +252,7 @@ def _threats_in_scope(ctx: _Context) -> list[ThreatInScope]:
     out = []
     for threat in ctx.index.of_kind(Kind.THREAT):
         if threat.id in found:
-            out.append(ThreatInScope(threat.id, threat.name, found[threat.id]))
+            out.append(ThreatInScope(id=threat.id, name=threat.name, why=found[threat.id]))
     return out
 
 
@@ -261,7 +261,12 @@ def _effects(technique: Technique, threats: Sequence[str]) -> list[TechniqueEffe
     for mitigation in technique.mitigates:
         if mitigation.threat in threats:
             out.append(
-                TechniqueEffect(mitigation.threat, mitigation.strength.value, mitigation.reason, mitigation.condition)
+                TechniqueEffect(
+                    threat=mitigation.threat,
+                    strength=mitigation.strength.value,
+                    reason=mitigation.reason,
+                    condition=mitigation.condition,
+                )
             )
     return sorted(out, key=lambda e: threats.index(e.threat))
 
@@ -313,7 +318,7 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
         if rule.technique in chosen and not set(rule.unless).intersection(chosen):
             chosen.remove(rule.technique)
             entry = ctx.index.by_id[rule.technique]
-            ruled_out.append(RuledOut(entry.id, entry.name, rule.reason))
+            ruled_out.append(RuledOut(id=entry.id, name=entry.name, reason=rule.reason))
 
     for rule in rules:
         rule_out(rule)
@@ -570,7 +575,9 @@ def _planned_tool(
     elif tool.license.startswith("LicenseRef-"):
         caveats.append(f"Custom licence ({tool.license}): read its terms.")
     caveats += list(tool.cons)
-    return PlannedTool(tool, serves, tuple(why), tuple(caveats), successor, stars)
+    return PlannedTool(
+        entry=tool, techniques=serves, why=tuple(why), caveats=tuple(caveats), successor=successor, stars=stars
+    )
 
 
 # ------------------------------------------------------- budget and audit
@@ -585,7 +592,7 @@ def _epsilon(ctx: _Context, techniques: list[PlannedTechnique]) -> Epsilon | Non
     if guidance is None:
         return None
     sources = tuple(s for s in guidance.sources if ctx.entry(s, Kind.REFERENCE) is not None)
-    return Epsilon(guidance.guidance, sources, guidance.sensitivity)
+    return Epsilon(guidance=guidance.guidance, sources=sources, sensitivity=guidance.sensitivity)
 
 
 def _audit(ctx: _Context, threats: list[str], repos: dict[str, Any], plan: set[str]) -> list[AuditStep]:
@@ -603,7 +610,7 @@ def _audit(ctx: _Context, threats: list[str], repos: dict[str, Any], plan: set[s
         tool = ctx.entry(tool_id, Kind.TOOL)
         if isinstance(tool, Tool) and _usable(ctx, tool):
             audited = tuple(t for t in threats if t in tool.audits)
-            steps.append(AuditStep(tool, audited, (reason, *_audit_why(ctx, tool, audited))))
+            steps.append(AuditStep(entry=tool, threats=audited, why=(reason, *_audit_why(ctx, tool, audited))))
     candidates = []
     for tool in ctx.index.of_kind(Kind.TOOL):
         if not isinstance(tool, Tool) or tool.id in preferred or not _usable(ctx, tool):
@@ -617,7 +624,7 @@ def _audit(ctx: _Context, threats: list[str], repos: dict[str, Any], plan: set[s
         candidates.append((_tool_key(ctx, tool, fit, repos, extra=len(audited)), tool, audited))
     candidates.sort(key=lambda c: c[0])
     for _, tool, audited in candidates:
-        steps.append(AuditStep(tool, audited, tuple(_audit_why(ctx, tool, audited))))
+        steps.append(AuditStep(entry=tool, threats=audited, why=tuple(_audit_why(ctx, tool, audited))))
     return steps[:limit]
 
 

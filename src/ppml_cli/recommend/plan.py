@@ -7,18 +7,18 @@ that same content.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
-from ppml_cli.model import Entry
+from ppml_cli.model import Entry, Record, plain
 
 
-class ThreatInScope(NamedTuple):
+class ThreatInScope(Record):
     id: str
     name: str
     why: str
 
 
-class TechniqueEffect(NamedTuple):
+class TechniqueEffect(Record):
     """How a technique bears on one threat in scope."""
 
     threat: str
@@ -27,7 +27,7 @@ class TechniqueEffect(NamedTuple):
     condition: str | None = None
 
 
-class PlannedTechnique(NamedTuple):
+class PlannedTechnique(Record):
     entry: Entry
     strength: str
     #: Why the situation calls for it; the JSON ``why`` adds one sentence per threat it mitigates.
@@ -41,7 +41,7 @@ class PlannedTechnique(NamedTuple):
     asked: bool = False
 
 
-class PlannedTool(NamedTuple):
+class PlannedTool(Record):
     entry: Entry
     techniques: tuple[str, ...]
     why: tuple[str, ...]
@@ -50,25 +50,25 @@ class PlannedTool(NamedTuple):
     stars: int | None = None
 
 
-class AuditStep(NamedTuple):
+class AuditStep(Record):
     entry: Entry
     threats: tuple[str, ...]
     why: tuple[str, ...]
 
 
-class RuledOut(NamedTuple):
+class RuledOut(Record):
     id: str
     name: str
     reason: str
 
 
-class Epsilon(NamedTuple):
+class Epsilon(Record):
     guidance: str
     sources: tuple[str, ...]
     sensitivity: str
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     """A recommendation for one situation."""
 
     inputs: dict[str, Any]
@@ -94,7 +94,7 @@ class Plan(NamedTuple):
         names = {t.id: t.name for t in self.threats}
         return {
             "inputs": dict(self.inputs),
-            "threats": [t._asdict() for t in self.threats],
+            "threats": [plain(t) for t in self.threats],
             "techniques": [
                 {
                     "id": t.entry.id,
@@ -103,7 +103,7 @@ class Plan(NamedTuple):
                     "role": t.role,
                     "strength": t.strength,
                     "why": " ".join((*t.why, *_effect_sentences(t, names))),
-                    "mitigates": [m._asdict() for m in t.mitigates],
+                    "mitigates": [plain(m) for m in t.mitigates],
                     "costs": t.costs,
                     "tradeoffs": [dict(x) for x in t.tradeoffs],
                     "combine_with": list(t.combine_with),
@@ -148,7 +148,7 @@ class Plan(NamedTuple):
             ],
             "references": [r.id for r in self.references],
             "not_covered": list(self.not_covered),
-            "ruled_out": [r._asdict() for r in self.ruled_out],
+            "ruled_out": [plain(r) for r in self.ruled_out],
         }
 
 

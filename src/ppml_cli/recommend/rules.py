@@ -14,10 +14,10 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from ppml_cli.errors import CatalogError, Problem, Severity
-from ppml_cli.model import Entry, Kind
+from ppml_cli.model import Entry, Kind, Record, replace
 
 ENV_VAR = "PPML_ADVICE"
 #: Every answer of the built-in ``framework`` question comes from the catalog's tools.
@@ -29,7 +29,7 @@ _PROSE_KEYS = frozenset({"prompt", "label", "reason", "guidance", "not_covered",
 _DIGIT = re.compile(r"\d")
 
 
-class Suggestion(NamedTuple):
+class Suggestion(Record):
     """A technique (or tool) an answer calls for, and why; ``when`` limits it to other answers."""
 
     id: str
@@ -42,7 +42,7 @@ class Suggestion(NamedTuple):
     for_techniques: tuple[str, ...] = ()
 
 
-class RuleOut(NamedTuple):
+class RuleOut(Record):
     """A technique an answer rules out, unless it is combined with one of ``unless``."""
 
     technique: str
@@ -51,7 +51,7 @@ class RuleOut(NamedTuple):
     sources: tuple[str, ...] = ()
 
 
-class Answer(NamedTuple):
+class Answer(Record):
     """One valid answer to a question and what it implies for the plan."""
 
     value: str
@@ -65,7 +65,7 @@ class Answer(NamedTuple):
     not_covered: tuple[str, ...] = ()
 
 
-class Question(NamedTuple):
+class Question(Record):
     """A question of the interview; ``option`` is the command-line option that answers it."""
 
     id: str
@@ -80,7 +80,7 @@ class Question(NamedTuple):
         return next((a for a in self.answers if a.value == value), None)
 
 
-class Combination(NamedTuple):
+class Combination(Record):
     """A technique that works with others; ``add`` brings them into the plan."""
 
     technique: str
@@ -90,7 +90,7 @@ class Combination(NamedTuple):
     sources: tuple[str, ...] = ()
 
 
-class Guidance(NamedTuple):
+class Guidance(Record):
     """Privacy-budget guidance for one sensitivity (``any`` when none was given)."""
 
     sensitivity: str
@@ -98,7 +98,7 @@ class Guidance(NamedTuple):
     sources: tuple[str, ...] = ()
 
 
-class AuditScope(NamedTuple):
+class AuditScope(Record):
     """Audit tools proposed only when the plan holds one of ``techniques``."""
 
     techniques: tuple[str, ...]
@@ -106,7 +106,7 @@ class AuditScope(NamedTuple):
     reason: str = ""
 
 
-class Advice(NamedTuple):
+class Advice(Record):
     """Every rule, merged from the bundled file and any overrides."""
 
     questions: tuple[Question, ...]
@@ -114,7 +114,8 @@ class Advice(NamedTuple):
     combinations: tuple[Combination, ...] = ()
     dp_techniques: tuple[str, ...] = ()
     epsilon: tuple[Guidance, ...] = ()
-    limits: Mapping[str, int] = {}
+    #: Named limits (how many tools per technique...); None: every limit at its default.
+    limits: Mapping[str, int] | None = None
     files: tuple[str, ...] = ()
     #: Audit tools that fit only some plans (a data release, a language model).
     audit_scopes: tuple[AuditScope, ...] = ()
@@ -123,7 +124,7 @@ class Advice(NamedTuple):
         return next((q for q in self.questions if q.id == question_id), None)
 
     def limit(self, name: str, default: int) -> int:
-        return int(self.limits.get(name, default))
+        return default if self.limits is None else int(self.limits.get(name, default))
 
 
 # --------------------------------------------------------------------- files
@@ -192,7 +193,11 @@ class _Reader:
 
     def problem(self, node: Any, entry: str | None, field: str | None, message: str) -> None:
         line = getattr(node, "key_lines", {}).get(field) if field else None
-        self.problems.append(Problem(self.source, line or getattr(node, "line", None), entry, field, message))
+        self.problems.append(
+            Problem(
+                file=self.source, line=line or getattr(node, "line", None), entry=entry, field=field, message=message
+            )
+        )
 
     def text(self, node: Mapping[str, Any], key: str, entry: str | None, *, required: bool = True) -> str:
         value = node.get(key)
@@ -225,11 +230,11 @@ class _Reader:
     def suggestions(self, node: Mapping[str, Any], key: str, id_key: str, entry: str) -> tuple[Suggestion, ...]:
         return tuple(
             Suggestion(
-                self.text(item, id_key, entry),
-                self.text(item, "reason", entry),
-                self.ids(item, "sources", entry),
-                self.when(item, entry),
-                self.ids(item, "for", entry),
+                id=self.text(item, id_key, entry),
+                reason=self.text(item, "reason", entry),
+                sources=self.ids(item, "sources", entry),
+                when=self.when(item, entry),
+                for_techniques=self.ids(item, "for", entry),
             )
             for item in self.mappings(node, key, entry)
         )
@@ -262,10 +267,10 @@ class _Reader:
             not_covered = []
         rule_out = tuple(
             RuleOut(
-                self.text(item, "technique", entry),
-                self.text(item, "reason", entry),
-                self.ids(item, "unless", entry),
-                self.ids(item, "sources", entry),
+                technique=self.text(item, "technique", entry),
+                reason=self.text(item, "reason", entry),
+                unless=self.ids(item, "unless", entry),
+                sources=self.ids(item, "sources", entry),
             )
             for item in self.mappings(node, "rule_out", entry)
         )
@@ -333,7 +338,8 @@ def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Seq
             if old is not None:  # an override replaces answers of the same value and adds new ones
                 merged = {a.value: a for a in old.answers}
                 merged.update({a.value: a for a in question.answers})
-                question = question._replace(
+                question = replace(
+                    question,
                     answers=tuple(merged.values()),
                     prompt=question.prompt or old.prompt,
                     default=question.default or old.default,
@@ -401,7 +407,7 @@ def _documents(
             data = contents[position] if contents is not None else read_catalog(path)
             text = data.decode("utf-8")
         except (UnreadableCatalog, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(path), None, None, None, f"cannot read advice file: {exc}"))
+            problems.append(Problem(file=str(path), message=f"cannot read advice file: {exc}"))
             continue
         try:
             document = parse_yaml(text, str(path))
@@ -411,7 +417,7 @@ def _documents(
         if document is None:
             continue
         if not isinstance(document, dict):
-            problems.append(Problem(str(path), 1, None, None, "the top level must be a mapping"))
+            problems.append(Problem(file=str(path), line=1, message="the top level must be a mapping"))
             continue
         yield path, document
 
@@ -427,7 +433,7 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
     problems: list[Problem] = []
 
     def report(entry: str | None, field: str, message: str, severity: Severity = Severity.ERROR) -> None:
-        problems.append(Problem(where, None, entry, field, message, severity))
+        problems.append(Problem(file=where, entry=entry, field=field, message=message, severity=severity))
 
     def expect(entry: str, field: str, ids: Iterable[str], kind: Kind) -> None:
         for target in ids:
@@ -513,4 +519,4 @@ def _walk(node: Any, source: str, *, sourced: bool, key: str | None, problems: l
         line = getattr(parent, "key_lines", {}).get(key) or getattr(parent, "line", None)
         snippet = " ".join(node.split())[:60]
         message = f"states a number without sources (reference ids): {snippet!r}"
-        problems.append(Problem(source, line, None, key, message))
+        problems.append(Problem(file=source, line=line, field=key, message=message))
