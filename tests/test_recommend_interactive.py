@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import termios
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,11 @@ def test_it_asks_one_question_at_a_time_with_defaults(tmp_path: Path) -> None:
     assert "inference-data" in shown and "the inputs sent to the model" in shown
     assert "Where does the data go" not in shown, "one question at a time"
     terminal.send("\n")  # the default
+    shown = terminal.read_until("[--threat] [none]: ")
+    assert "model-extraction" in shown and "Model Extraction" in shown, "the catalog's threats, by name"
+    terminal.send("model extraction\n")  # not an id: asked again
+    terminal.read_until("not one of: none, ")
+    terminal.send("Model-Extraction\n")
     terminal.read_until("[--deploy] [trusted-server]: ")
     terminal.send("on-device\n")
     terminal.read_until("[--data] [tabular]: ")
@@ -116,8 +122,11 @@ def test_it_asks_one_question_at_a_time_with_defaults(tmp_path: Path) -> None:
     terminal.send("\n")
     out = terminal.rest()
     assert terminal.close() == 0, out
+    words = " ".join(out.split())  # the title wraps at the terminal's 80 columns
     for answer in ("protect: training-data", "deploy: on-device", "data: tabular", "tensorflow", "sensitivity: high"):
-        assert answer in out
+        assert answer in words
+    in_scope = words.split("Threats in scope:", 1)[1].split("TECHNIQUES", 1)[0]
+    assert "Model Extraction" in in_scope and "Membership Inference" in in_scope, "the threat answered joins the rest"
     assert "Federated Learning" in out and "TECHNIQUES, BEST FIRST" in out
 
 
@@ -130,7 +139,7 @@ def test_an_invalid_answer_is_asked_again(tmp_path: Path) -> None:
     assert shown.count("What must stay private?") == 2, "the same question again"
     assert "Where does the data go" not in shown
     terminal.send("model,inference-data\n")
-    terminal.read_until("[--deploy] [trusted-server]: ")
+    terminal.read_until("[--threat] [none]: ")
     terminal.interrupt()
     terminal.rest()
     assert terminal.close() == 130
@@ -175,3 +184,24 @@ def test_shell_completion_offers_the_rules_answers(words: str, expected: set[str
     from .test_completion import complete
 
     assert expected <= set(complete(words))
+
+
+def test_the_threats_question_adds_catalog_threats_and_none_adds_nothing() -> None:
+    """In process, with scripted answers: the threats question takes ids (several), and its own "none"."""
+    from ppml_cli.catalog.loading import load_index
+    from ppml_cli.interview import interview
+    from ppml_cli.recommend.rules import load_advice
+
+    index = load_index()
+    advice = load_advice()
+
+    def script(threats: str) -> Callable[[str, str], str]:
+        def ask(prompt: str, default: str) -> str:
+            return threats if "[--threat]" in prompt else default
+
+        return ask
+
+    chosen = interview(index, advice, script("property-inference, model-extraction"))
+    assert list(chosen.threats) == ["property-inference", "model-extraction"]
+    assert list(chosen.protect) == ["training-data"]
+    assert list(interview(index, advice, script("none")).threats) == []

@@ -116,7 +116,7 @@ def test_the_bundled_rules_cite_only_catalog_references() -> None:
                 prompt: How much can you spend?
                 answers: [{value: lots, label: plenty}]
             """,
-            "the engine asks only: protect, deploy",
+            "the engine asks only: protect, threats, deploy",
         ),
         (
             """

@@ -15,7 +15,8 @@ import typer
 
 from ppml_cli.errors import EXIT_INTERRUPTED
 from ppml_cli.index import Index
-from ppml_cli.recommend.engine import Situation, valid_answers
+from ppml_cli.model import Kind
+from ppml_cli.recommend.engine import Situation, answer_labels
 from ppml_cli.recommend.rules import Advice, Question
 
 Ask = Callable[[str, str], str]
@@ -40,10 +41,11 @@ def interview(index: Index, advice: Advice, ask: Ask = _prompt) -> Situation:
     answers: dict[str, object] = {}
     typer.echo("A few questions about your situation (Enter keeps the [default]; Ctrl-C leaves).", err=True)
     for question in advice.questions:
-        valid = valid_answers(index, advice, question.id)
+        labels = answer_labels(index, advice, question.id)
+        valid = list(labels)
         if not valid:
             continue
-        _show(question, valid)
+        _show(question, labels)
         default = question.default if question.default in valid else valid[0]
         while True:
             raw = ask(f"{question.prompt} [{question.option}]", default)
@@ -55,7 +57,8 @@ def interview(index: Index, advice: Advice, ask: Ask = _prompt) -> Situation:
     typer.echo("", err=True)
     return Situation(
         protect=_many(answers.get("protect")),
-        threats=(),
+        # the threats question's own answers ("none") are not threats
+        threats=[v for v in _many(answers.get("threats")) if index.lookup(v, [Kind.THREAT]) is not None],
         deploy=_one(answers.get("deploy")),
         data=_one(answers.get("data")),
         framework=_one(answers.get("framework")),
@@ -64,15 +67,14 @@ def interview(index: Index, advice: Advice, ask: Ask = _prompt) -> Situation:
     )
 
 
-def _show(question: Question, valid: list[str]) -> None:
+def _show(question: Question, labels: dict[str, str]) -> None:
     typer.echo("", err=True)
-    labelled = {a.value: a.label for a in question.answers}
-    if all(v in labelled for v in valid):
-        width = max(len(v) for v in valid)
-        for value in valid:
-            typer.echo(f"  {value.ljust(width)}  {labelled[value]}", err=True)
-    else:
-        typer.echo(f"  one of: {', '.join(valid)}", err=True)
+    if all(labels.values()):
+        width = max(len(v) for v in labels)
+        for value, label in labels.items():
+            typer.echo(f"  {value.ljust(width)}  {label}", err=True)
+    else:  # values that explain themselves (framework names)
+        typer.echo(f"  one of: {', '.join(labels)}", err=True)
     if question.multiple:
         typer.echo("  (several allowed, separated by commas)", err=True)
 

@@ -48,7 +48,7 @@ from ppml_cli.recommend.plan import (
     TechniqueEffect,
     ThreatInScope,
 )
-from ppml_cli.recommend.rules import FRAMEWORKS, Advice, Answer, Question, RuleOut, Suggestion
+from ppml_cli.recommend.rules import FRAMEWORKS, THREATS, Advice, Answer, Question, RuleOut, Suggestion
 
 STRENGTH_POINTS = {"strong": 3, "partial": 2, "weak": 1}
 RECOMMENDED_POINTS = 6
@@ -100,14 +100,24 @@ class _Inputs(Record):
 
 
 def valid_answers(index: Index, advice: Advice, question_id: str) -> list[str]:
-    """The values a question accepts: its answers, plus the catalog's frameworks where it says so."""
+    """The values a question accepts: its answers, plus the catalog's frameworks or threats where it says so."""
+    return list(answer_labels(index, advice, question_id))
+
+
+def answer_labels(index: Index, advice: Advice, question_id: str) -> dict[str, str]:
+    """Each value a question accepts, in order, with what it means ("" for a framework: its name says it)."""
     question = advice.question(question_id)
     if question is None:
-        return []
-    values = [a.value for a in question.answers]
+        return {}
+    labels = {a.value: a.label for a in question.answers}
     if question.answers_from == FRAMEWORKS:  # "agnostic" describes tools, not a team's framework
-        values += [v for v in index.vocabulary("frameworks") if v not in values and v != "agnostic"]
-    return values
+        for value in index.vocabulary("frameworks"):
+            if value != "agnostic":
+                labels.setdefault(value, "")
+    elif question.answers_from == THREATS:
+        for threat in index.of_kind(Kind.THREAT):
+            labels.setdefault(threat.id, threat.name)
+    return labels
 
 
 def _choose(index: Index, advice: Advice, question_id: str, value: str) -> str:

@@ -22,8 +22,12 @@ from ppml_cli.model import Entry, Kind, Record, replace
 ENV_VAR = "PPML_ADVICE"
 #: Every answer of the built-in ``framework`` question comes from the catalog's tools.
 FRAMEWORKS = "frameworks"
+#: Every answer of the built-in ``threats`` question is one of the catalog's threats.
+THREATS = "threats"
+#: Where a question's answers may come from besides its own list.
+ANSWER_SOURCES = (FRAMEWORKS, THREATS)
 #: The questions the engine gives meaning to; the rules supply their prompts and answers.
-QUESTION_IDS = ("protect", "deploy", "data", "framework", "sensitivity", "open_source")
+QUESTION_IDS = ("protect", "threats", "deploy", "data", "framework", "sensitivity", "open_source")
 #: Text keys whose values are prose a person reads; a digit in them needs a source.
 _PROSE_KEYS = frozenset({"prompt", "label", "reason", "guidance", "not_covered", "help"})
 _DIGIT = re.compile(r"\d")
@@ -296,8 +300,8 @@ class _Reader:
         for value in sorted({v for v in values if values.count(v) > 1}):
             self.problem(node, question_id, "answers", f"the answer {value!r} is given twice")
         answers_from = node.get("answers_from")
-        if answers_from not in (None, FRAMEWORKS):
-            self.problem(node, question_id, "answers_from", f"only {FRAMEWORKS!r} is supported")
+        if answers_from is not None and answers_from not in ANSWER_SOURCES:
+            self.problem(node, question_id, "answers_from", f"must be one of: {', '.join(ANSWER_SOURCES)}")
             answers_from = None
         if not answers and answers_from is None:
             self.problem(node, question_id, "answers", "a question needs answers (or answers_from)")
@@ -448,6 +452,8 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
         values = [a.value for a in question.answers]
         if question.answers_from == FRAMEWORKS:
             values += sorted(frameworks)
+        elif question.answers_from == THREATS:
+            values += sorted(i for i, kind in kinds.items() if kind is Kind.THREAT)
         if question.default is not None and question.default not in values:
             report(question.id, "default", f"{question.default!r} is not one of its answers: {', '.join(values)}")
         for answer in question.answers:
