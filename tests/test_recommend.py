@@ -265,7 +265,8 @@ class TestViews:
 
     def test_json_contract(self, plan: Plan_) -> None:
         data = plan("--deploy", "trusted-server", "--framework", "pytorch")
-        assert list(data)[:8] == [
+        assert list(data)[:9] == [
+            "schema_version",
             "inputs",
             "threats",
             "techniques",
@@ -275,6 +276,7 @@ class TestViews:
             "references",
             "not_covered",
         ]
+        assert data["schema_version"] == 1
         inputs = {"protect", "threats", "deploy", "data", "framework", "sensitivity", "open_source"}
         assert set(data["inputs"]) == inputs
         assert {"id", "name", "strength", "why"} <= set(data["techniques"][0])

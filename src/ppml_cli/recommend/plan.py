@@ -11,6 +11,9 @@ from typing import Any
 
 from ppml_cli.model import Entry, Record, plain
 
+#: The plan's JSON shape: fields are only ever added; this changes when one changes incompatibly.
+SCHEMA_VERSION = 1
+
 
 class ThreatInScope(Record):
     id: str
@@ -93,6 +96,7 @@ class Plan(Record):
     def to_data(self) -> dict[str, Any]:
         names = {t.id: t.name for t in self.threats}
         return {
+            "schema_version": SCHEMA_VERSION,
             "inputs": dict(self.inputs),
             "threats": [plain(t) for t in self.threats],
             "techniques": [
