@@ -639,3 +639,37 @@ def test_any_arxiv_answer_is_a_paper_none_or_a_fetch_error(body: bytes) -> None:
     except FetchError:
         return
     assert paper is None or isinstance(paper.title, str)
+
+
+@pytest.mark.parametrize(
+    ("crossref_type", "catalog_type"),
+    [("monograph", "book"), ("book", "book"), ("report", "report"), ("journal-article", "paper"), (None, "paper")],
+)
+def test_crossref_types_become_the_catalogs_reference_types(crossref_type: str | None, catalog_type: str) -> None:
+    message: dict[str, Any] = {"title": ["A Work"], "type": crossref_type, "container-title": ["A Journal"]}
+    work = crossref.parse_work(message, "10.1/x")
+    assert work is not None
+    assert (work.source, work.url, work.type, work.venue) == (
+        "Crossref",
+        "https://doi.org/10.1/x",
+        catalog_type,
+        "A Journal",
+    )
+
+
+def test_an_arxiv_preprint_without_a_journal_reference_has_arxiv_as_its_venue() -> None:
+    feed = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.01234v2</id>'
+        b"<title>A  Preprint</title><published>2024-01-03T00:00:00Z</published>"
+        b"<author><name>Ada Lovelace</name></author></entry></feed>"
+    )
+    paper = arxiv.parse_feed(feed, "2401.01234")
+    assert paper is not None
+    assert (paper.source, paper.url, paper.title, paper.venue, paper.year) == (
+        "arXiv",
+        "https://arxiv.org/abs/2401.01234",
+        "A Preprint",
+        "arXiv",
+        2024,
+    )
+    assert paper.authors == ("Ada Lovelace",) and paper.arxiv_id == "2401.01234" and paper.type == "paper"

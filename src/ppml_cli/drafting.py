@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -387,41 +388,38 @@ def _activity(repo: dict[str, Any] | None, project: Any) -> tuple[str, str | Non
 def draft_reference(url: str, index: Index, taken: set[str], *, deadline: float = 20.0) -> Draft:
     from ppml_cli.net import arxiv, crossref
     from ppml_cli.net.fetch import FetchError
+    from ppml_cli.net.publication import Publication
 
     notes: list[str] = []
     unreachable = False
     identifier = arxiv.arxiv_id(url)
     doi = None if identifier else crossref.doi_of(url)
-    title: str | None = None
-    authors: tuple[str, ...] = ()
-    year: int | None = None
-    venue: str | None = None
-    abstract: str | None = None
-    kind = "paper"
+    found: Publication | None = None
     canonical = url
-    try:
-        if identifier:
-            canonical = f"https://arxiv.org/abs/{identifier}"
-            paper = arxiv.fetch_paper(identifier, deadline=deadline)
-            if paper is None:
-                notes.append(f"arXiv: no paper {identifier}")
-            else:
-                title, authors, year, abstract = paper.title, paper.authors, paper.year, paper.abstract
-                doi, venue = paper.doi, paper.journal_ref or "arXiv"
-        elif doi:
-            canonical = f"https://doi.org/{doi}"
-            work = crossref.fetch_work(doi, deadline=deadline)
-            if work is None:
-                notes.append(f"Crossref: no work with DOI {doi}")
-            else:
-                title, authors, year, venue, abstract = work.title, work.authors, work.year, work.venue, work.abstract
-                kind = "book" if work.type in ("book", "monograph") else "report" if work.type == "report" else kind
-        else:
-            notes.append("not an arXiv or DOI address: only the URL is filled in")
-    except FetchError as error:
-        source = "arXiv" if identifier else "Crossref"
-        notes.append(f"{source}: {error.reason}; the draft has only what the address says")
-        unreachable = error.unreachable
+    #: the one service that can say more about this address: its name, the work's canonical address,
+    #: the question to ask it, and what an empty answer means
+    service: tuple[str, str, Callable[[], Publication | None], str] | None = None
+    if identifier:
+        ask_arxiv = functools.partial(arxiv.fetch_paper, identifier, deadline=deadline)
+        service = ("arXiv", f"https://arxiv.org/abs/{identifier}", ask_arxiv, f"no paper {identifier}")
+    elif doi:
+        ask_crossref = functools.partial(crossref.fetch_work, doi, deadline=deadline)
+        service = ("Crossref", f"https://doi.org/{doi}", ask_crossref, f"no work with DOI {doi}")
+    if service is None:
+        notes.append("not an arXiv or DOI address: only the URL is filled in")
+    else:
+        source, canonical, ask, missing = service
+        try:
+            found = ask()
+            if found is None:
+                notes.append(f"{source}: {missing}")
+        except FetchError as error:
+            notes.append(f"{source}: {error.reason}; the draft has only what the address says")
+            unreachable = error.unreachable
+    if found is None:  # what the address alone says
+        found = Publication(source="", url=canonical, title="", doi=doi, arxiv_id=identifier)
+    title, authors, year, venue, abstract = found.title or None, found.authors, found.year, found.venue, found.abstract
+    doi = found.doi or doi
 
     unverified = {"description", "techniques"}
     for field, value in (("name", title), ("authors", authors), ("year", year), ("venue", venue)):
@@ -434,8 +432,8 @@ def draft_reference(url: str, index: Index, taken: set[str], *, deadline: float 
     entry = {
         "id": fresh_id(base, taken),
         "name": title or canonical,
-        "type": kind,
-        "url": canonical,
+        "type": found.type,
+        "url": found.url,
         "authors": list(authors),
         "year": year,
         "venue": venue,

@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from ppml_cli.model import Record
 from ppml_cli.net import fetch
 from ppml_cli.net.fetch import FetchError, get
+from ppml_cli.net.publication import Publication
 
 API_ENV = "PPML_ARXIV_API_URL"
 DEFAULT_API = "https://export.arxiv.org"
@@ -25,16 +25,6 @@ ARXIV = "{http://arxiv.org/schemas/atom}"
 
 #: New-style ids (2007 on), with an optional version; old-style ids such as hep-th/9901001.
 ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
-
-
-class Paper(Record):
-    arxiv_id: str
-    title: str
-    authors: tuple[str, ...]
-    year: int | None
-    abstract: str | None
-    doi: str | None
-    journal_ref: str | None
 
 
 def api_base(environ: Mapping[str, str] | None = None) -> str:
@@ -51,7 +41,7 @@ def arxiv_id(text: str) -> str | None:
     return bare["id"] if bare else None
 
 
-def fetch_paper(identifier: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Paper | None:
+def fetch_paper(identifier: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Publication | None:
     """The paper, or None when arXiv knows no such id; FetchError when it cannot say."""
     reply = get(f"{api_base()}/api/query?id_list={quote(identifier, safe='/.')}", deadline=deadline, max_body=max_body)
     if reply.status != 200:
@@ -65,7 +55,7 @@ def _text(element: ET.Element | None) -> str | None:
     return " ".join(element.text.split()) or None
 
 
-def parse_feed(body: bytes, identifier: str) -> Paper | None:
+def parse_feed(body: bytes, identifier: str) -> Publication | None:
     """The feed's entry for ``identifier``; None when the feed has none (or only arXiv's error entry)."""
     head = body[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in body.lower():
@@ -84,13 +74,15 @@ def parse_feed(body: bytes, identifier: str) -> Paper | None:
         authors = tuple(
             name for a in entry.findall(f"{ATOM}author") if (name := _text(a.find(f"{ATOM}name"))) is not None
         )
-        return Paper(
-            arxiv_id=found,
+        return Publication(
+            source="arXiv",
+            url=f"https://arxiv.org/abs/{found}",
             title=title,
             authors=authors,
             year=int(published[:4]) if published[:4].isdigit() else None,
+            venue=_text(entry.find(f"{ARXIV}journal_ref")) or "arXiv",  # a preprint's venue is arXiv itself
             abstract=_text(entry.find(f"{ATOM}summary")),
             doi=_text(entry.find(f"{ARXIV}doi")),
-            journal_ref=_text(entry.find(f"{ARXIV}journal_ref")),
+            arxiv_id=found,
         )
     return None

@@ -10,23 +10,17 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ppml_cli.model import Record
 from ppml_cli.net import fetch
 from ppml_cli.net.fetch import FetchError
+from ppml_cli.net.publication import Publication
 
 API_ENV = "PPML_CROSSREF_API_URL"
 DEFAULT_API = "https://api.crossref.org"
 DOI = re.compile(r"(10\.\d{4,9}/\S+)")
 
 
-class Work(Record):
-    doi: str
-    title: str
-    authors: tuple[str, ...]
-    year: int | None
-    venue: str | None
-    type: str | None
-    abstract: str | None
+#: Crossref's work types that the catalog names otherwise; every other type is a paper.
+TYPES = {"book": "book", "monograph": "book", "report": "report"}
 
 
 def api_base(environ: Mapping[str, str] | None = None) -> str:
@@ -41,7 +35,7 @@ def doi_of(text: str) -> str | None:
     return match[1] if match else None
 
 
-def fetch_work(doi: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Work | None:
+def fetch_work(doi: str, *, deadline: float = 20.0, max_body: int = 2 * 1024 * 1024) -> Publication | None:
     """The work, or None when Crossref knows no such DOI; FetchError when it cannot say."""
     url = f"{api_base()}/works/{quote(doi, safe='/')}"
     data = fetch.get_json(url, headers={"Accept": "application/json"}, deadline=deadline, max_body=max_body)
@@ -59,7 +53,7 @@ def _first(value: Any) -> str | None:
     return None
 
 
-def parse_work(message: dict[str, Any], doi: str) -> Work | None:
+def parse_work(message: dict[str, Any], doi: str) -> Publication | None:
     title = _first(message.get("title"))
     if not title:
         return None
@@ -80,12 +74,14 @@ def parse_work(message: dict[str, Any], doi: str) -> Work | None:
         " ".join(re.sub(r"<[^>]*>", " ", raw_abstract).split()) or None if isinstance(raw_abstract, str) else None
     )
     kind = message.get("type")
-    return Work(
-        doi=doi,
+    return Publication(
+        source="Crossref",
+        url=f"https://doi.org/{doi}",
         title=title,
         authors=tuple(authors),
         year=year,
         venue=_first(message.get("container-title")),
-        type=kind if isinstance(kind, str) else None,
+        type=TYPES.get(kind, "paper") if isinstance(kind, str) else "paper",
         abstract=abstract,
+        doi=doi,
     )
