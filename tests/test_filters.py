@@ -18,7 +18,7 @@ from .conftest import Run
 COMMANDS = (("search", "x"), ("list",))
 
 
-def flags(declared: options.FilterOption) -> set[str]:
+def flags(declared: options.DeclaredOption) -> set[str]:
     """Every long flag a declared filter gives (both halves of an on/off pair)."""
     info = get_args(declared.annotation)[1]
     names = [info.default, *(info.param_decls or ())]
@@ -52,7 +52,7 @@ SAMPLE = {"year_from": 2001, "year_to": 2002, "open_source": False}
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
 @pytest.mark.parametrize("declared", options.FILTERS, ids=lambda f: f.name)
 def test_each_declared_filter_reaches_its_request_field(
-    run: Run, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], declared: options.FilterOption
+    run: Run, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...], declared: options.DeclaredOption
 ) -> None:
     seen: list[FilterRequest] = []
     expected: Any
@@ -76,14 +76,14 @@ def test_each_declared_filter_reaches_its_request_field(
 
 
 @pytest.mark.parametrize("declared", [f for f in options.FILTERS if f.repeatable], ids=lambda f: f.name)
-def test_an_empty_value_of_any_repeatable_filter_is_a_usage_error(run: Run, declared: options.FilterOption) -> None:
+def test_an_empty_value_of_any_repeatable_filter_is_a_usage_error(run: Run, declared: options.DeclaredOption) -> None:
     result = run("list", declared.option, " , ")
     assert result.exit_code == 2
     assert f"empty value for {declared.option}" in result.stderr
 
 
 def test_one_more_declared_filter_is_enough_for_a_command_to_offer_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    extra = options.FilterOption(
+    extra = options.DeclaredOption(
         name="colour",
         option="--colour",
         field="colours",
@@ -111,3 +111,56 @@ def test_a_command_without_a_filters_parameter_is_refused() -> None:
 
     with pytest.raises(TypeError, match="filters"):
         options.with_filters(plain)
+
+
+# ------------------------------------------------------------- recommend's situation
+
+
+def test_the_situation_options_are_the_advice_questions_and_the_situation_fields() -> None:
+    """One option per question of the rules, one Situation field per option: the three agree."""
+    from ppml_cli.recommend.engine import Situation
+    from ppml_cli.recommend.rules import QUESTION_IDS, load_advice
+
+    assert sorted(d.field for d in options.SITUATION) == sorted(fields(Situation))
+    assert [q.option for q in load_advice().questions] == [d.option for d in options.SITUATION]
+    assert len(QUESTION_IDS) == len(options.SITUATION)
+
+
+SITUATION_SAMPLE = {"deploy": "on-device", "data": "images", "framework": "jax", "sensitivity": "low"}
+
+
+@pytest.mark.parametrize("declared", options.SITUATION, ids=lambda d: d.name)
+def test_each_situation_option_reaches_its_field(
+    run: Run, monkeypatch: pytest.MonkeyPatch, declared: options.DeclaredOption
+) -> None:
+    from ppml_cli.recommend import engine
+    from ppml_cli.recommend.engine import Situation
+
+    seen: list[Situation] = []
+
+    def capture(index: Any, advice: Any, situation: Situation, *rest: Any) -> Any:
+        seen.append(situation)
+        raise typer.Exit(0)
+
+    monkeypatch.setattr(engine, "recommend", capture)
+    expected: Any
+    if declared.repeatable:
+        args, expected = [declared.option, "a,b", declared.option, "c"], ["a", "b", "c"]
+    elif declared.name == "open_source":
+        args, expected = [declared.option], True
+    else:
+        args, expected = [declared.option, SITUATION_SAMPLE[declared.name]], SITUATION_SAMPLE[declared.name]
+    result = run("recommend", "--no-input", *args)
+    assert result.exit_code == 0, result.stderr
+    assert getattr(seen[0], declared.field) == expected
+    others = {d.field for d in options.SITUATION} - {declared.field}
+    assert all(getattr(seen[0], field) in ((), [], None, False) for field in others)
+    help_text = run("recommend", "--help", env={"COLUMNS": "200"}).stdout
+    assert declared.option in panel(help_text, options.SITUATION_PANEL)
+
+
+def test_a_command_without_a_situation_parameter_is_refused() -> None:
+    def plain(name: str) -> None: ...
+
+    with pytest.raises(TypeError, match="situation"):
+        options.with_situation(plain)

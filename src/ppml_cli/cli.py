@@ -23,7 +23,7 @@ from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
 from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
-from ppml_cli.options import FormatOption, JsonOption, TechniqueOption, split_values, with_filters
+from ppml_cli.options import FormatOption, JsonOption, TechniqueOption, split_values, with_filters, with_situation
 from ppml_cli.render import Format
 from ppml_cli.render.quickstart import CodeFormat
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from typer._click import Context
 
     from ppml_cli.filters import FilterRequest
+    from ppml_cli.recommend.engine import Situation
     from ppml_cli.results import Result
     from ppml_cli.session import Session
 
@@ -579,79 +580,11 @@ def validate(
 # ------------------------------------------------------------------ recommend
 
 
-def _advice_values(question_id: str) -> Any:
-    """Shell completion of a recommend option from the advice rules (prints nothing)."""
-
-    def complete(incomplete: str) -> list[tuple[str, str]]:
-        try:
-            from ppml_cli.recommend.rules import load_advice
-
-            question = load_advice().question(question_id)
-        except PpmlError:
-            return []
-        answers = question.answers if question else ()
-        return [(a.value, a.label) for a in answers if a.value.startswith(incomplete)]
-
-    return complete
-
-
 @commands.command()
+@with_situation
 def recommend(
     ctx: typer.Context,
-    protect: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--protect",
-            metavar="ASSET",
-            help="What must stay private: training-data, model, inference-data (repeatable).",
-            autocompletion=_advice_values("protect"),
-        ),
-    ] = None,
-    threat: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--threat",
-            metavar="THREAT",
-            help="A privacy attack to plan against: id, name or alias (repeatable).",
-            autocompletion=completion.entries(Kind.THREAT),
-        ),
-    ] = None,
-    deploy: Annotated[
-        str | None,
-        typer.Option(
-            "--deploy",
-            metavar="WHERE",
-            help="trusted-server, untrusted-server, on-device, multi-party or public-release.",
-            autocompletion=_advice_values("deploy"),
-        ),
-    ] = None,
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data",
-            metavar="TYPE",
-            help="tabular, images, text, time-series, graph or audio.",
-            autocompletion=_advice_values("data"),
-        ),
-    ] = None,
-    framework: Annotated[
-        str | None,
-        typer.Option(
-            "--framework",
-            metavar="NAME",
-            help="The catalog's framework values (pytorch, tensorflow, jax, ...).",
-            autocompletion=completion.attribute("frameworks"),
-        ),
-    ] = None,
-    sensitivity: Annotated[
-        str | None,
-        typer.Option(
-            "--sensitivity", metavar="LEVEL", help="high, medium or low.", autocompletion=_advice_values("sensitivity")
-        ),
-    ] = None,
-    open_source: Annotated[
-        bool, typer.Option("--open-source", help="Only tools under an open-source licence.")
-    ] = False,
+    situation: "Situation",
     no_input: Annotated[bool, typer.Option("--no-input", help="Never ask questions, even at a terminal.")] = False,
     fmt: FormatOption = Format.TABLE,
     as_json: JsonOption = False,
@@ -664,22 +597,12 @@ def recommend(
     """
     from ppml_cli.interview import can_ask, interview
     from ppml_cli.queries import repositories_of
-    from ppml_cli.recommend.engine import Situation
     from ppml_cli.recommend.engine import recommend as make_plan
     from ppml_cli.recommend.rules import load_advice
     from ppml_cli.results import PLAN_FORMATS
 
     chosen = output_format(ctx, fmt, as_json, PLAN_FORMATS)
     index, advice = state(ctx).index, load_advice()
-    situation = Situation(
-        protect=split_values(protect, "--protect"),
-        threats=split_values(threat, "--threat"),
-        deploy=deploy,
-        data=data,
-        framework=framework,
-        sensitivity=sensitivity,
-        open_source=open_source,
-    )
     if situation.is_empty() and can_ask(no_input):
         situation = interview(index, advice)
     plan = make_plan(index, advice, situation, repositories_of(index.of_kind(Kind.TOOL)))

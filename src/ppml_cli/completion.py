@@ -1,4 +1,4 @@
-"""Dynamic shell completion: entry ids and names, and filter values, from the cached catalog.
+"""Dynamic shell completion: entry ids and names, filter values and recommend's answers.
 
 Completion runs on every Tab press, so it reads the same cache as a warm run
 and never prints: a broken catalog simply completes nothing.
@@ -72,6 +72,23 @@ def attribute(name: str) -> Callable[[typer.Context, str], list[tuple[str, str]]
         if index is None:
             return []
         return _matching([(value, name) for value in index.vocabulary(name)], incomplete)
+
+    return complete
+
+
+def advice(question_id: str) -> Callable[[str], list[tuple[str, str]]]:
+    """A completion callback for a recommend option: the answers the advice rules give its question."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        from ppml_cli.errors import PpmlError
+        from ppml_cli.recommend.rules import load_advice
+
+        try:
+            question = load_advice().question(question_id)
+        except PpmlError:
+            return []
+        answers = question.answers if question else ()
+        return [(a.value, a.label) for a in answers if a.value.startswith(incomplete)]
 
     return complete
 

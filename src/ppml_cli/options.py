@@ -17,6 +17,7 @@ from ppml_cli.render import Format
 
 if TYPE_CHECKING:
     from ppml_cli.filters import FilterRequest
+    from ppml_cli.recommend.engine import Situation
 
 
 FormatOption = Annotated[
@@ -52,16 +53,17 @@ def split_values(values: list[str] | None, option: str) -> list[str]:
     return parts
 
 
-# ------------------------------------------------------------------- filters
+# ------------------------------------------------- options declared as a set
 
 FILTERS_PANEL = "Filters"
+SITUATION_PANEL = "Situation"
 
 
-class FilterOption(Record):
-    """One filter, declared once: its parameter, the option as typed, and the FilterRequest field it fills.
+class DeclaredOption(Record):
+    """One option of a declared set, declared once: its parameter, the option as typed, the field it fills.
 
-    ``annotation`` is what Typer reads; a repeatable (list) filter's values are split on
-    commas and refused when empty, a scalar one (a flag, a year) is passed as is.
+    ``annotation`` is what Typer reads; a repeatable (list) option's values are split on
+    commas and refused when empty, a scalar one (a flag, a year, one word) is passed as is.
     """
 
     name: str
@@ -71,44 +73,59 @@ class FilterOption(Record):
     repeatable: bool = True
 
 
-def _filter(name: str, field: str, flags: tuple[str, ...], help_: str, metavar: str, complete: Any) -> FilterOption:
-    option = typer.Option(*flags, metavar=metavar, help=help_, autocompletion=complete, rich_help_panel=FILTERS_PANEL)
-    return FilterOption(name=name, option=flags[0], field=field, annotation=Annotated[list[str] | None, option])
+def _listed(
+    name: str, field: str, flags: tuple[str, ...], help_: str, metavar: str, complete: Any, panel: str = FILTERS_PANEL
+) -> DeclaredOption:
+    option = typer.Option(*flags, metavar=metavar, help=help_, autocompletion=complete, rich_help_panel=panel)
+    return DeclaredOption(name=name, option=flags[0], field=field, annotation=Annotated[list[str] | None, option])
 
 
-def _scalar(name: str, flag: str, annotation: Any, help_: str, metavar: str | None = None) -> FilterOption:
-    option = typer.Option(flag, metavar=metavar, help=help_, rich_help_panel=FILTERS_PANEL)
-    return FilterOption(
-        name=name, option=flag.split("/")[0], field=name, annotation=Annotated[annotation, option], repeatable=False
+def _scalar(
+    name: str,
+    flag: str,
+    annotation: Any,
+    help_: str,
+    metavar: str | None = None,
+    complete: Any = None,
+    panel: str = FILTERS_PANEL,
+    field: str | None = None,
+) -> DeclaredOption:
+    option = typer.Option(flag, metavar=metavar, help=help_, autocompletion=complete, rich_help_panel=panel)
+    return DeclaredOption(
+        name=name,
+        option=flag.split("/")[0],
+        field=field or name,
+        annotation=Annotated[annotation, option],
+        repeatable=False,
     )
 
 
 #: Every filter of ``search`` and ``list``, in help order. A new filter is one line here,
 #: one field of :class:`ppml_cli.filters.FilterRequest`, and its meaning in ``ppml_cli.filters``.
-FILTERS: tuple[FilterOption, ...] = (
-    _filter(
+FILTERS: tuple[DeclaredOption, ...] = (
+    _listed(
         "kind", "kinds", ("--kind", "-k"), "technique, tool, reference, tutorial, threat or phase.", "KIND",
         completion.kind_values,
     ),
-    _filter("phase", "phases", ("--phase", "-p"), "Phase id, name or alias.", "PHASE", completion.entries(Kind.PHASE)),
-    _filter(
+    _listed("phase", "phases", ("--phase", "-p"), "Phase id, name or alias.", "PHASE", completion.entries(Kind.PHASE)),
+    _listed(
         "technique", "techniques", ("--technique", "-t"), "Technique id, name or alias (e.g. DP-SGD, FL).",
         "TECHNIQUE", completion.entries(Kind.TECHNIQUE),
     ),
-    _filter(
+    _listed(
         "threat", "threats", ("--threat",),
         "Privacy attack mitigated (e.g. membership-inference); a tool only by its own curated claim.", "THREAT",
         completion.entries(Kind.THREAT),
     ),
-    _filter(
+    _listed(
         "audits", "audits", ("--audits",), "Tools that measure a privacy attack (e.g. membership-inference).",
         "THREAT", completion.entries(Kind.THREAT),
     ),
-    _filter(
+    _listed(
         "framework", "frameworks", ("--framework",), "Tools for a framework (pytorch, jax, ...).", "NAME",
         completion.attribute("frameworks"),
     ),
-    _filter(
+    _listed(
         "license", "licenses", ("--license",), "Tools under a licence (MIT, Apache-2.0, ...).", "SPDX",
         completion.attribute("license"),
     ),
@@ -116,11 +133,11 @@ FILTERS: tuple[FilterOption, ...] = (
         "open_source", "--open-source/--not-open-source", bool | None,
         "Tools whose licence is (or is not) open source.",
     ),
-    _filter(
+    _listed(
         "status", "statuses", ("--status",), "Tools by status: active, low-activity, legacy, deprecated.", "STATUS",
         completion.attribute("status"),
     ),
-    _filter(
+    _listed(
         "language", "languages", ("--language",), "Tools by language (Python, C++, ...).", "LANG",
         completion.attribute("language"),
     ),
@@ -131,15 +148,60 @@ FILTERS: tuple[FilterOption, ...] = (
 #: The repeatable filters: (parameter name, option as typed, FilterRequest field).
 FILTER_LISTS = tuple((f.name, f.option, f.field) for f in FILTERS if f.repeatable)
 
+#: What ``recommend`` is told about a situation, one option per question of the advice rules
+#: (a test holds the two together), in the order the interview asks them.
+SITUATION: tuple[DeclaredOption, ...] = (
+    _listed(
+        "protect", "protect", ("--protect",), "What must stay private: training-data, model, inference-data (repeatable).",
+        "ASSET", completion.advice("protect"), SITUATION_PANEL,
+    ),
+    _listed(
+        "threat", "threats", ("--threat",), "A privacy attack to plan against: id, name or alias (repeatable).", "THREAT",
+        completion.entries(Kind.THREAT), SITUATION_PANEL,
+    ),
+    _scalar(
+        "deploy", "--deploy", str | None, "trusted-server, untrusted-server, on-device, multi-party or public-release.",
+        "WHERE", completion.advice("deploy"), SITUATION_PANEL,
+    ),
+    _scalar(
+        "data", "--data", str | None, "tabular, images, text, time-series, graph or audio.", "TYPE",
+        completion.advice("data"), SITUATION_PANEL,
+    ),
+    _scalar(
+        "framework", "--framework", str | None, "The catalog's framework values (pytorch, tensorflow, jax, ...).",
+        "NAME", completion.attribute("frameworks"), SITUATION_PANEL,
+    ),
+    _scalar(
+        "sensitivity", "--sensitivity", str | None, "high, medium or low.", "LEVEL", completion.advice("sensitivity"),
+        SITUATION_PANEL,
+    ),
+    _scalar(
+        "open_source", "--open-source", bool | None, "Only tools under an open-source licence.", None, None,
+        SITUATION_PANEL,
+    ),
+)  # fmt: skip
+
+
+def values_of(declared: tuple[DeclaredOption, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """Field values from parameter values by name: lists split on commas (empty ones refused), the rest as is."""
+    return {
+        d.field: split_values(values.get(d.name), d.option) if d.repeatable else values.get(d.name) for d in declared
+    }
+
 
 def request_from(values: dict[str, Any]) -> "FilterRequest":
     """The filters as the core wants them, from parameter values by name; empty values are refused."""
     from ppml_cli.filters import FilterRequest
 
-    fields: dict[str, Any] = {
-        f.field: split_values(values.get(f.name), f.option) if f.repeatable else values.get(f.name) for f in FILTERS
-    }
-    return FilterRequest(**fields)
+    return FilterRequest(**values_of(FILTERS, values))
+
+
+def situation_from(values: dict[str, Any]) -> "Situation":
+    """The situation as the recommend engine wants it; an absent ``--open-source`` means no."""
+    from ppml_cli.recommend.engine import Situation
+
+    fields = values_of(SITUATION, values)
+    return Situation(**{**fields, "open_source": bool(fields["open_source"])})
 
 
 def filter_request(ctx: typer.Context) -> "FilterRequest":
@@ -155,26 +217,41 @@ def with_filters(func: F) -> F:
 
     The command declares a ``filters`` parameter; Typer instead sees the options of
     :data:`FILTERS` in its place (under the "Filters" help panel), and the command is
-    called with the request built from them. Typer calls commands with keyword
-    arguments only, so every parameter of the new signature is keyword-only.
+    called with the request built from them.
+    """
+    return _with_declared(func, "filters", FILTERS, lambda values: request_from(values))
+
+
+def with_situation(func: F) -> F:
+    """Give a command every declared situation option and hand it one ``situation: Situation``."""
+    return _with_declared(func, "situation", SITUATION, lambda values: situation_from(values))
+
+
+def _with_declared(
+    func: F, parameter_name: str, declared: tuple[DeclaredOption, ...], build: Callable[[dict[str, Any]], Any]
+) -> F:
+    """Put the declared options where ``func`` takes ``parameter_name``, and call it with what ``build`` makes.
+
+    Typer reads the new signature; it calls commands with keyword arguments only, so
+    every parameter of that signature is keyword-only.
     """
     signature = inspect.signature(func)
-    if "filters" not in signature.parameters:
-        raise TypeError(f"{func.__name__} must take a 'filters' parameter")
+    if parameter_name not in signature.parameters:
+        raise TypeError(f"{func.__name__} must take a {parameter_name!r} parameter")
     parameters: list[inspect.Parameter] = []
     for parameter in signature.parameters.values():
-        if parameter.name == "filters":
+        if parameter.name == parameter_name:
             parameters += [
-                inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=f.annotation)
-                for f in FILTERS
+                inspect.Parameter(d.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=d.annotation)
+                for d in declared
             ]
         else:
             parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
 
     @functools.wraps(func)
     def command(**kwargs: Any) -> Any:
-        values = {f.name: kwargs.pop(f.name, None) for f in FILTERS}
-        return func(**kwargs, filters=request_from(values))
+        values = {d.name: kwargs.pop(d.name, None) for d in declared}
+        return func(**kwargs, **{parameter_name: build(values)})
 
     command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
