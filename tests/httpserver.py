@@ -29,6 +29,7 @@ class Handler(BaseHTTPRequestHandler):
         server = self.server
         with server.lock:
             server.log.append((self.command, self.path, dict(self.headers)))
+            server.connections.add(self.client_address[:2])
             server.in_flight += 1
             server.max_in_flight = max(server.max_in_flight, server.in_flight)
             replies = server.routes.get(self.path.split("?")[0])
@@ -63,6 +64,7 @@ class Server(ThreadingHTTPServer):
         super().__init__((host, 0), Handler)
         self.routes: dict[str, list[Route]] = {}
         self.log: list[tuple[str, str, dict[str, str]]] = []
+        self.connections: set[tuple[str, int]] = set()  # client addresses: one per connection
         self.lock = threading.Lock()
         self.delay = delay
         self.in_flight = 0

@@ -28,6 +28,7 @@ from ppml_cli.net.policy import (
     classify,
     host_classes,
     is_transient,
+    recognise_httpx,
     refused_redirect,
     request_errors,
     retry_after,
@@ -55,6 +56,8 @@ __all__ = [
     "retry_after",
     "retrying",
 ]
+
+recognise_httpx(httpx)
 
 #: The most body a request reads unless told otherwise: API answers are a few kilobytes.
 MAX_BODY = 2 * 1024 * 1024

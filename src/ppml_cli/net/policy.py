@@ -4,21 +4,21 @@ The link checker's own client (:mod:`ppml_cli.net.probe`) and the httpx-based
 clients (:mod:`ppml_cli.net.http`) share this: the one retry loop
 (:func:`retrying`), the names of failures (:func:`classify`), backoff and
 Retry-After, and the rule for redirects into the local network. Nothing here
-imports httpx, so the link checker starts without it; an httpx error is
-recognised only when httpx is already loaded, which it is whenever one exists.
+imports httpx, so the link checker starts without it; httpx's errors are
+recognised once :mod:`ppml_cli.net.http` has loaded httpx and said so
+(:func:`recognise_httpx`), which it has whenever such an error can exist.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import ipaddress
 import random
 import socket
 import ssl
-import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -35,10 +35,17 @@ class NetworkFailure(Exception):
     """A failed request that is already named: ``str(error)`` is what :func:`classify` reports."""
 
 
+_httpx: list[ModuleType] = []  # httpx, once a client built on it is loaded
+
+
+def recognise_httpx(module: ModuleType) -> None:
+    """Name httpx's errors too, and retry its transient ones (called by :mod:`ppml_cli.net.http`)."""
+    _httpx[:] = [module]
+
+
 def request_errors() -> tuple[type[Exception], ...]:
     """The exceptions a failed request raises: ppml's own, and httpx's when httpx is in use."""
-    httpx = sys.modules.get("httpx")
-    return (NetworkFailure,) if httpx is None else (NetworkFailure, httpx.HTTPError)
+    return (NetworkFailure, _httpx[0].HTTPError) if _httpx else (NetworkFailure,)
 
 
 async def retrying(
@@ -76,7 +83,7 @@ def classify(error: BaseException) -> str:
     """A short, stable description of a failed request: timeout, DNS, TLS, refused, ..."""
     if isinstance(error, NetworkFailure):
         return str(error)
-    httpx = sys.modules.get("httpx")
+    httpx = _httpx[0] if _httpx else None
     if httpx is not None:
         if isinstance(error, httpx.TimeoutException):
             return "timeout"
@@ -117,6 +124,8 @@ def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> floa
     value = value.strip()
     if value.isdigit():
         return float(value)
+    import email.utils  # only for the rare HTTP date: 5 ms of imports
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -47,6 +47,7 @@ _STATUS_LINE = re.compile(r"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?:[ \t][^\x00-\x08\
 _FIELD = re.compile(r"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_HOST_SAFE = "!$&'()*+,;=:%"
 _PATH_SAFE = "!$&'()*+,;=:@/[]%"
 _QUERY_SAFE = _PATH_SAFE + "?"
 
@@ -100,8 +101,9 @@ def target(url: str) -> Target:
 
 
 def _ascii_host(host: str) -> str:
+    """The host as it is looked up and named in the Host header: IDNA for a non-ASCII name, odd bytes escaped."""
     if host.isascii():
-        return host
+        return quote(host, safe=_HOST_SAFE)  # a space or a control character cannot enter the request
     import idna  # IDNA 2008, as httpx encodes names; only for the rare non-ASCII host
 
     try:
