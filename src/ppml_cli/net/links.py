@@ -284,7 +284,7 @@ async def check_url(
         return wait if wait is not None else backoff(attempt)
 
     async def ask(how: str) -> _Head:
-        host = _origin(current)
+        host = _origin(current).partition("://")[2]  # http and https of one host share its limit
 
         async def send() -> _Head:
             nonlocal attempts
