@@ -117,6 +117,28 @@ def test_a_kept_alive_connection_that_died_is_replaced_without_a_failure() -> No
     assert (first.status, second.status) == (200, 200)
 
 
+def test_stray_bytes_on_a_kept_alive_connection_do_not_break_the_next_answer() -> None:
+    # a HEAD answered with a body that comes late: the connection idles with it unread
+    def late_body(conn: socket.socket, until: float) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+        time.sleep(0.2)
+        conn.sendall(b"ok")
+        answer(b"", OK, then_close=False)(conn, until)
+
+    async def go() -> list[int]:
+        prober = Prober("ppml-test")
+        try:
+            first = await prober.ask("HEAD", base + "/a", 5)
+            await asyncio.sleep(0.4)  # the stray body arrives while the connection is idle
+            second = await prober.ask("HEAD", base + "/b", 5)
+        finally:
+            await prober.close()
+        return [first.status, second.status]
+
+    with hostile(late_body) as base:
+        assert asyncio.run(go()) == [200, 200]
+
+
 def test_informational_answers_are_skipped() -> None:
     early = b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
     with hostile(answer(early + b"HTTP/1.1 204 No Content\r\n\r\n")) as base:

@@ -160,7 +160,7 @@ async def open_connection(
 
 
 class _Stale(Exception):
-    """A kept-alive connection turned out closed before its answer began: ask again on a new one."""
+    """A kept-alive connection turned out closed, or holding stray bytes, before its answer: ask on a new one."""
 
 
 class Prober:
@@ -301,7 +301,13 @@ async def _read_head(reader: asyncio.StreamReader, *, reused: bool) -> tuple[Ans
             continue
         head, buffer = buffer[: found.start()], buffer[found.end() :]
         searched = 0
-        answer, keep = _parse_head(head)
+        try:
+            answer, keep = _parse_head(head)
+        except ProbeError:
+            if reused:  # bytes the server sent while the connection waited (a body on a HEAD, say)
+                raise _Stale from None
+            raise
+        reused = False  # a valid head came: what follows is this connection's answer
         if 100 <= answer.status < 200 and answer.status != 101:
             continue  # informational: the real answer follows
         return answer, keep and not buffer
