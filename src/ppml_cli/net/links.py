@@ -284,7 +284,7 @@ async def check_url(
         return wait if wait is not None else backoff(attempt)
 
     async def ask(how: str) -> _Head:
-        host = _origin(current).partition("://")[2]  # http and https of one host share its limit
+        host = pools.origin(current).partition("://")[2]  # http and https of one host share its limit
 
         async def send() -> _Head:
             nonlocal attempts
@@ -346,16 +346,23 @@ class _Pools:
     def __init__(self, session: _Session) -> None:
         self.session = session
         self.references: defaultdict[str, int] = defaultdict(int)
+        self._origins: dict[str, str] = {}  # each URL is split once, not at every step of its check
+
+    def origin(self, url: str) -> str:
+        known = self._origins.get(url)
+        if known is None:
+            known = self._origins[url] = _origin(url)
+        return known
 
     def expect(self, url: str) -> None:
         """A URL will start at this origin: keep its connections until that check is released."""
-        self.references[_origin(url)] += 1
+        self.references[self.origin(url)] += 1
 
     def hold(self, url: str) -> None:
-        self.references[_origin(url)] += 1
+        self.references[self.origin(url)] += 1
 
     async def release(self, url: str) -> None:
-        key = _origin(url)
+        key = self.origin(url)
         self.references[key] -= 1
         if self.references[key] <= 0:
             del self.references[key]
