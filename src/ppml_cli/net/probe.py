@@ -289,11 +289,11 @@ async def _read_head(reader: asyncio.StreamReader, *, reused: bool) -> tuple[Ans
             except (ssl.SSLError, ssl.CertificateError):
                 raise ProbeError("TLS error") from None
             except OSError:
-                if reused and not received:
+                if reused:  # no answer began on the kept-alive connection: it was dead
                     raise _Stale from None
                 raise ProbeError("ReadError") from None
             if not chunk:
-                if reused and not received:
+                if reused:
                     raise _Stale
                 raise ProbeError("protocol error")  # the server closed before the head was complete
             received += len(chunk)
