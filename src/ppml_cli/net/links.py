@@ -10,6 +10,10 @@ host from stalling the run and keep any one site from being hammered.
 
 Working links are remembered in the user cache directory for a while, so a
 rerun only asks again what is stale; broken ones are always asked again.
+
+Requests go through ppml's own small HTTP/1.1 client (:mod:`ppml_cli.net.probe`),
+which reads only an answer's head; when a proxy is configured they go through
+httpx instead, which honours it (and ``NO_PROXY``) as it always did.
 """
 
 from __future__ import annotations
