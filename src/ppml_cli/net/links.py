@@ -24,7 +24,7 @@ import re
 import ssl
 import sys
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -478,9 +478,39 @@ async def check_all(
                 on_result(outcome)
             return outcome
 
-        return list(await asyncio.gather(*(one(url, ids) for url, ids in targets)))
+        results: list[LinkResult | None] = [None] * len(targets)
+        turns = iter(_by_turns([pools.origin(url).partition("://")[2] for url, _ in targets]))
+
+        async def checker() -> None:
+            for index in turns:  # shared: each checker takes the next URL not yet started
+                results[index] = await one(*targets[index])
+
+        await asyncio.gather(*(checker() for _ in range(min(len(targets), max(LIVE, 8 * options.concurrency)))))
+        return [r for r in results if r is not None]
     finally:
         await pools.close()
+
+
+#: Checks under way at once, at least: many more than requests in flight, so that checks waiting
+#: for a busy host, a backoff or a Retry-After do not starve the others; not all of a long list
+#: at once, so that 100,000 URLs do not mean 100,000 live tasks for the garbage collector to walk.
+LIVE = 256
+
+
+def _by_turns(hosts: Sequence[str]) -> list[int]:
+    """Indexes of ``hosts`` taking one per host in turn (in order within a host): a list sorted by
+    host still starts on every host at once."""
+    queues: dict[str, deque[int]] = {}
+    for index, host in enumerate(hosts):
+        queues.setdefault(host, deque()).append(index)
+    order: list[int] = []
+    turn = deque(queues.values())
+    while turn:
+        queue = turn.popleft()
+        order.append(queue.popleft())
+        if queue:
+            turn.append(queue)
+    return order
 
 
 def check_links(
