@@ -42,6 +42,46 @@ def endless_body(chunk: bytes = b"x" * 65536, limit: int = 64 * 1024 * 1024) -> 
     return behave
 
 
+def endless_headers(every: float = 0.0) -> Behaviour:
+    """A status line, then header lines that never end (until the client leaves or the time is up)."""
+
+    def behave(conn: socket.socket, until: float) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        n = 0
+        while time.monotonic() < until:
+            conn.sendall(b"X-Filler-%d: %s\r\n" % (n, b"y" * 100))
+            n += 1
+            if every:
+                time.sleep(every)
+
+    return behave
+
+
+def answer(*replies: bytes, then_close: bool = True) -> Behaviour:
+    """Send each reply in turn, reading the next request's head between them; then close (or wait)."""
+
+    def behave(conn: socket.socket, until: float) -> None:
+        for n, reply in enumerate(replies):
+            if n and not _read_head(conn):
+                return
+            conn.sendall(reply)
+        if not then_close:
+            while time.monotonic() < until and _read_head(conn):
+                pass
+
+    return behave
+
+
+def _read_head(conn: socket.socket) -> bool:
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 65536:
+        data = conn.recv(4096)
+        if not data:
+            return False
+        head += data
+    return True
+
+
 @contextmanager
 def hostile(behaviour: Behaviour, lifetime: float = 20.0) -> Iterator[str]:
     """Serve ``behaviour`` on a free port; yields the base URL."""

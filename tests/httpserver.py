@@ -29,6 +29,7 @@ class Handler(BaseHTTPRequestHandler):
         server = self.server
         with server.lock:
             server.log.append((self.command, self.path, dict(self.headers)))
+            server.connections.add(self.client_address[:2])
             server.in_flight += 1
             server.max_in_flight = max(server.max_in_flight, server.in_flight)
             replies = server.routes.get(self.path.split("?")[0])
@@ -58,11 +59,15 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # the listen backlog: at the default 5, a burst of connections to one server (lychee opens 10
+    # per host in benchmarks/links.py) overflows it, and each dropped SYN costs a second
+    request_queue_size = 128
 
     def __init__(self, host: str = "127.0.0.1", delay: float = 0.0) -> None:
         super().__init__((host, 0), Handler)
         self.routes: dict[str, list[Route]] = {}
         self.log: list[tuple[str, str, dict[str, str]]] = []
+        self.connections: set[tuple[str, int]] = set()  # client addresses: one per connection
         self.lock = threading.Lock()
         self.delay = delay
         self.in_flight = 0

@@ -212,3 +212,50 @@ def test_bad_options_are_usage_errors(run: Run, args: list[str], message: str) -
     result = run("links", "-", *args, input="http://127.0.0.1:9/\n")
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("hosts", "order"),
+    [
+        ([], []),
+        (["a", "a", "a", "b", "b", "c"], [0, 3, 5, 1, 4, 2]),
+        (["a", "b", "a", "b"], [0, 1, 2, 3]),
+        (["a"] * 3, [0, 1, 2]),
+    ],
+)
+def test_urls_start_one_host_at_a_time_in_turn(hosts: list[str], order: list[int]) -> None:
+    from ppml_cli.net.links import _by_turns
+
+    assert _by_turns(hosts) == order
+
+
+def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import threading
+
+    from ppml_cli.net import links
+
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setattr(links, "LIVE", 1)  # 16 checks under way (8 x concurrency 2) for 60 URLs
+    arrivals: list[str] = []
+    lock = threading.Lock()
+
+    def arrive(name: str) -> Callable[[Any], Reply]:
+        def answer(handler: Any) -> Reply:
+            with lock:
+                arrivals.append(name)
+            return OK
+
+        return answer
+
+    with serving(delay=0.02) as first, serving(delay=0.02) as second:
+        urls = [first.route(f"/a{n}", arrive("first")) for n in range(30)]
+        urls += [second.route(f"/b{n}", arrive("second")) for n in range(30)]
+        options = links.LinkOptions(concurrency=2, per_host=1, retries=0)
+        results = asyncio.run(links.check_all([(url, ()) for url in urls], options))
+    assert [r.url for r in results] == urls
+    assert all(r.ok for r in results)
+    assert "second" in arrivals[:4]  # the second host's URLs did not wait behind the first's thirty
+    assert first.max_in_flight == second.max_in_flight == 1

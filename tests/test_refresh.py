@@ -236,11 +236,14 @@ def test_refresh_named_tools_only(ppml: Callable[..., Any], api: Server) -> None
     assert "not hosted on GitHub" in result.stderr
 
 
-def test_reading_refreshed_data_imports_no_network_code(ppml: Callable[..., Any]) -> None:
+def test_reading_refreshed_data_imports_no_network_code(
+    ppml: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     refresh_json(ppml)
+    # put back afterwards: later tests hold these modules' classes (httpx's errors, mock transports)
     for module in [m for m in sys.modules if m == "httpx" or m.startswith(("httpx.", "ppml_cli.net"))]:
-        del sys.modules[module]
+        monkeypatch.delitem(sys.modules, module)
     assert json.loads(ppml("show", "alpha", "-o", "json").stdout)["github"]["stars"] == 50
     assert "httpx" not in sys.modules and "ppml_cli.net.github" not in sys.modules

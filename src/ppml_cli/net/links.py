@@ -10,34 +10,41 @@ host from stalling the run and keep any one site from being hammered.
 
 Working links are remembered in the user cache directory for a while, so a
 rerun only asks again what is stale; broken ones are always asked again.
+
+Requests go through ppml's own small HTTP/1.1 client (:mod:`ppml_cli.net.probe`),
+which reads only an answer's head; when a proxy is configured they go through
+httpx instead, which honours it (and ``NO_PROXY``) as it always did.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import ssl
+import sys
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from ppml_cli import __version__
-from ppml_cli.net.http import (
+from ppml_cli.net.policy import (
     TRANSIENT_STATUSES,
-    Reply,
     backoff,
     classify,
     refused_redirect,
-    request,
+    request_errors,
     retry_after,
     retrying,
 )
+from ppml_cli.net.probe import Connect, Prober
 from ppml_cli.store import read_json, write_json
+
+if TYPE_CHECKING:
+    import httpx
 
 #: Statuses that some servers give to HEAD but not to GET.
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
@@ -230,6 +237,35 @@ class _Limits:
         self.per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
 
 
+class _Head(Protocol):
+    """What a link check reads of an answer: its status and headers."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+class _Session(Protocol):
+    """Asks for heads, keeping connections per origin until told an origin has no more work."""
+
+    async def ask(self, method: str, url: str, deadline: float) -> _Head: ...
+
+    async def forget(self, origin: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def _origin(url: str) -> str:
+    """``scheme://netloc`` in lower case: whose connections a URL uses (a URL that cannot be split is its own)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
 async def check_url(
     pools: _Pools, url: str, options: LinkOptions, limits: _Limits, ids: tuple[str, ...] = ()
 ) -> LinkResult:
@@ -243,7 +279,7 @@ async def check_url(
         final = current if status is not None else None
         return LinkResult(url, ok, status, final, error, elapsed, ids, tuple(redirects), attempts, method)
 
-    def decide(reply: Reply, attempt: int) -> float | None:
+    def decide(reply: _Head, attempt: int) -> float | None:
         if reply.status not in TRANSIENT_STATUSES:
             return None
         wait = retry_after(reply.headers) if reply.status in (429, 503) else None
@@ -251,18 +287,17 @@ async def check_url(
             return None  # not worth waiting for: reported below
         return wait if wait is not None else backoff(attempt)
 
-    async def ask(how: str) -> Reply:
-        nonlocal attempts
-        host = urlsplit(current).netloc.lower()
+    async def ask(how: str) -> _Head:
+        host = pools.origin(current).partition("://")[2]  # http and https of one host share its limit
 
-        async def send() -> Reply:
+        async def send() -> _Head:
             nonlocal attempts
             attempts += 1
             # the host's slot first: a task waiting for a busy host must not hold a global one
             async with limits.per_host[host], limits.total:
-                client = pools.hold(current)
+                pools.hold(current)
                 try:
-                    return await request(client, how, current, deadline=options.timeout, max_body=0)
+                    return await pools.session.ask(how, current, options.timeout)
                 finally:
                     await pools.release(current)
 
@@ -275,7 +310,7 @@ async def check_url(
             if method == "HEAD" and reply.status in HEAD_REFUSED:
                 method = "GET"  # some servers refuse HEAD; ask again properly, not as a retry
                 reply = await ask(method)
-        except httpx.HTTPError as error:
+        except request_errors() as error:
             return result(False, None, classify(error))
         status = reply.status
         wait = retry_after(reply.headers) if status in (429, 503) else None
@@ -303,15 +338,50 @@ async def check_url(
 
 
 class _Pools:
-    """One small connection pool per host, open only while that host has work.
+    """Connections per origin, open only while that origin has work.
 
-    A single shared pool scans every connection it holds for each request
-    and, when full, closes one host's idle connection to open another's; a
-    pool per host holds at most ``per_host`` connections, so connections are
-    reused and each pick is cheap. A host's pool is counted: one reference
-    for each URL that starts there and is not finished, one for each request
-    in flight; the pool closes when that reaches zero, so a long run keeps
-    only the hosts it is working on open. The verified TLS context is built
+    An origin is counted: one reference for each URL that starts there and
+    is not finished, one for each request in flight; its idle connections
+    close when that reaches zero, so a long run keeps only the hosts it is
+    working on open. The per-host limit bounds how many connections one
+    origin holds.
+    """
+
+    def __init__(self, session: _Session) -> None:
+        self.session = session
+        self.references: defaultdict[str, int] = defaultdict(int)
+        self._origins: dict[str, str] = {}  # each URL is split once, not at every step of its check
+
+    def origin(self, url: str) -> str:
+        known = self._origins.get(url)
+        if known is None:
+            known = self._origins[url] = _origin(url)
+        return known
+
+    def expect(self, url: str) -> None:
+        """A URL will start at this origin: keep its connections until that check is released."""
+        self.references[self.origin(url)] += 1
+
+    def hold(self, url: str) -> None:
+        self.references[self.origin(url)] += 1
+
+    async def release(self, url: str) -> None:
+        key = self.origin(url)
+        self.references[key] -= 1
+        if self.references[key] <= 0:
+            del self.references[key]
+            await self.session.forget(key)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+class _Httpx:
+    """The link checker through httpx, as before its own client: used when a proxy is configured.
+
+    One small connection pool per origin (at most ``per_host`` connections),
+    so connections are reused and each pick is cheap; httpx honours the
+    proxy settings of the environment. The verified TLS context is built
     once, and only if some URL uses https.
     """
 
@@ -319,25 +389,23 @@ class _Pools:
         self.options = options
         self.transport = transport
         self.clients: dict[str, httpx.AsyncClient] = {}
-        self.references: defaultdict[str, int] = defaultdict(int)
         self._tls: ssl.SSLContext | None = None
 
     def _context(self, scheme: str) -> ssl.SSLContext:
+        import httpx
+
         if scheme != "https":  # never used for plain http: skip loading the certificate store
             return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         if self._tls is None:
             self._tls = httpx.create_ssl_context()
         return self._tls
 
-    def expect(self, url: str) -> None:
-        """A URL will start at this host: keep its pool open until that check is released."""
-        parts = urlsplit(url)
-        self.references[f"{parts.scheme}://{parts.netloc.lower()}"] += 1
+    async def ask(self, method: str, url: str, deadline: float) -> _Head:
+        import httpx
 
-    def hold(self, url: str) -> httpx.AsyncClient:
-        parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc.lower()}"
-        self.references[key] += 1
+        from ppml_cli.net.http import request
+
+        key = _origin(url)
         client = self.clients.get(key)
         if client is None:
             size = self.options.per_host
@@ -346,25 +414,35 @@ class _Pools:
                 follow_redirects=False,
                 headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
                 limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                verify=self._context(parts.scheme),
+                verify=self._context(urlsplit(url).scheme),
                 transport=self.transport,
             )
-        return client
+        return await request(client, method, url, deadline=deadline, max_body=0)
 
-    async def release(self, url: str) -> None:
-        parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc.lower()}"
-        self.references[key] -= 1
-        if self.references[key] <= 0:
-            del self.references[key]
-            client = self.clients.pop(key, None)
-            if client is not None:
-                await client.aclose()
+    async def forget(self, origin: str) -> None:
+        client = self.clients.pop(origin, None)
+        if client is not None:
+            await client.aclose()
 
     async def close(self) -> None:
         for client in self.clients.values():
             await client.aclose()
         self.clients.clear()
+
+
+def proxy_configured() -> bool:
+    """Whether httpx would send a request through a proxy: HTTP(S)_PROXY or ALL_PROXY, or the system's.
+
+    Only the environment is read on Linux and other Unixes (cheaply, without
+    importing urllib.request unless some ``*_proxy`` variable is set); on
+    macOS and Windows the system settings count too, as they do for httpx.
+    """
+    if sys.platform not in ("darwin", "win32") and not any(k.lower().endswith("_proxy") for k in os.environ):
+        return False
+    from urllib.request import getproxies
+
+    proxies = getproxies()
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
 
 async def check_all(
@@ -373,10 +451,18 @@ async def check_all(
     on_result: Callable[[LinkResult], None] | None = None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    connect: Connect | None = None,
 ) -> list[LinkResult]:
-    """Check every (url, ids) target concurrently; results in the order of ``targets``."""
+    """Check every (url, ids) target concurrently; results in the order of ``targets``.
+
+    ppml's own client asks, unless a proxy is configured (or ``transport`` is
+    given): then httpx does, honouring the proxy. ``connect`` replaces how
+    the own client opens connections (tests point it at loopback servers).
+    """
+    through_httpx = transport is not None or proxy_configured()
+    session: _Session = _Httpx(options, transport) if through_httpx else Prober(USER_AGENT, connect)
     limits = _Limits(options.concurrency, options.per_host)
-    pools = _Pools(options, transport)
+    pools = _Pools(session)
     for url, _ in targets:
         pools.expect(url)
     try:
@@ -392,9 +478,39 @@ async def check_all(
                 on_result(outcome)
             return outcome
 
-        return list(await asyncio.gather(*(one(url, ids) for url, ids in targets)))
+        results: list[LinkResult | None] = [None] * len(targets)
+        turns = iter(_by_turns([pools.origin(url).partition("://")[2] for url, _ in targets]))
+
+        async def checker() -> None:
+            for index in turns:  # shared: each checker takes the next URL not yet started
+                results[index] = await one(*targets[index])
+
+        await asyncio.gather(*(checker() for _ in range(min(len(targets), max(LIVE, 8 * options.concurrency)))))
+        return [r for r in results if r is not None]
     finally:
         await pools.close()
+
+
+#: Checks under way at once, at least: many more than requests in flight, so that checks waiting
+#: for a busy host, a backoff or a Retry-After do not starve the others; not all of a long list
+#: at once, so that 100,000 URLs do not mean 100,000 live tasks for the garbage collector to walk.
+LIVE = 256
+
+
+def _by_turns(hosts: Sequence[str]) -> list[int]:
+    """Indexes of ``hosts`` taking one per host in turn (in order within a host): a list sorted by
+    host still starts on every host at once."""
+    queues: dict[str, deque[int]] = {}
+    for index, host in enumerate(hosts):
+        queues.setdefault(host, deque()).append(index)
+    order: list[int] = []
+    turn = deque(queues.values())
+    while turn:
+        queue = turn.popleft()
+        order.append(queue.popleft())
+        if queue:
+            turn.append(queue)
+    return order
 
 
 def check_links(

@@ -1,0 +1,188 @@
+"""How every network client fails, waits and retries, without importing any HTTP library.
+
+The link checker's own client (:mod:`ppml_cli.net.probe`) and the httpx-based
+clients (:mod:`ppml_cli.net.http`) share this: the one retry loop
+(:func:`retrying`), the names of failures (:func:`classify`), backoff and
+Retry-After, and the rule for redirects into the local network. Nothing here
+imports httpx, so the link checker starts without it; httpx's errors are
+recognised once :mod:`ppml_cli.net.http` has loaded httpx and said so
+(:func:`recognise_httpx`), which it has whenever such an error can exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from types import ModuleType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+#: Statuses worth retrying: the server may answer differently in a moment.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: Failures that may pass if asked again.
+TRANSIENT_KINDS = frozenset({"timeout", "connection refused", "connection failed", "protocol error"})
+
+Answer = TypeVar("Answer")
+
+
+class NetworkFailure(Exception):
+    """A failed request that is already named: ``str(error)`` is what :func:`classify` reports."""
+
+
+_httpx: list[ModuleType] = []  # httpx, once a client built on it is loaded
+
+
+def recognise_httpx(module: ModuleType) -> None:
+    """Name httpx's errors too, and retry its transient ones (called by :mod:`ppml_cli.net.http`)."""
+    _httpx[:] = [module]
+
+
+def request_errors() -> tuple[type[Exception], ...]:
+    """The exceptions a failed request raises: ppml's own, and httpx's when httpx is in use."""
+    return (NetworkFailure, _httpx[0].HTTPError) if _httpx else (NetworkFailure,)
+
+
+async def retrying(
+    send: Callable[[], Awaitable[Answer]],
+    *,
+    retries: int,
+    decide: Callable[[Answer, int], float | None],
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> tuple[Answer, int]:
+    """Send until an answer is kept or ``retries`` run out; (last answer, attempts made).
+
+    Transient failures (timeouts, connection trouble) are retried with
+    backoff; an answer is retried when ``decide(answer, attempt)`` gives a
+    wait. ``decide`` may raise to stop everything (a far rate-limit reset).
+    Other failures propagate at once.
+    """
+    attempt = 0
+    while True:
+        try:
+            answer = await send()
+        except request_errors() as error:
+            if is_transient(error) and attempt < retries:
+                await sleep(backoff(attempt))
+                attempt += 1
+                continue
+            raise
+        wait = decide(answer, attempt)
+        if wait is None or attempt >= retries:
+            return answer, attempt + 1
+        await sleep(wait)
+        attempt += 1
+
+
+def classify(error: BaseException) -> str:
+    """A short, stable description of a failed request: timeout, DNS, TLS, refused, ..."""
+    if isinstance(error, NetworkFailure):
+        return str(error)
+    httpx = _httpx[0] if _httpx else None
+    if httpx is not None:
+        if isinstance(error, httpx.TimeoutException):
+            return "timeout"
+        if isinstance(error, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+            return f"invalid URL: {error}"
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = " ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "ssl" in text or "certificate" in text:
+        return "TLS error"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "DNS failure"
+    if "temporary failure in name resolution" in text or "no address associated" in text:
+        return "DNS failure"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "connection refused" in text:
+        return "connection refused"
+    if httpx is not None:
+        if isinstance(error, httpx.ConnectError):
+            return "connection failed"
+        if isinstance(error, httpx.RemoteProtocolError):
+            return "protocol error"
+    return type(error).__name__
+
+
+def is_transient(error: BaseException) -> bool:
+    """Connection trouble and timeouts may pass; bad URLs, DNS and TLS failures will not."""
+    return classify(error) in TRANSIENT_KINDS
+
+
+def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), if any."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    import email.utils  # only for the rare HTTP date: 5 ms of imports
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff(attempt: int, *, base: float = 0.5, cap: float = 8.0, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: a random wait up to base * 2**attempt, capped."""
+    return (rng or random).uniform(0, min(cap, base * 2**attempt))
+
+
+# ---------------------------------------------------------- where a redirect may lead
+
+
+def address_class(address: str) -> str:
+    """``public``, ``private``, ``loopback`` or ``link-local``; raises ValueError for a host name."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_private or ip.is_reserved or ip.is_unspecified or ip.is_multicast:
+        return "private"
+    return "public"
+
+
+async def host_classes(url: str) -> frozenset[str]:
+    """The address classes a URL's host stands for (a name is resolved); empty when unknown."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        return frozenset({address_class(host)})
+    except ValueError:
+        pass
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError, UnicodeError):
+        return frozenset()  # the request itself will name the failure
+    return frozenset(address_class(str(info[4][0])) for info in infos)
+
+
+async def refused_redirect(source: str, target: str) -> str | None:
+    """Why a redirect from ``source`` to ``target`` must not be followed, or None.
+
+    A redirect may lead to a non-public address (loopback, private or
+    link-local, such as a cloud metadata service at 169.254.169.254) only from
+    an address of the same class: a public page cannot send the checker into
+    the local network, and nothing but a link-local page into link-local space.
+    """
+    inside = await host_classes(target) - {"public"}
+    if not inside:
+        return None
+    entered = inside - await host_classes(source)
+    if not entered:
+        return None
+    return f"redirect to a {'/'.join(sorted(entered))} address refused (--allow-private follows it)"
