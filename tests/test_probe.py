@@ -160,7 +160,7 @@ def test_informational_answers_are_skipped() -> None:
 def test_heads_are_read_as_httpx_reads_them(raw: bytes, status: int, headers: dict[str, str]) -> None:
     with hostile(answer(raw)) as base:
         [got] = ask(("HEAD", base + "/"))
-    assert got == Answer(status, headers)
+    assert got == Answer(status=status, headers=headers)
 
 
 @pytest.mark.parametrize(

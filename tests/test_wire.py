@@ -136,7 +136,7 @@ def test_public_pages_cannot_redirect_into_the_local_network_unless_allowed() ->
 
 
 def _reply(status: int) -> Reply:
-    return Reply(status, httpx.Headers(), b"", "http://127.0.0.1/")
+    return Reply(status=status, headers=httpx.Headers(), body=b"", url="http://127.0.0.1/")
 
 
 def test_the_retry_loop_retries_what_decide_says_and_counts_attempts() -> None:

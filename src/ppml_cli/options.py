@@ -152,12 +152,13 @@ FILTER_LISTS = tuple((f.name, f.option, f.field) for f in FILTERS if f.repeatabl
 #: (a test holds the two together), in the order the interview asks them.
 SITUATION: tuple[DeclaredOption, ...] = (
     _listed(
-        "protect", "protect", ("--protect",), "What must stay private: training-data, model, inference-data (repeatable).",
-        "ASSET", completion.advice("protect"), SITUATION_PANEL,
+        "protect", "protect", ("--protect",),
+        "What must stay private: training-data, model, inference-data (repeatable).", "ASSET",
+        completion.advice("protect"), SITUATION_PANEL,
     ),
     _listed(
-        "threat", "threats", ("--threat",), "A privacy attack to plan against: id, name or alias (repeatable).", "THREAT",
-        completion.entries(Kind.THREAT), SITUATION_PANEL,
+        "threat", "threats", ("--threat",), "A privacy attack to plan against: id, name or alias (repeatable).",
+        "THREAT", completion.entries(Kind.THREAT), SITUATION_PANEL,
     ),
     _scalar(
         "deploy", "--deploy", str | None, "trusted-server, untrusted-server, on-device, multi-party or public-release.",

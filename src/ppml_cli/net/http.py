@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
 
 import httpx
 
+from ppml_cli.model import Record
 from ppml_cli.net.policy import (
     TRANSIENT_KINDS,
     TRANSIENT_STATUSES,
@@ -63,7 +63,7 @@ recognise_httpx(httpx)
 MAX_BODY = 2 * 1024 * 1024
 
 
-class Reply(NamedTuple):
+class Reply(Record):
     """A complete answer: status, headers and the (capped) body read."""
 
     status: int
@@ -114,7 +114,7 @@ async def request(
                         raise ResponseTooLarge(f"answer larger than {max_body} bytes")
                     chunks.append(chunk)
                 body = b"".join(chunks)
-            return Reply(response.status_code, response.headers, body, str(response.url))
+            return Reply(status=response.status_code, headers=response.headers, body=body, url=str(response.url))
 
     try:
         if sys.version_info >= (3, 11):  # a deadline on this task: no extra task per request

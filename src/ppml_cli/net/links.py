@@ -27,10 +27,11 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from ppml_cli import __version__
+from ppml_cli.model import Record, replace
 from ppml_cli.net.policy import (
     TRANSIENT_STATUSES,
     backoff,
@@ -55,7 +56,7 @@ USER_AGENT = (
 CACHE_FILE = "links.json"
 
 
-class LinkOptions(NamedTuple):
+class LinkOptions(Record):
     concurrency: int = 16
     per_host: int = 4
     timeout: float = 10.0
@@ -68,7 +69,7 @@ class LinkOptions(NamedTuple):
     allow_private: bool = False  # follow redirects into loopback, private and link-local addresses
 
 
-class LinkResult(NamedTuple):
+class LinkResult(Record):
     url: str
     ok: bool
     status: int | None
@@ -277,7 +278,18 @@ async def check_url(
     def result(ok: bool, status: int | None, error: str | None) -> LinkResult:
         elapsed = int((time.perf_counter() - started) * 1000)
         final = current if status is not None else None
-        return LinkResult(url, ok, status, final, error, elapsed, ids, tuple(redirects), attempts, method)
+        return LinkResult(
+            url=url,
+            ok=ok,
+            status=status,
+            final_url=final,
+            error=error,
+            elapsed_ms=elapsed,
+            ids=ids,
+            redirects=tuple(redirects),
+            attempts=attempts,
+            method=method,
+        )
 
     def decide(reply: _Head, attempt: int) -> float | None:
         if reply.status not in TRANSIENT_STATUSES:
@@ -471,7 +483,9 @@ async def check_all(
             try:
                 outcome = await check_url(pools, url, options, limits, ids)
             except Exception as error:  # one odd URL must not end the whole run
-                outcome = LinkResult(url, False, None, None, classify(error), 0, ids)
+                outcome = LinkResult(
+                    url=url, ok=False, status=None, final_url=None, error=classify(error), elapsed_ms=0, ids=ids
+                )
             finally:
                 await pools.release(url)
             if on_result is not None:
@@ -526,9 +540,9 @@ def check_links(
     to_check = [(u, ids) for u, ids in targets if u not in cached]
     for url, ids in targets:
         if url in cached and on_result is not None:
-            on_result(cached[url]._replace(ids=ids))
+            on_result(replace(cached[url], ids=ids))
     checked = asyncio.run(check_all(to_check, options, on_result)) if to_check else []
     if use_cache:
         store_results(checked, options.ttl)
     by_url = {r.url: r for r in checked}
-    return [by_url[u] if u in by_url else cached[u]._replace(ids=ids) for u, ids in targets]
+    return [by_url[u] if u in by_url else replace(cached[u], ids=ids) for u, ids in targets]

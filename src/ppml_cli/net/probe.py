@@ -32,9 +32,9 @@ import socket
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
-from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
+from ppml_cli.model import Record
 from ppml_cli.net.policy import NetworkFailure
 
 #: The most bytes of status line and headers read for one request, informational answers included.
@@ -56,14 +56,14 @@ class ProbeError(NetworkFailure):
     """A request that failed; the message is its name (``timeout``, ``DNS failure``, ...)."""
 
 
-class Answer(NamedTuple):
+class Answer(Record):
     """The head of an answer: status and headers (names in lower case, repeated fields joined by ", ")."""
 
     status: int
     headers: dict[str, str]
 
 
-class Target(NamedTuple):
+class Target(Record):
     """Where a URL's request goes and what it says."""
 
     origin: str  # scheme://netloc in lower case: the key of the connection pool
@@ -97,7 +97,14 @@ def target(url: str) -> Target:
     path = _encoded(_without_dot_segments(parts.path or "/"), _PATH_SAFE)
     if parts.query or url.endswith("?"):
         path += "?" + _encoded(parts.query, _QUERY_SAFE)
-    return Target(f"{scheme}://{parts.netloc.lower()}", tls, host, port or default, authority, path)
+    return Target(
+        origin=f"{scheme}://{parts.netloc.lower()}",
+        tls=tls,
+        host=host,
+        port=port or default,
+        authority=authority,
+        path=path,
+    )
 
 
 def _ascii_host(host: str) -> str:
@@ -337,4 +344,4 @@ def _parse_head(head: bytes) -> tuple[Answer, bool]:
     connection = {token.strip().lower() for token in headers.get("connection", "").split(",")}
     version = (int(status.group(1)), int(status.group(2)))
     keep = "keep-alive" in connection if version < (1, 1) else "close" not in connection
-    return Answer(int(status.group(3)), headers), keep
+    return Answer(status=int(status.group(3)), headers=headers), keep
