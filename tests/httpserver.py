@@ -91,7 +91,13 @@ class Server(ThreadingHTTPServer):
 
 @contextmanager
 def serving(host: str = "127.0.0.1", delay: float = 0.0) -> Iterator[Server]:
-    server = Server(host, delay)
+    with running(Server(host, delay)) as server:
+        yield server
+
+
+@contextmanager
+def running(server: Server) -> Iterator[Server]:
+    """Serve from a thread for the block, then shut down and close (a server prepared by the caller, e.g. TLS)."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

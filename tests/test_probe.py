@@ -16,7 +16,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +30,7 @@ from ppml_cli.net.probe import MAX_HEAD, Answer, Connect, ProbeError, Prober, ta
 
 from .conftest import Run
 from .hostile import answer, endless_body, endless_headers, hostile, trickle
-from .httpserver import Server, serving
+from .httpserver import Server, running, serving
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -297,13 +296,8 @@ def tls_server(certificate: tuple[Path, Path]) -> Iterator[Server]:
     context.load_cert_chain(cert, key)
     server = Server()
     server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_tls_trusts_what_httpx_trusts(
