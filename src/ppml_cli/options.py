@@ -74,7 +74,14 @@ class DeclaredOption(Record):
 
 
 def _listed(
-    name: str, field: str, flags: tuple[str, ...], help_: str, metavar: str, complete: Any, panel: str = FILTERS_PANEL
+    name: str,
+    field: str,
+    flags: tuple[str, ...],
+    help_: str,
+    metavar: str,
+    complete: Any,
+    *,
+    panel: str = FILTERS_PANEL,
 ) -> DeclaredOption:
     option = typer.Option(*flags, metavar=metavar, help=help_, autocompletion=complete, rich_help_panel=panel)
     return DeclaredOption(name=name, option=flags[0], field=field, annotation=Annotated[list[str] | None, option])
@@ -87,14 +94,14 @@ def _scalar(
     help_: str,
     metavar: str | None = None,
     complete: Any = None,
+    *,
     panel: str = FILTERS_PANEL,
-    field: str | None = None,
 ) -> DeclaredOption:
     option = typer.Option(flag, metavar=metavar, help=help_, autocompletion=complete, rich_help_panel=panel)
     return DeclaredOption(
         name=name,
         option=flag.split("/")[0],
-        field=field or name,
+        field=name,
         annotation=Annotated[annotation, option],
         repeatable=False,
     )
@@ -154,31 +161,30 @@ SITUATION: tuple[DeclaredOption, ...] = (
     _listed(
         "protect", "protect", ("--protect",),
         "What must stay private: training-data, model, inference-data (repeatable).", "ASSET",
-        completion.advice("protect"), SITUATION_PANEL,
+        completion.advice("protect"), panel=SITUATION_PANEL,
     ),
     _listed(
         "threat", "threats", ("--threat",), "A privacy attack to plan against: id, name or alias (repeatable).",
-        "THREAT", completion.entries(Kind.THREAT), SITUATION_PANEL,
+        "THREAT", completion.entries(Kind.THREAT), panel=SITUATION_PANEL,
     ),
     _scalar(
         "deploy", "--deploy", str | None, "trusted-server, untrusted-server, on-device, multi-party or public-release.",
-        "WHERE", completion.advice("deploy"), SITUATION_PANEL,
+        "WHERE", completion.advice("deploy"), panel=SITUATION_PANEL,
     ),
     _scalar(
         "data", "--data", str | None, "tabular, images, text, time-series, graph or audio.", "TYPE",
-        completion.advice("data"), SITUATION_PANEL,
+        completion.advice("data"), panel=SITUATION_PANEL,
     ),
     _scalar(
         "framework", "--framework", str | None, "The catalog's framework values (pytorch, tensorflow, jax, ...).",
-        "NAME", completion.attribute("frameworks"), SITUATION_PANEL,
+        "NAME", completion.attribute("frameworks"), panel=SITUATION_PANEL,
     ),
     _scalar(
         "sensitivity", "--sensitivity", str | None, "high, medium or low.", "LEVEL", completion.advice("sensitivity"),
-        SITUATION_PANEL,
+        panel=SITUATION_PANEL,
     ),
     _scalar(
-        "open_source", "--open-source", bool | None, "Only tools under an open-source licence.", None, None,
-        SITUATION_PANEL,
+        "open_source", "--open-source", bool | None, "Only tools under an open-source licence.", panel=SITUATION_PANEL,
     ),
 )  # fmt: skip
 
