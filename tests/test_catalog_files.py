@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ppml_cli.catalog import files as sources
+from ppml_cli.catalog import files as catalog_files
 from ppml_cli.catalog import loading
 
 from .conftest import MINIMAL, Run
@@ -61,7 +61,7 @@ class TestNotAFile:
         self, run: Run, write_catalog: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         path = write_catalog(MINIMAL)
-        monkeypatch.setattr(sources, "MAX_CATALOG_BYTES", 100)
+        monkeypatch.setattr(catalog_files, "MAX_CATALOG_BYTES", 100)
         result = run("--no-bundled", "--catalog", str(path), "list")
         assert result.exit_code == 2
         assert "cannot read: larger than 100 bytes" in flat(result.stderr)
@@ -70,9 +70,9 @@ class TestNotAFile:
         """A file that grows while it is read (or a size the filesystem misreports) is still bounded."""
         path = tmp_path / "growing.yaml"
         path.write_bytes(b"x" * 50)
-        with pytest.raises(sources.UnreadableCatalog, match="larger than"):
-            sources.read_catalog(path, limit=10)
-        assert sources.read_catalog(path, limit=50) == b"x" * 50
+        with pytest.raises(catalog_files.UnreadableCatalog, match="larger than"):
+            catalog_files.read_catalog(path, limit=10)
+        assert catalog_files.read_catalog(path, limit=50) == b"x" * 50
 
     def test_a_missing_file_is_still_reported_as_such(self, run: Run, tmp_path: Path) -> None:
         result = run("--catalog", str(tmp_path / "nope.yaml"), "list")
@@ -132,7 +132,7 @@ class TestOneRead:
             for n in range(40)
         )
         path = write_catalog(small)
-        real_read = sources.read_catalog
+        real_read = catalog_files.read_catalog
         reads: list[bytes] = []
 
         def read_then_rewrite(target: Path, limit: int | None = None) -> bytes:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ppml_cli.catalog import files as sources
+from ppml_cli.catalog import files as catalog_files
 from ppml_cli.errors import CatalogError
 from ppml_cli.session import Session
 
@@ -26,7 +26,7 @@ tools:
 
 
 def test_the_environment_comes_first_then_each_catalog_option(tmp_path: Path) -> None:
-    env = {sources.ENV_VAR: os.pathsep.join(["a.yaml", "b.yaml"])}
+    env = {catalog_files.ENV_VAR: os.pathsep.join(["a.yaml", "b.yaml"])}
     session = Session.from_options(["c.yaml"], False, environ=env)
     assert session.extra == [Path("a.yaml"), Path("b.yaml"), Path("c.yaml")]
     assert session.catalog_files()[1:] == session.extra
@@ -44,7 +44,7 @@ def test_an_uncached_load_resolves_the_paths_once(
     monkeypatch: pytest.MonkeyPatch, write_catalog: Callable[[str], Path]
 ) -> None:
     calls: list[Any] = []
-    real = sources.catalog_paths
+    real = catalog_files.catalog_paths
 
     def counting(*args: Any, **kwargs: Any) -> list[Path]:
         calls.append(args)
@@ -53,7 +53,7 @@ def test_an_uncached_load_resolves_the_paths_once(
     import ppml_cli.catalog.loading
     import ppml_cli.catalog.parse
 
-    for module in (sources, ppml_cli.catalog.loading, ppml_cli.catalog.parse):
+    for module in (catalog_files, ppml_cli.catalog.loading, ppml_cli.catalog.parse):
         monkeypatch.setattr(module, "catalog_paths", counting)
     session = Session([write_catalog(EXTRA)])
     index = session.index
