@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +17,40 @@ from typer.testing import CliRunner, Result
 from ppml_cli.cli import app
 
 SEED_LINKS = Path(__file__).parent / "data" / "seed_links.txt"
+
+
+class ImportedBy:
+    """What one run of ``ppml ARGV`` in a fresh interpreter printed, and which modules it had imported."""
+
+    def __init__(self, done: subprocess.CompletedProcess[str]) -> None:
+        self.returncode = done.returncode
+        self.stdout = done.stdout
+        output, _, modules = done.stderr.rpartition("\n")
+        self.stderr = output
+        self.modules = set(modules.split())
+
+
+def modules_imported(
+    argv: list[str], cache: Path, *, stdin: str | None = None, warm: bool = False, unset: tuple[str, ...] = ()
+) -> ImportedBy:
+    """Run ppml in a new Python and name the modules it imported (on stderr at exit, after a newline).
+
+    ``warm`` runs it once first to fill the cache in ``cache``, so the measured run is a warm one.
+    """
+    program = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: sys.stderr.write('\\n' + ' '.join(sorted(sys.modules))))\n"
+        f"sys.argv = {['ppml', *argv]!r}\n"
+        "from ppml_cli.cli import main\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PPML_CATALOG", *unset)}
+    env["PPML_CACHE_DIR"] = str(cache)
+    command = [sys.executable, "-c", program]
+    if warm:
+        subprocess.run(command, input=stdin, env=env, capture_output=True, text=True, check=False, timeout=120)
+    done = subprocess.run(command, input=stdin, env=env, capture_output=True, text=True, check=False, timeout=120)
+    return ImportedBy(done)
 
 
 @pytest.fixture(autouse=True)

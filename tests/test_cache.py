@@ -14,7 +14,7 @@ from ppml_cli import store
 from ppml_cli.catalog.files import bundled_catalog_path
 from ppml_cli.store import cache
 
-from .conftest import MINIMAL, Run
+from .conftest import MINIMAL, Run, modules_imported
 
 
 def cache_files() -> list[Path]:
@@ -104,22 +104,9 @@ def test_the_key_changes_when_the_pickled_code_changes(monkeypatch: pytest.Monke
 
 def test_a_warm_json_search_imports_no_yaml_network_or_rich(tmp_path: Path) -> None:
     """What only some commands need stays unimported on the hot path."""
-    import subprocess
-    import sys
-
-    probe = (
-        "import sys, atexit\n"
-        "atexit.register(lambda: sys.stderr.write(' '.join(sorted(sys.modules))))\n"
-        "sys.argv = ['ppml', 'search', 'federated', '-o', 'json']\n"
-        "from ppml_cli.cli import main\n"
-        "main()\n"
-    )
-    env = {**os.environ, "PPML_CACHE_DIR": str(tmp_path / "cache")}
-    env.pop("PPML_CATALOG", None)
-    subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=False)  # fills the cache
-    warm = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+    warm = modules_imported(["search", "federated", "-o", "json"], tmp_path / "cache", warm=True)
     assert warm.returncode == 0, warm.stderr
-    loaded = set(warm.stderr.split())
+    loaded = warm.modules
     assert "ppml_cli.search" in loaded  # the probe saw the run
     assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog.parse", "ppml_cli.net"} & loaded
 

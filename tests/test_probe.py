@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +26,7 @@ from ppml_cli.net.links import LinkOptions, check_all, proxy_configured
 from ppml_cli.net.policy import classify, retrying
 from ppml_cli.net.probe import MAX_HEAD, Answer, Connect, ProbeError, Prober, target
 
-from .conftest import Run
+from .conftest import Run, modules_imported
 from .hostile import answer, endless_body, endless_headers, hostile, trickle
 from .httpserver import Server, running, serving
 
@@ -357,20 +355,9 @@ def test_with_a_proxy_configured_links_go_through_it(monkeypatch: pytest.MonkeyP
 def test_without_a_proxy_links_import_no_httpx(tmp_path: Path) -> None:
     with serving() as server:
         url = server.route("/fine", (200, {}, b""))
-        program = (
-            "import sys, atexit\n"
-            "atexit.register(lambda: sys.stderr.write('\\n' + ' '.join(sorted(sys.modules))))\n"
-            "sys.argv = ['ppml', 'links', '-', '--no-cache', '-o', 'json']\n"
-            "from ppml_cli.cli import main\n"
-            "main()\n"
-        )
-        env = {**os.environ, "PPML_CACHE_DIR": str(tmp_path / "cache")}
-        env.pop("PPML_CATALOG", None)
-        done = subprocess.run(
-            [sys.executable, "-c", program], input=url + "\n", env=env, capture_output=True, text=True, timeout=60
-        )
+        done = modules_imported(["links", "-", "--no-cache", "-o", "json"], tmp_path / "cache", stdin=url + "\n")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["ok"] is True
-    loaded = set(done.stderr.split())
+    loaded = done.modules
     assert "ppml_cli.net.probe" in loaded
     assert not {"httpx", "httpcore", "anyio", "h11"} & loaded

@@ -10,7 +10,7 @@ import pytest
 
 from ppml_cli.recommend.rules import advice_paths, bundled_advice_path, check_advice, read_advice
 
-from .conftest import Run
+from .conftest import Run, modules_imported
 
 Write = Callable[..., Path]
 
@@ -216,23 +216,9 @@ def test_parsed_rules_are_cached_until_a_file_changes(monkeypatch: pytest.Monkey
 
 def test_a_warm_json_plan_imports_no_yaml_network_or_rich(tmp_path: Path) -> None:
     """Like a warm search: the cached catalog and rules spare the YAML parser, Rich and httpx."""
-    import os
-    import subprocess
-    import sys
-
-    probe = (
-        "import sys, atexit\n"
-        "atexit.register(lambda: sys.stderr.write(' '.join(sorted(sys.modules))))\n"
-        "sys.argv = ['ppml', 'recommend', '--deploy', 'on-device', '--framework', 'tensorflow', '-o', 'json']\n"
-        "from ppml_cli.cli import main\n"
-        "main()\n"
-    )
-    env = {**os.environ, "PPML_CACHE_DIR": str(tmp_path / "cache")}
-    env.pop("PPML_CATALOG", None)
-    env.pop("PPML_ADVICE", None)
-    subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=False)  # fills the cache
-    warm = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+    argv = ["recommend", "--deploy", "on-device", "--framework", "tensorflow", "-o", "json"]
+    warm = modules_imported(argv, tmp_path / "cache", warm=True, unset=("PPML_ADVICE",))
     assert warm.returncode == 0, warm.stderr
-    loaded = set(warm.stderr.split())
+    loaded = warm.modules
     assert "ppml_cli.recommend.engine" in loaded  # the probe saw the run
     assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog.parse", "ppml_cli.net"} & loaded
