@@ -17,8 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge, address_class, retrying
+from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge
 from ppml_cli.net.links import LinkOptions, check_all
+from ppml_cli.net.policy import address_class, retrying
 
 from .hostile import endless_body, hostile, trickle
 from .httpserver import serving

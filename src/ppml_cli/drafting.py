@@ -305,7 +305,7 @@ def _github_repo(slug: str, deadline: float) -> tuple[dict[str, Any] | None, str
     except asyncio.TimeoutError:
         return None, f"GitHub: no answer within {2 * deadline:g} s", True
     except (httpx.HTTPError, OSError) as error:  # after the API answered once (GitHubClient re-raises these)
-        from ppml_cli.net.http import classify
+        from ppml_cli.net.policy import classify
 
         return None, f"GitHub: {classify(error)}", True
     if status == 404:

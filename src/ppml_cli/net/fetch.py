@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 
 from ppml_cli import __version__
-from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, classify, request, retry_after
+from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, request
+from ppml_cli.net.policy import classify, retry_after
 
 DEFAULT_DEADLINE = 20.0
 

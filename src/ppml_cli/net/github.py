@@ -27,18 +27,8 @@ import httpx
 from ppml_cli import __version__
 from ppml_cli.errors import InvalidValueError
 from ppml_cli.model import Record
-from ppml_cli.net.http import (
-    MAX_BODY,
-    RedirectRefused,
-    Reply,
-    ResponseTooLarge,
-    backoff,
-    classify,
-    refused_redirect,
-    request,
-    retry_after,
-    retrying,
-)
+from ppml_cli.net.http import MAX_BODY, RedirectRefused, Reply, ResponseTooLarge, request
+from ppml_cli.net.policy import backoff, classify, refused_redirect, retry_after, retrying
 from ppml_cli.store import repodata
 
 API_ENV = "PPML_GITHUB_API_URL"

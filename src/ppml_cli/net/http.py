@@ -3,7 +3,7 @@
 Kept free of any particular service so that every httpx-based client fails,
 waits and retries the same way as the link checker's own client: the retry
 loop, error names and the redirect rule live in :mod:`ppml_cli.net.policy`
-(which imports no httpx) and are re-exported here. Every httpx request goes
+(which imports no httpx; importing this module teaches it httpx's errors). Every httpx request goes
 through :func:`request`, which bounds it twice: a total deadline (connecting, the
 headers and the body together, so a server that trickles one byte at a time
 cannot hold a run open) and a cap on the bytes of body read (decoded, so a
@@ -19,43 +19,7 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from ppml_cli.model import Record
-from ppml_cli.net.policy import (
-    TRANSIENT_KINDS,
-    TRANSIENT_STATUSES,
-    NetworkFailure,
-    address_class,
-    backoff,
-    classify,
-    host_classes,
-    is_transient,
-    recognise_httpx,
-    refused_redirect,
-    request_errors,
-    retry_after,
-    retrying,
-)
-
-__all__ = [
-    "MAX_BODY",
-    "TRANSIENT_KINDS",
-    "TRANSIENT_STATUSES",
-    "DeadlineExceeded",
-    "Decide",
-    "NetworkFailure",
-    "RedirectRefused",
-    "Reply",
-    "ResponseTooLarge",
-    "address_class",
-    "backoff",
-    "classify",
-    "host_classes",
-    "is_transient",
-    "refused_redirect",
-    "request",
-    "request_errors",
-    "retry_after",
-    "retrying",
-]
+from ppml_cli.net.policy import NetworkFailure, recognise_httpx
 
 recognise_httpx(httpx)
 
