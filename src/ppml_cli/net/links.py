@@ -42,6 +42,7 @@ from ppml_cli.net.policy import (
     retrying,
 )
 from ppml_cli.net.probe import Connect, Prober
+from ppml_cli.net.probe import origin as origin_of
 from ppml_cli.store import read_json, write_json
 
 if TYPE_CHECKING:
@@ -258,15 +259,6 @@ class _Session(Protocol):
     async def close(self) -> None: ...
 
 
-def _origin(url: str) -> str:
-    """``scheme://netloc`` in lower case: whose connections a URL uses (a URL that cannot be split is its own)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
-
-
 async def check_url(
     pools: _Pools, url: str, options: LinkOptions, limits: _Limits, ids: tuple[str, ...] = ()
 ) -> LinkResult:
@@ -367,7 +359,7 @@ class _Pools:
     def origin(self, url: str) -> str:
         known = self._origins.get(url)
         if known is None:
-            known = self._origins[url] = _origin(url)
+            known = self._origins[url] = origin_of(url)
         return known
 
     def expect(self, url: str) -> None:
@@ -417,7 +409,7 @@ class _Httpx:
 
         from ppml_cli.net.http import request
 
-        key = _origin(url)
+        key = origin_of(url)
         client = self.clients.get(key)
         if client is None:
             size = self.options.per_host

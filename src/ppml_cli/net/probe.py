@@ -32,7 +32,7 @@ import socket
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 from ppml_cli.model import Record
 from ppml_cli.net.policy import NetworkFailure
@@ -74,6 +74,22 @@ class Target(Record):
     path: str  # the request target: path and query, percent-encoded
 
 
+def origin(url: str) -> str:
+    """``scheme://netloc`` in lower case: whose connections a URL uses (a URL that cannot be split is its own).
+
+    The connection pools are keyed by it, here and in the link checker, which
+    tells the prober when an origin has no more work.
+    """
+    try:
+        return _origin(urlsplit(url))
+    except ValueError:
+        return url
+
+
+def _origin(parts: SplitResult) -> str:
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
 def target(url: str) -> Target:
     """Split a URL into what a request needs; :class:`ProbeError` ("invalid URL: ...") when it cannot be asked."""
     try:
@@ -98,7 +114,7 @@ def target(url: str) -> Target:
     if parts.query or url.endswith("?"):
         path += "?" + _encoded(parts.query, _QUERY_SAFE)
     return Target(
-        origin=f"{scheme}://{parts.netloc.lower()}",
+        origin=_origin(parts),
         tls=tls,
         host=host,
         port=port or default,
