@@ -673,3 +673,17 @@ def test_an_arxiv_preprint_without_a_journal_reference_has_arxiv_as_its_venue() 
         2024,
     )
     assert paper.authors == ("Ada Lovelace",) and paper.arxiv_id == "2401.01234" and paper.type == "paper"
+
+
+def test_an_appended_catalog_keeps_its_mode_and_a_new_one_is_readable_by_all(tmp_path: Path) -> None:
+    """The file belongs to the user's project, not to ppml's private store: no 0600 here."""
+    draft = Draft(kind=Kind.TOOL, entry={"id": "x", "name": "X", "description": "A tool."}, notes=(), unreachable=False)
+    kept = tmp_path / "kept.yaml"
+    kept.write_text(EXISTING, encoding="utf-8")
+    kept.chmod(0o640)
+    append_entry(kept, draft)
+    assert kept.stat().st_mode & 0o777 == 0o640
+    new = tmp_path / "new.yaml"
+    append_entry(new, draft)
+    assert new.stat().st_mode & 0o777 == 0o644
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".ppml-tmp-")]

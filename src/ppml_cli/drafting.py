@@ -16,14 +16,12 @@ Nothing here prints; the command shows the notes.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +29,7 @@ from ppml_cli.catalog import licenses
 from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, InvalidValueError, Problem, Severity
 from ppml_cli.index import Index
 from ppml_cli.model import Kind, Record, Technique, replace
-from ppml_cli.store import repodata
+from ppml_cli.store import locked, repodata, write_atomic
 from ppml_cli.textsafe import one_line
 
 KINDS = (Kind.TOOL, Kind.REFERENCE)
@@ -483,31 +481,6 @@ def _entry_block(draft: Draft) -> str:
     return to_yaml(draft, header=False).split("\n", 1)[1]
 
 
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path``'s sidecar ``.lock`` file, held for the block."""
-    lock_path = path.with_name(f".{path.name}.lock")
-    with lock_path.open("a+b") as handle:
-        try:
-            import fcntl
-        except ImportError:  # Windows
-            import msvcrt
-
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined,unused-ignore]
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]
-            return
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
 def _insert(text: str, key: str, block: str) -> str:
     """``text`` with ``block`` appended to the top-level list ``key`` (added at the end if absent)."""
     lines = text.splitlines(keepends=True)
@@ -545,7 +518,7 @@ def _append(path: Path, draft: Draft) -> None:
     import yaml
 
     key = draft.kind.plural
-    with locked(path):
+    with locked(path, private=False):
         try:
             old_text = path.read_text(encoding="utf-8") if path.exists() else ""
         except (OSError, UnicodeDecodeError) as error:
@@ -568,19 +541,8 @@ def _append(path: Path, draft: Draft) -> None:
             raise InvalidValueError(
                 f"cannot add to {path} without rewriting its layout", hint="print the draft without --to and paste it"
             )
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(new_text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            with contextlib.suppress(OSError):
-                Path(temp).chmod(path.stat().st_mode & 0o777 if path.exists() else 0o644)
-            Path(temp).replace(path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                Path(temp).unlink()
-            raise
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # a catalog keeps its mode
+        write_atomic(path, new_text.encode("utf-8"), private=False, mode=mode)
 
 
 def _ids_in(path: Path | None) -> set[str]:

@@ -172,16 +172,18 @@ def notify(message: str) -> None:
 # ------------------------------------------------------------ writing
 
 
-def write_atomic(path: Path, data: bytes, *, replace: bool = True) -> None:
-    """Replace ``path`` with ``data`` atomically; the file is readable by its owner only.
+def write_atomic(path: Path, data: bytes, *, replace: bool = True, private: bool = True, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` atomically; the new file gets ``mode`` (owner only by default).
 
-    The directory is created (0700) when missing. Raises OSError when it
-    cannot be written; the temporary file never outlives a failure, and those
-    of writers that were killed are removed here. With ``replace=False`` an
-    existing ``path`` is kept and FileExistsError raised (the first of two
-    concurrent writers wins).
+    In ppml's own directories (``private``) the directory is created (0700) when
+    missing; a user's file (``private=False``, e.g. a catalog ``ppml add`` appends
+    to) is written in its existing directory, which is left as it is. Raises
+    OSError when it cannot be written; the temporary file never outlives a
+    failure, and those of writers that were killed are removed here. With
+    ``replace=False`` an existing ``path`` is kept and FileExistsError raised (the
+    first of two concurrent writers wins).
     """
-    directory = private_dir(path.parent)
+    directory = private_dir(path.parent) if private else path.parent
     remove_stale_temps(directory)
     temp = directory / f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
@@ -190,6 +192,9 @@ def write_atomic(path: Path, data: bytes, *, replace: bool = True) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if mode != 0o600:  # exactly this mode, whatever the umask
+            with contextlib.suppress(OSError):
+                temp.chmod(mode)
         if replace:
             temp.replace(path)
         else:
@@ -268,22 +273,31 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock for ``path`` (on ``path.lock`` beside it).
+def locked(path: Path, *, private: bool = True) -> Iterator[None]:
+    """Hold an exclusive advisory lock for ``path`` on a lock file beside it.
 
     Every read-modify-write of ``path`` by ppml happens under it, so two
-    concurrent runs merge instead of overwriting each other. Where the platform
-    has no ``fcntl`` (Windows), runs are not serialised: the write is still
-    atomic, and the last writer wins.
+    concurrent runs merge instead of overwriting each other. In ppml's own
+    directories (``private``, created 0700 when missing) the lock is
+    ``NAME.lock``; beside a user's file it is the hidden ``.NAME.lock``, in a
+    directory left as it is. ``fcntl.flock`` where there is one, else (Windows)
+    ``msvcrt.locking`` on the lock file's first byte.
     """
-    directory = private_dir(path.parent)
+    lock_file = private_dir(path.parent) / f"{path.name}.lock" if private else path.with_name(f".{path.name}.lock")
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600 if private else 0o644)
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    fd = os.open(directory / f"{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined,unused-ignore]
+            try:
+                yield
+            finally:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]
+            return
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
