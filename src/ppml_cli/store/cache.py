@@ -57,7 +57,7 @@ KEEP = 16  # cache files kept; older ones are removed
 #: What the cache holds: each part, and the modules whose classes it pickles (their stamps are in
 #: every key). A part is declared here once; file names, pruning and the stamps follow from it.
 PARTS: dict[str, tuple[str, ...]] = {
-    "index": ("model.py", "index.py"),
+    "index": ("record.py", "model.py", "index.py"),
     "search": ("search.py",),
     "advice": ("recommend/rules.py",),
 }
