@@ -1,19 +1,40 @@
 // ppml site: the in-page search over the catalog, with MiniSearch (vendored; see vendor/minisearch/VERSION).
-(function () {
+(function (root) {
   "use strict";
-  var data = window.PPML_SEARCH;
+  var data = root.PPML_SEARCH;
   var stop = new Set(data.stopwords);
-  var root = "";  // search.html sits at the site's root
   function fold(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
+  // ppml search's light suffix folding (search.stem), on the catalog and the query alike.
+  var abbreviations = { app: "application", apps: "application", lib: "library", libs: "library" };
+  function stem(word) {
+    word = abbreviations[word] || word;
+    var n = word.length;
+    if (n > 6 && /ly$/.test(word)) { return word.slice(0, -2); }
+    if (n > 4 && /ies$/.test(word)) { return word.slice(0, -3) + "y"; }
+    if (n > 5 && /ing$/.test(word)) { return word.slice(0, -3); }
+    if (n > 4 && /ed$/.test(word) && !/eed$/.test(word)) { return word.slice(0, -2); }
+    if (n > 3 && /s$/.test(word) && !/(ss|us|is)$/.test(word)) { return word.slice(0, -1); }
+    return word;
+  }
   function processTerm(term) {
     var word = fold(term);
-    return stop.has(word) ? null : word;
+    return stop.has(word) ? null : stem(word);
   }
-  // Typos as ppml search allows them: none up to four letters; a transposition is two edits here.
+  // Typos as ppml search allows them (Meilisearch's rules): none up to four letters, one from five
+  // to eight, two from nine; a swap of neighbouring letters counts as one (see variants below).
   function fuzzy(term) {
-    return term.length <= 4 ? 0 : term.length <= 8 ? 2 : 3;
+    return term.length <= 4 ? 0 : term.length <= 8 ? 1 : 2;
+  }
+  // A word and its neighbour swaps ("opcaus" -> "opacus"): MiniSearch's distance counts a swap as two.
+  function variants(word) {
+    var out = [word];
+    if (word.length < 5) { return out; }
+    for (var i = 0; i + 1 < word.length; i++) {
+      out.push(word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2));
+    }
+    return out;
   }
   var index = new MiniSearch({
     idField: "n",
@@ -25,9 +46,10 @@
       prefix: function (term, i, terms) { return i === terms.length - 1 && term.length >= 4; },
       fuzzy: fuzzy,
       weights: { fuzzy: 0.3, prefix: 0.5 },
-      combineWith: "AND"
+      combineWith: "OR"
     }
   });
+  var tokenize = MiniSearch.getDefault("tokenize");
   index.addAll(data.documents);
 
   // As ppml search does: the whole query as an entry's name, id or alias ranks that entry first,
@@ -38,11 +60,22 @@
   }
   function ranked(query) {
     var folded = fold(query.trim()).replace(/\s+/g, " ");
-    var hits = index.search(query);
+    // As ppml search does: every word must match something in the catalog (even as a typo), or
+    // the answer is empty rather than made up from the other words; then entries matching more
+    // of the words, and in better fields, rank first (BM25, summed over the words).
+    var words = tokenize(query).map(function (w) { return fold(w); }).filter(function (w) { return processTerm(w); });
+    var trees = words.map(function (w) { return { combineWith: "OR", queries: variants(w) }; });
+    if (!trees.length || trees.some(function (t) { return index.search(t).length === 0; })) { return []; }
+    var all = index.search({ combineWith: "AND", queries: trees });
+    var seen = new Set(all.map(function (h) { return h.id; }));
+    index.search({ combineWith: "OR", queries: trees }).forEach(function (h) { if (!seen.has(h.id)) { all.push(h); } });
+    var hits = all;
     hits.forEach(function (hit, i) { hit.tier = tier(hit, folded); hit.at = i; });
     return hits.sort(function (a, b) { return (b.tier - a.tier) || (a.at - b.at); });
   }
-  window.ppmlSearch = function (query) { return ranked(query).map(function (hit) { return hit.id; }); };
+  // The ranking alone, for benchmarks/site_search.py (which runs this file in Node, without a page).
+  root.ppmlSearch = function (query) { return ranked(query).map(function (hit) { return hit.id; }); };
+  if (typeof document === "undefined") { return; }
 
   var input = document.getElementById("q");
   var list = document.getElementById("results");
@@ -57,7 +90,7 @@
     hits.forEach(function (hit) {
       var item = document.createElement("li");
       var link = document.createElement("a");
-      link.href = root + hit.page;
+      link.href = hit.page;  // search.html sits at the site's root
       link.textContent = hit.name;
       link.className = "hit";
       link.setAttribute("data-id", hit.id);
@@ -80,4 +113,4 @@
     event.preventDefault();
     show(input.value);
   });
-})();
+})(typeof window !== "undefined" ? window : globalThis);
