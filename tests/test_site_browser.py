@@ -24,7 +24,7 @@ from ppml_cli.queries import search_entries
 from ppml_cli.recommend.engine import Situation, recommend
 from ppml_cli.recommend.rules import load_advice
 from ppml_cli.session import Session
-from ppml_cli.site.build import build_site
+from ppml_cli.site.build import PAGE_KINDS, build_site, page_path
 from ppml_cli.site.evaluations import evaluations_from, load_evaluations
 
 pytestmark = pytest.mark.browser
@@ -219,7 +219,7 @@ def test_axe_finds_no_serious_or_critical_violation(site: Path, session: Session
     assert found == {}
 
 
-def test_every_main_page_loads_without_console_errors_over_http(site: Path, browser: Any) -> None:
+def test_every_main_page_loads_without_console_errors_over_http(site: Path, session: Session, browser: Any) -> None:
     from ppml_cli.site.serve import serve_site
 
     ready: list[str] = []
@@ -232,7 +232,12 @@ def test_every_main_page_loads_without_console_errors_over_http(site: Path, brow
                 break
             threading.Event().wait(0.05)
         page = Page(browser)
-        for name in ("index.html", "advisor.html", "threats.html", f"tool/{TOOL}.html", "search.html?q=PATE"):
+        one_of_each = [
+            f"{kind.value}/{name}"
+            for kind in PAGE_KINDS
+            for name in ("index.html", page_path(session.index.of_kind(kind)[0]).split("/")[1])
+        ]
+        for name in ("index.html", "advisor.html", "threats.html", *one_of_each, "search.html?q=PATE"):
             page.page.goto(ready[0] + name)
             page.page.wait_for_load_state("load")
         page.page.wait_for_selector("#results a.hit")
