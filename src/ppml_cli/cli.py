@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 #: The order ``ppml --help`` lists commands in: find, advise and start, then the catalog's upkeep.
 HELP_ORDER = (
-    "search", "list", "show", "tree", "recommend", "quickstart", "compare", "cite", "export", "open",
+    "search", "list", "show", "tree", "recommend", "quickstart", "compare", "cite", "export", "open", "site",
     "links", "refresh", "add", "validate",
 )  # fmt: skip
 
@@ -607,6 +607,42 @@ def recommend(
         situation = interview(index, advice)
     plan = make_plan(index, advice, situation, repositories_of(index.of_kind(Kind.TOOL)))
     emit(plan, chosen)
+
+
+# ---------------------------------------------------------------------- site
+
+
+@commands.command()
+def site(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Where to write it: a new or empty directory, or an earlier build.")
+    ],
+    serve: Annotated[bool, typer.Option("--serve", help="Then preview it on 127.0.0.1 until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port for --serve (0: any free one).")] = 8000,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the catalog, its threat map and the advisor as a static website (the [site] extra: Jinja2).
+
+    Example: [bold]ppml site public --serve[/bold]
+    """
+    from ppml_cli.site import SITE_FORMATS, require_jinja2
+
+    chosen = output_format(ctx, fmt, as_json, SITE_FORMATS)
+    require_jinja2()
+    from ppml_cli.queries import repositories_of
+    from ppml_cli.recommend.rules import load_advice
+    from ppml_cli.site.build import build_site, write_report
+
+    index = state(ctx).index
+    report = build_site(index, load_advice(), directory, repositories=repositories_of(index.of_kind(Kind.TOOL)))
+    write_report(report, chosen.value, sys.stdout)
+    sys.stdout.flush()
+    if serve:
+        from ppml_cli.site.serve import serve_site
+
+        serve_site(directory, port, on_ready=lambda url: note(f"serving {url} (Ctrl-C stops)"))
 
 
 def main() -> None:
