@@ -335,11 +335,25 @@ def cite_references(
 
 
 def entry_url(index: Index, name: str) -> str:
-    """The address ``open`` would visit; an entry without one is an error."""
+    """The address ``open`` would visit; an entry without one, or with one that is not a web page, is an error.
+
+    Only http(s) URLs with a host and mailto addresses are handed to a browser
+    (:func:`ppml_cli.textsafe.web_url`): a catalog's ``javascript:``,
+    ``file:`` or ``--new-window=...`` never reaches the browser's arguments.
+    """
+    from ppml_cli.textsafe import one_line, web_url
+
     entry = index.get(name)
     if not entry.url:
         raise InvalidValueError(f"{entry.id!r} has no URL", hint=f"see what it links to: ppml show {entry.id}")
-    return entry.url
+    url = web_url(entry.url)
+    if url is None:
+        shown = one_line(entry.url)[:80]
+        raise InvalidValueError(
+            f"{entry.id!r} has a URL that is not a web page: {shown!r}",
+            hint="ppml opens only http(s) and mailto addresses; fix the catalog entry (ppml validate)",
+        )
+    return url
 
 
 #: Redirect hops ``links`` follows before calling a chain broken.

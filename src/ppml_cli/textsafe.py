@@ -1,25 +1,60 @@
-"""Make untrusted text (catalog files, network answers) inert before display.
+"""Make untrusted text (catalog files, network answers) inert in every output.
 
 Catalog and network text is data. Terminal escape sequences in it could move
-the cursor, retitle the window or hide output, so every control character
-except newline and tab is dropped before any renderer sees the text.
+the cursor, retitle the window or hide output, and bidirectional overrides
+(U+202E and its kin, the "Trojan Source" characters) make text read in a
+different order than it is stored. One rule, :data:`ACTING`, names the
+characters that act instead of showing; every format applies it:
+
+* terminals, CSV and Markdown remove them (:func:`clean`, :func:`inert`), as
+  these formats have no way to write such a character as an escape;
+* JSON and YAML keep the data and write them as ``\\uXXXX`` escapes
+  (:func:`escape_acting`), so the value loads back unchanged but the bytes
+  on a terminal never act.
 """
 
 from __future__ import annotations
 
 import re
 
-# C0 controls except \t and \n, DEL, and C1 controls (0x80-0x9f, which include CSI).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: The one rule: C0 controls except tab, line feed and carriage return; DEL; the C1 controls
+#: (0x80-0x9f, which include CSI, U+009B); and the bidirectional embeddings, overrides and
+#: isolates (U+202A-U+202E, U+2066-U+2069).
+ACTING = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_ACTING = re.compile(f"[{ACTING}]")
+#: What JSON and YAML leave raw and :func:`escape_acting` escapes (their encoders escape C0 themselves).
+_RAW_IN_DATA = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: str) -> str:
-    """``text`` without control characters; \\r\\n and \\r become \\n."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """``text`` without the characters of :data:`ACTING`; \\r\\n and \\r become \\n."""
+    return _ACTING.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def one_line(text: str) -> str:
     return " ".join(clean(text).split())
+
+
+def inert(text: str) -> str:
+    """``text`` without the characters of :data:`ACTING`, line breaks and tabs kept as they are (CSV)."""
+    return _ACTING.sub("", text)
+
+
+def has_acting(text: str) -> bool:
+    """Whether ``text`` holds a character of :data:`ACTING` (the YAML writer double-quotes such strings)."""
+    return _ACTING.search(text) is not None
+
+
+def escape_acting(serialized: str) -> str:
+    """JSON or YAML text with every raw acting character written as a ``\\uXXXX`` escape.
+
+    Only for text whose acting characters can stand only inside quoted
+    strings (JSON; YAML whose strings holding one are double-quoted), where
+    ``\\uXXXX`` is an escape both formats read back as the same character.
+    """
+    if _RAW_IN_DATA.search(serialized) is None:  # the common case costs one scan
+        return serialized
+    return _RAW_IN_DATA.sub(lambda match: f"\\u{ord(match[0]):04x}", serialized)
 
 
 # ------------------------------------------------------- output other programs open
@@ -62,21 +97,32 @@ def markdown_text(text: str | None) -> str:
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
-def markdown_url(url: str | None) -> str | None:
-    """``url`` fit for a Markdown link target, or None when its scheme is not http(s) or mailto.
+#: An address a browser may be handed: http(s) with a host, or mailto with an address.
+_WEB_URL = re.compile(r"(?i:https?)://[^/?#\s]+.*|(?i:mailto):[^\s].*", re.DOTALL)
 
-    Spaces, parentheses, angle brackets, quotes and backslashes are
-    percent-encoded, so the target cannot close the link early.
+
+def web_url(url: str | None) -> str | None:
+    """``url`` fit to be a link or a browser's argument, or None when it is not a web or mail address.
+
+    Only ``http`` and ``https`` URLs with a host and ``mailto`` addresses pass
+    (never ``javascript:``, ``file:``, ``data:``, nor text such as
+    ``--new-window=...`` that a browser would read as an option). Spaces,
+    parentheses, angle brackets, quotes and backslashes are percent-encoded, so
+    the result is one word that cannot close a Markdown link early either.
     """
     if not url:
         return None
     url = one_line(url)
-    scheme, sep, _ = url.partition(":")
-    if not sep or scheme.lower() not in LINK_SCHEMES:
+    if not _WEB_URL.fullmatch(url):
         return None
     from urllib.parse import quote
 
     return quote(url, safe="/:?#[]@!$&*+,;=%~-._")
+
+
+def markdown_url(url: str | None) -> str | None:
+    """``url`` fit for a Markdown link target (see :func:`web_url`), or None when it may not be one."""
+    return web_url(url)
 
 
 def markdown_link(label: str | None, url: str | None) -> str:

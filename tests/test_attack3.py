@@ -1,0 +1,209 @@
+"""The third attack's findings outside the network client (issue 23), each pinned by a test that failed before.
+
+Grouped by finding: ``open`` and hyperlinks (2), untrusted JSON and YAML nesting (4),
+``add --to`` and the file it writes (5), lone surrogates (6), the token check (7),
+acting characters in every format (8), and the weak items (a replaced bundled entry,
+impossible stored times).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ppml_cli import textsafe
+from ppml_cli.errors import EXIT_USAGE, InvalidValueError
+
+from .conftest import Run
+from .httpserver import serving
+
+TOOL = "    techniques: [dp-training]\n    description: A tool for a test of hostile text.\n"
+
+
+def tool(entry_id: str, url: str, name: str | None = None) -> str:
+    """One tool entry in catalog YAML (``url`` and ``name`` as YAML double-quoted scalars)."""
+    return f'  - id: {entry_id}\n    name: "{name or entry_id}"\n    url: "{url}"\n' + TOOL
+
+
+# ----------------------------------------------------------- 2: open and hyperlinks
+
+
+HOSTILE_URLS = {
+    "option": "--new-window=https://evil.example",
+    "file": "file:///etc/passwd",
+    "script": "javascript:alert(1)",
+    "data": "data:text/html,<script>alert(1)</script>",
+    "nohost": "https:///etc/passwd",
+}
+
+
+@pytest.fixture
+def hostile_urls(write_catalog: Callable[..., Path]) -> Path:
+    return write_catalog("tools:\n" + "".join(tool(key, url) for key, url in HOSTILE_URLS.items()))
+
+
+def _recording(opened: list[str]) -> Callable[[str], bool]:
+    """A stand-in for ``webbrowser.open`` that notes the URL and says a browser started."""
+
+    def fake_open(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    return fake_open
+
+
+class TestOpenHandsOnlyWebAddressesToTheBrowser:
+    """Finding 2: a catalog's URL reached the browser's arguments whatever its scheme."""
+
+    @pytest.mark.parametrize("entry_id", sorted(HOSTILE_URLS))
+    def test_a_non_web_url_never_reaches_the_browser(
+        self, run: Run, hostile_urls: Path, monkeypatch: pytest.MonkeyPatch, entry_id: str
+    ) -> None:
+        opened: list[str] = []
+        monkeypatch.setattr("webbrowser.open", _recording(opened))
+        result = run("--catalog", str(hostile_urls), "open", entry_id)
+        assert result.exit_code == EXIT_USAGE
+        assert opened == []
+        assert "not a web page" in result.stderr and "http(s) and mailto" in result.stderr
+
+    def test_print_refuses_it_too(self, run: Run, hostile_urls: Path) -> None:
+        result = run("--catalog", str(hostile_urls), "open", "script", "--print")
+        assert result.exit_code == EXIT_USAGE and result.stdout == ""
+
+    def test_web_and_mail_addresses_are_opened_as_one_word(
+        self, run: Run, write_catalog: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        path = write_catalog("tools:\n" + tool("spaced", "https://example.org/a b") + tool("mail", "mailto:a@b.org"))
+        opened: list[str] = []
+        monkeypatch.setattr("webbrowser.open", _recording(opened))
+        assert run("--catalog", str(path), "open", "spaced").exit_code == 0
+        assert run("--catalog", str(path), "open", "mail").exit_code == 0
+        assert opened == ["https://example.org/a%20b", "mailto:a@b.org"]
+
+    @pytest.mark.parametrize(
+        ("url", "allowed"),
+        [
+            ("https://example.org/x", "https://example.org/x"),
+            ("HTTP://example.org", "HTTP://example.org"),
+            ("mailto:someone@example.org", "mailto:someone@example.org"),
+            ("--new-window=https://evil.example", None),
+            ("-https://evil.example", None),
+            ("file:///etc/passwd", None),
+            ("javascript:alert(1)", None),
+            ("https:///etc/passwd", None),
+            ("https://", None),
+            ("mailto:", None),
+            ("\x1b]8;;https://x\x07https://example.org", None),
+        ],
+    )
+    def test_web_url(self, url: str, allowed: str | None) -> None:
+        assert textsafe.web_url(url) == allowed
+
+    def test_tables_link_only_web_addresses(
+        self, run: Run, hostile_urls: Path, write_catalog: Callable[..., Path]
+    ) -> None:
+        env = {"FORCE_COLOR": "1", "COLUMNS": "200"}
+        for entry_id, url in HOSTILE_URLS.items():
+            out = run("--catalog", str(hostile_urls), "show", entry_id, env=env).stdout
+            assert "\x1b]8;" not in out, entry_id  # no OSC 8 hyperlink for javascript:, file:, ...
+            assert url.split(":")[0] in out  # the address is still shown, as text
+        web = write_catalog("tools:\n" + tool("web", "https://example.org/web"))
+        out = run("--catalog", str(web), "show", "web", env=env).stdout
+        assert "\x1b]8;" in out and "https://example.org/web" in out  # the control: web links still link
+
+
+# -------------------------------------------------------------------- 7: the token
+
+
+class TestATokenIsOneLineOfPrintableCharacters:
+    """Finding 7: the check's ``$`` matched before a trailing newline, so ``abc\\n`` passed."""
+
+    @pytest.mark.parametrize("token", ["ghp_abc\n", "ghp_abc\n\n"])
+    def test_a_token_with_a_line_break_at_either_end_is_refused(self, token: str) -> None:
+        from ppml_cli.net.github import token_from_env
+
+        with pytest.raises(InvalidValueError, match="malformed"):
+            token_from_env({"GITHUB_TOKEN": token})
+
+    def test_refresh_refuses_it_before_any_request(self, run: Run, tmp_path: Path) -> None:
+        env = {"GITHUB_TOKEN": "ghp_abc\n", "PPML_GITHUB_API_URL": "http://127.0.0.1:9", "PPML_DATA_DIR": str(tmp_path)}
+        result = run("refresh", env=env)
+        assert result.exit_code == EXIT_USAGE
+        assert "malformed" in result.stderr and "ghp_abc" not in result.stderr
+
+
+# ------------------------------------------------------ 8: acting characters, every format
+
+#: ESC and BEL (a window title), CSI as one C1 character, DEL, and a right-to-left override.
+ACTING_NAME = "Evil \\e]0;pwned\\a \\x9b2J \\x7f \\u202egnp.exe"
+ACTING_CHARS = ("\x1b", "\x07", "\x9b", "\x7f", "\u202e")
+
+
+@pytest.fixture
+def acting(write_catalog: Callable[..., Path]) -> Path:
+    return write_catalog("tools:\n" + tool("acting", "https://example.org/acting", ACTING_NAME))
+
+
+def _strings(data: object) -> list[str]:
+    """Every string in a JSON document."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in _strings(value)]
+    if isinstance(data, list):
+        return [s for item in data for s in _strings(item)]
+    return []
+
+
+def _expected_name() -> str:
+    return "Evil \x1b]0;pwned\x07 \x9b2J \x7f \u202egnp.exe"
+
+
+class TestActingCharactersInEveryFormat:
+    """Finding 8: CSV kept ESC/BEL, JSON left U+009B raw, U+202E passed everywhere."""
+
+    @pytest.mark.parametrize("fmt", ["json", "jsonl", "yaml"])
+    def test_data_formats_escape_them_and_load_back_the_same(self, run: Run, acting: Path, fmt: str) -> None:
+        out = run("--catalog", str(acting), "show", "acting", "-o", fmt).stdout
+        for char in ACTING_CHARS:
+            assert char not in out, (fmt, char)
+        data = yaml.safe_load(out) if fmt == "yaml" else json.loads(out.splitlines()[0] if fmt == "jsonl" else out)
+        assert data["name"] == _expected_name()
+
+    @pytest.mark.parametrize("command", [["list", "--kind", "tool"], ["show", "acting"], ["export"]], ids=str)
+    def test_lists_in_json_escape_them_too(self, run: Run, acting: Path, command: list[str]) -> None:
+        out = run("--catalog", str(acting), *command, "-o", "json").stdout
+        assert not any(char in out for char in ACTING_CHARS)
+        assert "\\u009b2J" in out and "\\u202egnp.exe" in out
+        assert _expected_name() in _strings(json.loads(out))
+
+    @pytest.mark.parametrize("fmt", ["csv", "markdown", "table"])
+    def test_text_formats_remove_them(self, run: Run, acting: Path, fmt: str) -> None:
+        out = run("--catalog", str(acting), "show", "acting", "-o", fmt, env={"COLUMNS": "200"}).stdout
+        for char in ACTING_CHARS:
+            assert char not in out, (fmt, char)
+        assert "gnp.exe" in out
+
+    def test_csv_from_a_sites_location_header(self, run: Run, tmp_path: Path) -> None:
+        with serving() as srv:
+            hostile = "/b\x1b]0;pwned\x07\x1b[2J\u202e"
+            srv.route("/a", (301, {"Location": srv.url("/b") + "\x1b]0;pwned\x07\x1b[2J"}, b""))
+            srv.route(hostile, (200, {}, b""))
+            urls = tmp_path / "urls.txt"
+            urls.write_text(srv.url("/a") + "\n")
+            out = run("links", str(urls), "-o", "csv").stdout
+        assert "\x1b" not in out and "\x07" not in out
+        (row,) = csv.DictReader(io.StringIO(out))
+        assert row["final_url"].endswith("/b]0;pwned[2J")
+
+    def test_the_rule_is_one(self) -> None:
+        text = "a\x1b[31mb\x07c\x9bd\x7fe\u202ef\u2066g\u2069h\u202ai\tj\nk"
+        assert textsafe.clean(text) == "a[31mbcdefghi\tj\nk"
+        assert textsafe.inert(text + "\r") == textsafe.clean(text) + "\r"  # CSV keeps a carriage return
+        assert textsafe.escape_acting(json.dumps(text, ensure_ascii=False)) == json.dumps(text)  # as ASCII JSON
