@@ -479,7 +479,7 @@ def test_to_an_unwritable_place_is_one_clear_error(run: Run, server: Server, tmp
     tool_routes(server)
     result = run("add", "tool", "https://github.com/acme/dpkit", "--to", str(tmp_path))  # a directory
     assert result.exit_code == EXIT_USAGE
-    assert "cannot read" in result.stderr and "Is a directory" in result.stderr
+    assert "cannot read" in result.stderr and "a directory (--to takes a catalog YAML file)" in result.stderr
     assert "Traceback" not in result.stderr
 
 

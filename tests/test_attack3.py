@@ -11,17 +11,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ppml_cli import textsafe
-from ppml_cli.errors import EXIT_USAGE, InvalidValueError
+from ppml_cli import drafting, textsafe
+from ppml_cli.drafting import Draft, append_entry
+from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, InvalidValueError
+from ppml_cli.model import Kind
 
 from .conftest import Run
-from .httpserver import serving
+from .httpserver import Server, serving
 
 TOOL = "    techniques: [dp-training]\n    description: A tool for a test of hostile text.\n"
 
@@ -207,3 +212,213 @@ class TestActingCharactersInEveryFormat:
         assert textsafe.clean(text) == "a[31mbcdefghi\tj\nk"
         assert textsafe.inert(text + "\r") == textsafe.clean(text) + "\r"  # CSV keeps a carriage return
         assert textsafe.escape_acting(json.dumps(text, ensure_ascii=False)) == json.dumps(text)  # as ASCII JSON
+
+
+# --------------------------------------------------- 4: nesting in untrusted JSON and YAML
+
+JSON_TYPE = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """One fake server playing GitHub, PyPI and Crossref."""
+    with serving() as srv:
+        for var in ("PPML_GITHUB_API_URL", "PPML_PYPI_URL", "PPML_ARXIV_API_URL", "PPML_CROSSREF_API_URL"):
+            monkeypatch.setenv(var, srv.base)
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+        yield srv
+
+
+def nested(depth: int, inner: str = "1") -> bytes:
+    return ("[" * depth + inner + "]" * depth).encode()
+
+
+REPO = {
+    "name": "dpkit",
+    "full_name": "acme/dpkit",
+    "html_url": "https://github.com/acme/dpkit",
+    "description": "Differentially private training.",
+    "topics": ["differential-privacy"],
+}
+
+
+class TestNestingIsBoundedWithOneClearError:
+    """Finding 4: deeply nested JSON from a service, or YAML given to validate, ended in a RecursionError."""
+
+    @pytest.mark.parametrize("depth", [100, 100_000])
+    def test_github_answer(self, run: Run, server: Server, depth: int) -> None:
+        server.route("/repos/acme/dpkit", (200, JSON_TYPE, b'{"name": ' + nested(depth) + b"}"))
+        server.route("/pypi/dpkit/json", (404, {}, b""))
+        result = run("add", "tool", "https://github.com/acme/dpkit")
+        assert result.exit_code == EXIT_NETWORK
+        assert "GitHub: JSON nested deeper than 64 levels" in result.stderr and "Traceback" not in result.stderr
+
+    @pytest.mark.parametrize("depth", [100, 100_000])
+    def test_package_index_answer(self, run: Run, server: Server, depth: int) -> None:
+        server.route("/repos/acme/dpkit", (200, JSON_TYPE, json.dumps(REPO).encode()))
+        server.route("/pypi/dpkit/json", (200, JSON_TYPE, b'{"info": {"name": ' + nested(depth) + b"}}"))
+        result = run("add", "tool", "https://github.com/acme/dpkit")
+        assert "PyPI: JSON nested deeper than 64 levels" in result.stderr and "Traceback" not in result.stderr
+        assert yaml.safe_load(result.stdout)["tools"][0]["url"] == "https://github.com/acme/dpkit"
+
+    def test_crossref_answer(self, run: Run, server: Server) -> None:
+        server.route("/works/10.5555/deep", (200, JSON_TYPE, b'{"message": ' + nested(100_000) + b"}"))
+        result = run("add", "reference", "https://doi.org/10.5555/deep")
+        assert "Crossref: JSON nested deeper than 64 levels" in result.stderr and "Traceback" not in result.stderr
+
+    def test_jsonsafe_bounds_depth_and_replaces_surrogates(self) -> None:
+        from ppml_cli import jsonsafe
+
+        assert jsonsafe.loads(nested(63)) == json.loads(nested(63))
+        for depth in (65, 100_000):
+            with pytest.raises(ValueError, match="nested deeper than 64 levels"):
+                jsonsafe.loads(nested(depth))
+        assert jsonsafe.loads(b'{"a\\udc80": ["x\\ud800y"]}') == {"a\ufffd": ["x\ufffdy"]}
+        with pytest.raises(ValueError, match="malformed JSON"):
+            jsonsafe.loads(b"\xff{")
+
+    @pytest.mark.parametrize("command", [["validate", "{path}"], ["--catalog", "{path}", "list"]], ids=str)
+    def test_validate_and_loading_answer_deep_yaml_alike(
+        self, run: Run, write_catalog: Callable[..., Path], command: list[str]
+    ) -> None:
+        path = write_catalog("tools: " + "[" * 600 + "]" * 600 + "\n")
+        result = run(*[part.format(path=path) for part in command])
+        assert result.exit_code == EXIT_USAGE
+        assert "nested too deeply" in result.stdout + result.stderr
+
+    def test_validate_refuses_a_fifo_without_waiting(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "catalog.yaml"
+        os.mkfifo(fifo)
+        done = subprocess.run(
+            [sys.executable, "-m", "ppml_cli", "validate", str(fifo)], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == EXIT_USAGE
+        assert "not a regular file" in done.stdout
+
+
+# ------------------------------------------------------ 5: add --to and the file it replaces
+
+DRAFT = Draft(
+    kind=Kind.TOOL, entry={"id": "new", "name": "New", "description": "A new tool."}, notes=(), unreachable=False
+)
+CATALOG = "tools:\n  - id: mine\n    name: Mine\n    description: A tool of mine.\n"
+
+posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX links, FIFOs and owners")
+
+
+@posix_only
+class TestAddToReplacesOnlyWhatItMay:
+    """Finding 5: the rename cut links, changed owners, followed a planted lock link, hung on a FIFO."""
+
+    def test_a_symlinked_target_is_refused_and_left_a_link(self, tmp_path: Path) -> None:
+        real = tmp_path / "real.yaml"
+        real.write_text(CATALOG)
+        link = tmp_path / "link.yaml"
+        link.symlink_to(real)
+        with pytest.raises(InvalidValueError, match="is a symbolic link"):
+            append_entry(link, DRAFT)
+        assert link.is_symlink() and real.read_text() == CATALOG
+
+    def test_a_hard_linked_target_is_refused(self, tmp_path: Path) -> None:
+        first = tmp_path / "first.yaml"
+        first.write_text(CATALOG)
+        second = tmp_path / "second.yaml"
+        os.link(first, second)
+        with pytest.raises(InvalidValueError, match="has 2 hard links"):
+            append_entry(first, DRAFT)
+        assert os.stat(first).st_ino == os.stat(second).st_ino and first.read_text() == CATALOG
+
+    def test_another_users_file_is_refused_not_taken_over(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        target = tmp_path / "theirs.yaml"
+        target.write_text(CATALOG)
+        owner = target.stat().st_uid
+        monkeypatch.setattr(os, "geteuid", lambda: owner + 1)  # as if another account ran ppml
+        inode = target.stat().st_ino
+        with pytest.raises(InvalidValueError, match="belongs to another user"):
+            append_entry(target, DRAFT)
+        assert target.stat().st_ino == inode and target.read_text() == CATALOG
+
+    @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write a read-only file")
+    def test_a_read_only_file_is_refused(self, tmp_path: Path) -> None:
+        target = tmp_path / "ro.yaml"
+        target.write_text(CATALOG)
+        target.chmod(0o444)
+        with pytest.raises(InvalidValueError, match="read-only"):
+            append_entry(target, DRAFT)
+
+    def test_a_planted_lock_symlink_is_not_followed(self, tmp_path: Path) -> None:
+        target = tmp_path / "c.yaml"
+        target.write_text(CATALOG)
+        victim = tmp_path / "victim"
+        (tmp_path / ".c.yaml.lock").symlink_to(victim)
+        with pytest.raises(InvalidValueError, match=r"lock file .*is a symbolic link"):
+            append_entry(target, DRAFT)
+        assert not victim.exists() and target.read_text() == CATALOG
+
+    def test_a_lock_that_is_not_a_regular_file_is_refused(self, tmp_path: Path) -> None:
+        target = tmp_path / "c.yaml"
+        target.write_text(CATALOG)
+        os.mkfifo(tmp_path / ".c.yaml.lock")
+        with pytest.raises(InvalidValueError, match=r"lock file .*not a regular file"):
+            append_entry(target, DRAFT)
+        assert target.read_text() == CATALOG
+
+    @pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+    def test_a_device_is_refused(self, device: str) -> None:
+        if not Path(device).exists():
+            pytest.skip(f"no {device}")
+        with pytest.raises(InvalidValueError, match="not a regular file"):
+            drafting.check_target(Path(device))
+
+    def test_a_fifo_is_refused_before_anything_is_fetched(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "mine.yaml"
+        os.mkfifo(fifo)
+        env = {**os.environ, "PPML_GITHUB_API_URL": "http://127.0.0.1:9", "PPML_PYPI_URL": "http://127.0.0.1:9"}
+        done = subprocess.run(
+            [sys.executable, "-m", "ppml_cli", "add", "tool", "https://github.com/acme/dpkit", "--to", str(fifo)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert done.returncode == EXIT_USAGE
+        assert "not a regular file" in done.stderr
+
+    def test_a_plain_file_of_ones_own_keeps_its_mode_and_is_appended(self, tmp_path: Path) -> None:
+        target = tmp_path / "c.yaml"
+        target.write_text(CATALOG)
+        target.chmod(0o640)
+        append_entry(target, DRAFT)
+        assert yaml.safe_load(target.read_text())["tools"][-1] == DRAFT.entry
+        assert target.stat().st_mode & 0o777 == 0o640
+
+
+# ---------------------------------------------------------------- 6: lone surrogates
+
+
+class TestALoneSurrogateNeverReachesACatalog:
+    """Finding 6: a surrogate from Crossref was written, passed the pure read-back, and broke the catalog."""
+
+    def test_add_to_writes_a_catalog_libyaml_reads(self, run: Run, server: Server, tmp_path: Path) -> None:
+        work = (
+            b'{"message": {"title": ["Private \\ud800 Synthetic Data"], "author": [{"given": "Grace", '
+            b'"family": "Hopper\\udfff"}], "issued": {"date-parts": [[2023]]}, "type": "journal-article",'
+            b' "abstract": "We make synthetic data with differential privacy."}}'
+        )
+        server.route("/works/10.5555/sur", (200, JSON_TYPE, work))
+        target = tmp_path / "mine.yaml"
+        result = run("add", "reference", "https://doi.org/10.5555/sur", "--to", str(target))
+        assert result.exit_code == EXIT_OK, result.stderr
+        text = target.read_text(encoding="utf-8")
+        loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        assert loaded["references"][0]["name"] == "Private \ufffd Synthetic Data"
+        listed = run("--catalog", str(target), "list", "--kind", "reference", "-o", "json")
+        assert listed.exit_code == EXIT_OK, listed.stderr
+
+    def test_a_surrogate_in_the_address_is_replaced_too(self, tmp_path: Path) -> None:
+        draft = Draft(
+            kind=Kind.TOOL, entry=drafting._ordered({"id": "s", "name": "S\udc80"}, set()), notes=(), unreachable=False
+        )
+        assert draft.entry["name"] == "S\ufffd"

@@ -223,11 +223,20 @@ def validate_catalog(
         from ppml_cli.catalog.files import catalog_paths
 
         paths = catalog_paths(extra, bundled=bundled)
+    from ppml_cli.catalog.files import UnreadableCatalog, read_catalog
+
     problems: list[Problem] = []
-    for path in paths:
-        with contextlib.suppress(OSError, UnicodeDecodeError):  # reading problems are reported below
-            problems += loader_agreement(path.read_text(encoding="utf-8"), str(path))
-    merged = read_merged(paths, problems)
+    contents: list[bytes | None] = []
+    for path in paths:  # each file read once, by the bounded reader (a FIFO or /dev/zero is refused)
+        try:
+            content = read_catalog(path)
+        except UnreadableCatalog:
+            contents.append(None)  # read_merged reports why
+            continue
+        contents.append(content)
+        with contextlib.suppress(UnicodeDecodeError):  # reported below
+            problems += loader_agreement(content.decode("utf-8"), str(path))
+    merged = read_merged(paths, problems, contents=contents)
     entries: tuple[Entry, ...] = ()
     with contextlib.suppress(CatalogError):  # its problems are already in `problems`
         entries = build_catalog(merged, problems).entries

@@ -67,12 +67,33 @@ def _loader_class(locate: bool) -> type[Any]:
     return LocatingLoader
 
 
+#: What a document nested deeper than a loader can follow is, whichever loader read it.
+TOO_DEEP = "nested too deeply (a catalog needs a few levels: kinds, entries, fields)"
+
+
+def load_yaml(text: str, source: str, loader: type[Any] | None = None) -> Any:
+    """``text`` read by ``loader`` (a safe loader; the catalog's own by default): the one way ppml loads YAML.
+
+    Loading a catalog, ``validate``'s comparison of the two loaders and ``add``'s
+    read-back all come here, so a document nested deeply enough to exhaust
+    Python's stack is the same :class:`CatalogError` for each (libyaml itself
+    stops at 1,000 levels with a YAML error), never a ``RecursionError``.
+    Syntax errors pass through as ``yaml.YAMLError`` for the caller to word.
+    """
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=loader or _loader_class(False))  # noqa: S506 - a SafeLoader (subclass)
+    except RecursionError:
+        raise CatalogError([Problem(file=source, message=TOO_DEEP)]) from None
+
+
 def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
     """Parse YAML safely; a syntax error becomes a located :class:`CatalogError`."""
     import yaml
 
     try:
-        return yaml.load(text, Loader=_loader_class(locate))  # noqa: S506 - a SafeLoader (subclass)
+        return load_yaml(text, source, _loader_class(locate))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -82,9 +103,6 @@ def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
         raise CatalogError([Problem(file=source, line=line, message=message)]) from None
     except yaml.YAMLError as exc:
         raise CatalogError([Problem(file=source, message=f"YAML: {exc}")]) from None
-    except RecursionError:
-        message = "nested too deeply (a catalog needs a few levels: kinds, entries, fields)"
-        raise CatalogError([Problem(file=source, message=message)]) from None
 
 
 # ------------------------------------------------------------------ raw entries
@@ -419,7 +437,7 @@ def read_merged(
     problems: list[Problem],
     *,
     locate: bool = True,
-    contents: Sequence[bytes] | None = None,
+    contents: Sequence[bytes | None] | None = None,
 ) -> list[RawEntry]:
     """Every file's entries (parsed from ``contents`` when given), merged in order; problems are appended."""
     texts: Sequence[bytes | None] = contents if contents is not None else [None] * len(paths)
