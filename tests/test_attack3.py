@@ -422,3 +422,72 @@ class TestALoneSurrogateNeverReachesACatalog:
             kind=Kind.TOOL, entry=drafting._ordered({"id": "s", "name": "S\udc80"}, set()), notes=(), unreachable=False
         )
         assert draft.entry["name"] == "S\ufffd"
+
+
+# ------------------------------------------------------------------- the weak items
+
+OVERRIDE = (
+    "tools:\n  - id: opacus\n    name: My Opacus\n    url: https://example.org/my-opacus\n"
+    "    description: My own version of a bundled tool.\n    techniques: [dp-training]\n"
+)
+
+
+class TestAReplacedBundledEntryIsSaidSo:
+    """Weak item: a user catalog replaced a bundled entry of the same id without a word."""
+
+    def test_every_run_says_so_once_on_stderr(self, run: Run, write_catalog: Callable[..., Path]) -> None:
+        path = write_catalog(OVERRIDE)
+        for _ in range(2):  # the second run is served from the cache
+            result = run("--catalog", str(path), "show", "opacus", "-o", "json")
+            assert result.exit_code == EXIT_OK
+            assert json.loads(result.stdout)["name"] == "My Opacus"
+            said = " ".join(result.stderr.split())  # the note wraps at the terminal's width
+            assert said.count("replaces 1 entry of the bundled catalog with the same id: opacus") == 1
+
+    def test_no_word_without_a_replacement(self, run: Run) -> None:
+        assert "replaces" not in run("show", "opacus").stderr
+
+    def test_validate_warns(self, run: Run, write_catalog: Callable[..., Path]) -> None:
+        path = write_catalog(OVERRIDE)
+        result = run("validate", str(path), "-o", "json")
+        assert result.exit_code == EXIT_OK
+        (warning,) = [p for p in json.loads(result.stdout)["problems"] if "replaces" in p["message"]]
+        assert warning["severity"] == "warning" and warning["entry"] == "opacus" and warning["file"] == str(path)
+        assert "catalog.yaml" in warning["message"]
+
+
+GOOD_RECORD = {
+    "full_name": "org/alpha",
+    "html_url": "https://github.com/org/alpha",
+    "stars": 1,
+    "forks": 0,
+    "open_issues": 0,
+    "pushed_at": "2026-11-01T10:00:00Z",
+    "archived": False,
+    "license": "MIT",
+    "default_branch": "main",
+    "etag": None,
+}
+
+
+class TestStoredTimesAreRealTimes:
+    """Weak item: ``9999-99-99T99:99:99Z`` had the shape of a time and passed the schema."""
+
+    @pytest.mark.parametrize("when", ["9999-99-99T99:99:99Z", "2023-02-29T10:00:00Z", "2024-01-01T24:00:00+00:00"])
+    @pytest.mark.parametrize("field", ["pushed_at", "fetched_at"])
+    def test_an_impossible_time_is_refused(self, field: str, when: str) -> None:
+        from ppml_cli.store import repodata
+
+        checked = repodata.checked_record({**GOOD_RECORD, field: when})
+        assert isinstance(checked, str) and checked.startswith(f"{field}: not a real date and time")
+
+    def test_a_stored_record_with_one_is_not_read(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        from ppml_cli.store import repodata
+
+        folder = tmp_path / "data"
+        folder.mkdir(mode=0o700)
+        monkeypatch.setenv("PPML_DATA_DIR", str(folder))
+        bad = {**GOOD_RECORD, "full_name": "org/beta", "pushed_at": "9999-99-99T99:99:99Z"}
+        repos = {"org/alpha": GOOD_RECORD, "org/beta": bad}
+        (folder / "github.json").write_text(json.dumps({"schema_version": 1, "repos": repos}))
+        assert set(repodata.load()) == {"org/alpha"}

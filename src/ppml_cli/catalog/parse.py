@@ -22,7 +22,19 @@ from typing import Any
 from ppml_cli.catalog import licenses
 from ppml_cli.catalog.files import UnreadableCatalog, catalog_paths, read_catalog
 from ppml_cli.errors import CatalogError, Problem, Severity
-from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Record, Technique, Tool, Tradeoff
+from ppml_cli.model import (
+    RECORD_TYPES,
+    Catalog,
+    Entry,
+    Kind,
+    Mitigation,
+    Phase,
+    Record,
+    Technique,
+    Tool,
+    Tradeoff,
+    replace,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -115,6 +127,7 @@ class RawEntry(Record):
     data: dict[str, Any]
     file: str
     line: int | None
+    replaces: str | None = None  # the file of the entry of the same id this one replaced (set by merge)
 
     @property
     def id(self) -> str:
@@ -171,7 +184,12 @@ def read_file(
 
 
 def merge(layers: Iterable[list[RawEntry]], problems: list[Problem]) -> list[RawEntry]:
-    """Later layers replace entries of the same id; ids are unique within a layer."""
+    """Later layers replace entries of the same id; ids are unique within a layer.
+
+    A replacement is intended (a user's catalog may correct a bundled entry)
+    but never silent: each is a warning (``ppml validate`` shows it) and the
+    catalog built remembers it (:attr:`~ppml_cli.model.Catalog.replaced`).
+    """
     merged: dict[str, RawEntry] = {}
     for layer in layers:
         seen: dict[str, RawEntry] = {}
@@ -190,8 +208,21 @@ def merge(layers: Iterable[list[RawEntry]], problems: list[Problem]) -> list[Raw
                 )
                 continue
             seen[key] = raw
-            merged.pop(key, None)  # a replaced entry moves to its new position
-            merged[key] = raw
+            earlier = merged.pop(key, None)  # a replaced entry moves to its new position
+            if earlier is not None:
+                where = f"{earlier.file}, line {earlier.line}" if earlier.line else earlier.file
+                message = f"replaces the {earlier.kind.value} of the same id in {where}"
+                problems.append(
+                    Problem(
+                        file=raw.file,
+                        line=raw.line_of("id"),
+                        entry=key,
+                        field="id",
+                        message=message,
+                        severity=Severity.WARNING,
+                    )
+                )
+            merged[key] = replace(raw, replaces=earlier.file) if earlier is not None else raw
     return list(merged.values())
 
 
@@ -429,7 +460,8 @@ def build_catalog(raw_entries: Sequence[RawEntry], problems: list[Problem], sour
     _cross_check(values, raws, problems)
     if any(p.severity is Severity.ERROR for p in problems):
         raise CatalogError(problems)
-    return Catalog(entries=tuple(_build(values, raws)), sources=tuple(sources))
+    replaced = tuple((raw.id, raw.replaces, raw.file) for raw in raw_entries if raw.replaces)
+    return Catalog(entries=tuple(_build(values, raws)), sources=tuple(sources), replaced=replaced)
 
 
 def read_merged(
