@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from ppml_cli import drafting, textsafe
 from ppml_cli.drafting import Draft, append_entry
@@ -212,6 +214,35 @@ class TestActingCharactersInEveryFormat:
         assert textsafe.clean(text) == "a[31mbcdefghi\tj\nk"
         assert textsafe.inert(text + "\r") == textsafe.clean(text) + "\r"  # CSV keeps a carriage return
         assert textsafe.escape_acting(json.dumps(text, ensure_ascii=False)) == json.dumps(text)  # as ASCII JSON
+
+
+_ACTING = [chr(c) for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]] + list(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_TEXT = st.text(alphabet=st.sampled_from(_ACTING) | st.characters(exclude_categories=["Cs"]), max_size=30)
+
+
+@given(_TEXT)
+@example("\x7f")  # DEL: ASCII, and acting
+@example("a\u202eb\x9b")
+@settings(max_examples=300, deadline=None)
+def test_no_format_lets_an_acting_character_through(text: str) -> None:
+    from ppml_cli.render.machine import write_yaml
+
+    for shown in (textsafe.clean(text), textsafe.one_line(text), textsafe.inert(text), textsafe.markdown_text(text)):
+        assert not any(char in shown for char in _ACTING), repr(shown)
+    data = {"name": text, "items": [text]}
+    as_json = textsafe.escape_acting(json.dumps(data, ensure_ascii=False))
+    assert not any(char in as_json for char in _ACTING) and json.loads(as_json) == data
+
+    class Answer:
+        def to_data(self) -> object:
+            return data
+
+    out = io.StringIO()
+    write_yaml(Answer(), out)  # type: ignore[arg-type]
+    assert not any(char in out.getvalue() for char in _ACTING)
+    assert yaml.safe_load(out.getvalue()) == data
 
 
 # --------------------------------------------------- 4: nesting in untrusted JSON and YAML

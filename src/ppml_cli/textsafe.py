@@ -65,7 +65,7 @@ def escape_acting(serialized: str) -> str:
     strings (JSON; YAML whose strings holding one are double-quoted), where
     ``\\uXXXX`` is an escape both formats read back as the same character.
     """
-    if serialized.isascii():
+    if serialized.isascii() and "\x7f" not in serialized:  # DEL is the one acting ASCII character JSON leaves raw
         return serialized
     if _RAW_CONTROL.search(serialized) is not None:
         serialized = _RAW_CONTROL.sub(lambda match: f"\\u{ord(match[0]):04x}", serialized)
