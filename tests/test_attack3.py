@@ -522,3 +522,29 @@ class TestStoredTimesAreRealTimes:
         repos = {"org/alpha": GOOD_RECORD, "org/beta": bad}
         (folder / "github.json").write_text(json.dumps({"schema_version": 1, "repos": repos}))
         assert set(repodata.load()) == {"org/alpha"}
+
+
+class TestCompletionShowsCatalogTextInert:
+    """Finding 8 again, in shell completion: the shell prints each candidate's help, a catalog name."""
+
+    def test_zsh_help_has_no_acting_character(self, tmp_path: Path) -> None:
+        catalog = tmp_path / "comp.yaml"
+        catalog.write_text(
+            'tools:\n  - id: zz-evil\n    name: "Evil \\e]0;pwned\\a \\u202eexe \\x9b2J"\n'
+            "    url: https://example.org/e\n    description: A tool for a completion test.\n"
+            "    techniques: [dp-training]\n",
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if k != "PPML_CATALOG"}
+        env |= {"_PPML_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": f"ppml --catalog {catalog} show zz"}
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("ppml"))],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "zz-evil" in done.stdout and "pwned" in done.stdout
+        assert not any(char in done.stdout for char in ACTING_CHARS)
