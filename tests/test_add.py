@@ -90,14 +90,25 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    """One fake server playing GitHub, PyPI, arXiv and Crossref; every host variable points at it."""
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[Server]:
+    """One server for the module: stopping one waits for its poll interval (half a second)."""
     with serving() as srv:
-        for var in ("PPML_GITHUB_API_URL", "PPML_PYPI_URL", "PPML_ARXIV_API_URL", "PPML_CROSSREF_API_URL"):
-            monkeypatch.setenv(var, srv.base)
-        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
         yield srv
+
+
+@pytest.fixture
+def server(shared_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
+    """One fake server playing GitHub, PyPI, arXiv and Crossref, with no routes and an empty log for each test."""
+    srv = shared_server
+    with srv.lock:
+        srv.routes.clear()
+        srv.log.clear()
+        srv.connections.clear()
+    for var in ("PPML_GITHUB_API_URL", "PPML_PYPI_URL", "PPML_ARXIV_API_URL", "PPML_CROSSREF_API_URL"):
+        monkeypatch.setenv(var, srv.base)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    return srv
 
 
 def tool_routes(server: Server) -> None:
@@ -479,7 +490,7 @@ def test_to_an_unwritable_place_is_one_clear_error(run: Run, server: Server, tmp
     tool_routes(server)
     result = run("add", "tool", "https://github.com/acme/dpkit", "--to", str(tmp_path))  # a directory
     assert result.exit_code == EXIT_USAGE
-    assert "cannot read" in result.stderr and "Is a directory" in result.stderr
+    assert "cannot read" in result.stderr and "a directory (--to takes a catalog YAML file)" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -581,28 +592,30 @@ _info_keys = st.sampled_from(
 )
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    repo=st.dictionaries(_repo_keys, _json, max_size=9),
-    info=st.dictionaries(_info_keys, _json, max_size=9),
-    urls=_json,
-)
-def test_any_json_from_the_services_gives_a_draft_not_a_traceback(
-    repo: dict[str, Any], info: dict[str, Any], urls: Any
-) -> None:
+def test_any_json_from_the_services_gives_a_draft_not_a_traceback(shared_server: Server) -> None:
     from typer.testing import CliRunner
 
     from ppml_cli.cli import app
 
-    with serving() as srv:
+    srv = shared_server  # one server for every example
+    env = {"PPML_GITHUB_API_URL": srv.base, "PPML_PYPI_URL": srv.base, "GITHUB_TOKEN": "", "PPML_CATALOG": ""}
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        repo=st.dictionaries(_repo_keys, _json, max_size=9),
+        info=st.dictionaries(_info_keys, _json, max_size=9),
+        urls=_json,
+    )
+    def check(repo: dict[str, Any], info: dict[str, Any], urls: Any) -> None:
         srv.route("/repos/acme/dpkit", (200, JSON, json.dumps(repo).encode()))
         srv.route("/pypi/dpkit/json", (200, JSON, json.dumps({"info": info, "urls": urls}).encode()))
-        env = {"PPML_GITHUB_API_URL": srv.base, "PPML_PYPI_URL": srv.base, "GITHUB_TOKEN": "", "PPML_CATALOG": ""}
         result = CliRunner().invoke(app, ["add", "tool", "https://github.com/acme/dpkit"], env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code in (EXIT_OK, EXIT_USAGE, EXIT_NETWORK)
-    if result.exit_code != EXIT_USAGE or result.stdout:
-        assert parse(result.stdout)["url"].startswith("https://")
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert result.exit_code in (EXIT_OK, EXIT_USAGE, EXIT_NETWORK)
+        if result.exit_code != EXIT_USAGE or result.stdout:
+            assert parse(result.stdout)["url"].startswith("https://")
+
+    check()
 
 
 @settings(deadline=None)

@@ -42,7 +42,10 @@ def _matching(pairs: Iterable[tuple[str, str]], incomplete: str) -> list[tuple[s
     seen: dict[str, str] = {}
     for value, help_ in starts + contains:
         seen.setdefault(value, help_)
-    return list(seen.items())[:MAX_ITEMS]
+    from ppml_cli.textsafe import one_line
+
+    # the shell shows both, and they are catalog text: no escape sequence or override reaches the terminal
+    return [(one_line(value), one_line(help_)) for value, help_ in list(seen.items())[:MAX_ITEMS]]
 
 
 def entries(*kinds: Kind) -> Callable[[typer.Context, str], list[tuple[str, str]]]:

@@ -75,10 +75,12 @@ def report_error(error: PpmlError) -> None:
 
 
 def note(message: str) -> None:
-    """A message for the person at the terminal, never part of the data."""
+    """A message for the person at the terminal, never part of the data (and never acting on the terminal)."""
     from rich.text import Text
 
-    stderr_console().print(Text(message, style="dim"))
+    from ppml_cli.textsafe import clean
+
+    stderr_console().print(Text(clean(message), style="dim"))
 
 
 def silence_stdout() -> None:

@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import re
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ppml_cli import jsonsafe
 from ppml_cli.catalog import licenses
-from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, InvalidValueError, Problem, Severity
+from ppml_cli.errors import EXIT_NETWORK, EXIT_OK, EXIT_USAGE, CatalogError, InvalidValueError, Problem, Severity
 from ppml_cli.index import Index
+from ppml_cli.jsonsafe import replace_surrogates
 from ppml_cli.model import Kind, Record, Technique, replace
 from ppml_cli.store import locked, repodata, write_atomic
 from ppml_cli.textsafe import one_line
@@ -135,7 +139,7 @@ def sentence(text: str | None, limit: int = 400) -> str | None:
 def _plain(value: Any) -> Any:
     """Network text on one line without control characters (lists item by item)."""
     if isinstance(value, str):
-        return one_line(value)
+        return replace_surrogates(one_line(value))  # a lone surrogate (from argv, say) is not text libyaml reads
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
@@ -282,7 +286,6 @@ def draft_tool(url: str, index: Index, taken: set[str], *, package: str | None =
 def _github_repo(slug: str, deadline: float) -> tuple[dict[str, Any] | None, str | None, bool]:
     """(repository JSON, a note, whether the API was out of reach)."""
     import asyncio
-    import json
 
     import httpx
 
@@ -311,9 +314,9 @@ def _github_repo(slug: str, deadline: float) -> tuple[dict[str, Any] | None, str
     if status != 200:
         return None, f"GitHub: HTTP {status} for {slug}", True
     try:
-        data = json.loads(body)
-    except ValueError:
-        return None, "GitHub: malformed JSON", True
+        data = jsonsafe.loads(body)  # bounded nesting, lone surrogates replaced
+    except jsonsafe.UntrustedJSONError as error:
+        return None, f"GitHub: {error}", True
     if not isinstance(data, dict):
         return None, "GitHub: unexpected JSON", True
     data = _repo_facts(data)
@@ -503,9 +506,11 @@ def _insert(text: str, key: str, block: str) -> str:
 def append_entry(path: Path, draft: Draft) -> None:
     """Add the draft to the catalog file ``path`` (created if missing), atomically and under a lock.
 
-    The new text is parsed back before it replaces the file: the other entries
-    must read exactly as before and the new one as drafted, else nothing is written.
-    A file that cannot be written is reported as such, and left as it was.
+    The new text is parsed back, by the loader catalogs are loaded with, before
+    it replaces the file: the other entries must read exactly as before and the
+    new one as drafted, else nothing is written. A file that cannot be written
+    is reported as such, and left as it was; so is one that replacing would
+    change in another way (:func:`check_target`).
     """
     try:
         _append(path, draft)
@@ -514,46 +519,107 @@ def append_entry(path: Path, draft: Draft) -> None:
         raise InvalidValueError(f"cannot write {path}: {reason}", hint="print the draft without --to") from None
 
 
-def _append(path: Path, draft: Draft) -> None:
+def check_target(path: Path) -> os.stat_result | None:
+    """The status of the file ``--to`` names (None when it does not exist yet), if ppml may replace it.
+
+    ``add`` writes a new file and renames it over the old one (so a crash
+    never leaves half a catalog), which is only the same file again when the
+    target is a regular file of the user's own, with one name, that the user
+    may write. So a symbolic link (which would become a standalone copy), a
+    file with other hard links (which would keep the old text), another
+    user's file (which would become the user's, in a directory both may write
+    to) and a read-only file are refused, as are FIFOs, devices and directories.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise InvalidValueError(f"cannot read {path}: {error.strerror or error}", hint=_PASTE) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise InvalidValueError(
+            f"{path} is a symbolic link: ppml add would replace the link with a copy of the file",
+            hint=f"give the file it points to (--to {os.path.realpath(path)})",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise InvalidValueError(f"cannot read {path}: {what} (--to takes a catalog YAML file)", hint=_PASTE)
+    if info.st_nlink > 1:
+        raise InvalidValueError(
+            f"{path} has {info.st_nlink} hard links: ppml add writes a new file; the other names would keep the old",
+            hint=_PASTE,
+        )
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is not None and info.st_uid != geteuid():
+        raise InvalidValueError(
+            f"{path} belongs to another user (uid {info.st_uid}): ppml add would make the new file yours",
+            hint="ask its owner to add the entry; " + _PASTE,
+        )
+    if not os.access(path, os.W_OK):
+        raise InvalidValueError(f"cannot write {path}: it is read-only", hint=_PASTE)
+    return info
+
+
+_PASTE = "print the draft without --to and paste it"
+
+
+def _read_target(path: Path) -> tuple[str, os.stat_result | None]:
+    """The text of the file ``--to`` names ('' when it does not exist yet) and its status.
+
+    Read by the catalog files' bounded reader, without following a link.
+    """
+    from ppml_cli.catalog.files import UnreadableCatalog, read_catalog
+
+    info = check_target(path)
+    if info is None:
+        return "", None
+    try:
+        return read_catalog(path, follow_symlinks=False).decode("utf-8"), info
+    except UnreadableCatalog as error:
+        raise InvalidValueError(f"{path}: {error}", hint=_PASTE) from None
+    except UnicodeDecodeError as error:
+        raise InvalidValueError(f"cannot read {path}: not UTF-8 ({error.reason})", hint=_PASTE) from None
+
+
+def _load(text: str, path: Path) -> Any:
+    """``text`` read as the catalog loader reads it (libyaml where installed); None for a YAML error."""
     import yaml
 
+    from ppml_cli.catalog.parse import load_yaml
+
+    try:
+        return load_yaml(text, str(path))
+    except (yaml.YAMLError, CatalogError):
+        return None
+
+
+def _append(path: Path, draft: Draft) -> None:
     key = draft.kind.plural
     with locked(path, private=False):
-        try:
-            old_text = path.read_text(encoding="utf-8") if path.exists() else ""
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or str(error)
-            raise InvalidValueError(f"cannot read {path}: {reason}", hint="print the draft without --to") from None
-        try:
-            old = yaml.safe_load(old_text) if old_text.strip() else {}
-        except yaml.YAMLError:
-            raise InvalidValueError(
-                f"{path} is not valid YAML", hint="fix it (ppml validate) or choose another file"
-            ) from None
+        old_text, info = _read_target(path)
+        old = _load(old_text, path) if old_text.strip() else {}
+        if old is None and old_text.strip():
+            raise InvalidValueError(f"{path} is not valid YAML", hint="fix it (ppml validate) or choose another file")
         if old is None:
             old = {}
         if not isinstance(old, dict) or not isinstance(old.get(key) or [], list):
             raise InvalidValueError(f"{path} is not a catalog file", hint="its top level must map kinds to lists")
         new_text = _insert(old_text, key, _entry_block(draft)) if old_text.strip() else to_yaml(draft)
-        new = yaml.safe_load(new_text)
+        new = _load(new_text, path)
         expected = {**old, key: [*(old.get(key) or []), draft.entry]}
         if new != expected:
-            raise InvalidValueError(
-                f"cannot add to {path} without rewriting its layout", hint="print the draft without --to and paste it"
-            )
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # a catalog keeps its mode
-        write_atomic(path, new_text.encode("utf-8"), private=False, mode=mode)
+            raise InvalidValueError(f"cannot add to {path} without rewriting its layout", hint=_PASTE)
+        mode = stat.S_IMODE(info.st_mode) if info else 0o644  # a catalog keeps its mode and group
+        group = info.st_gid if info else None
+        write_atomic(path, new_text.encode("utf-8"), private=False, mode=mode, group=group)
 
 
 def _ids_in(path: Path | None) -> set[str]:
-    if path is None or not path.exists():
+    """The ids in the file ``--to`` names; refused before anything is fetched when it may not be replaced."""
+    if path is None:
         return set()
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return set()
+    text, _ = _read_target(path)
+    data = _load(text, path) if text.strip() else None
     if not isinstance(data, dict):
         return set()
     return {

@@ -250,3 +250,5 @@ class Catalog(Record):
 
     entries: tuple[Entry, ...]
     sources: tuple[str, ...] = ()
+    #: (id, file of the entry replaced, file of the entry that replaced it), for each id a later file took over
+    replaced: tuple[tuple[str, str, str], ...] = ()

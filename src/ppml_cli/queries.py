@@ -223,11 +223,20 @@ def validate_catalog(
         from ppml_cli.catalog.files import catalog_paths
 
         paths = catalog_paths(extra, bundled=bundled)
+    from ppml_cli.catalog.files import UnreadableCatalog, read_catalog
+
     problems: list[Problem] = []
-    for path in paths:
-        with contextlib.suppress(OSError, UnicodeDecodeError):  # reading problems are reported below
-            problems += loader_agreement(path.read_text(encoding="utf-8"), str(path))
-    merged = read_merged(paths, problems)
+    contents: list[bytes | None] = []
+    for path in paths:  # each file read once, by the bounded reader (a FIFO or /dev/zero is refused)
+        try:
+            content = read_catalog(path)
+        except UnreadableCatalog:
+            contents.append(None)  # read_merged reports why
+            continue
+        contents.append(content)
+        with contextlib.suppress(UnicodeDecodeError):  # reported below
+            problems += loader_agreement(content.decode("utf-8"), str(path))
+    merged = read_merged(paths, problems, contents=contents)
     entries: tuple[Entry, ...] = ()
     with contextlib.suppress(CatalogError):  # its problems are already in `problems`
         entries = build_catalog(merged, problems).entries
@@ -335,11 +344,25 @@ def cite_references(
 
 
 def entry_url(index: Index, name: str) -> str:
-    """The address ``open`` would visit; an entry without one is an error."""
+    """The address ``open`` would visit; an entry without one, or with one that is not a web page, is an error.
+
+    Only http(s) URLs with a host and mailto addresses are handed to a browser
+    (:func:`ppml_cli.textsafe.web_url`): a catalog's ``javascript:``,
+    ``file:`` or ``--new-window=...`` never reaches the browser's arguments.
+    """
+    from ppml_cli.textsafe import one_line, web_url
+
     entry = index.get(name)
     if not entry.url:
         raise InvalidValueError(f"{entry.id!r} has no URL", hint=f"see what it links to: ppml show {entry.id}")
-    return entry.url
+    url = web_url(entry.url)
+    if url is None:
+        shown = one_line(entry.url)[:80]
+        raise InvalidValueError(
+            f"{entry.id!r} has a URL that is not a web page: {shown!r}",
+            hint="ppml opens only http(s) and mailto addresses; fix the catalog entry (ppml validate)",
+        )
+    return url
 
 
 #: Redirect hops ``links`` follows before calling a chain broken.

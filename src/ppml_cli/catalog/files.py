@@ -23,16 +23,19 @@ class UnreadableCatalog(Exception):
     """A catalog path that cannot be read as a catalog: missing, not a regular file, too large."""
 
 
-def read_catalog(path: Path, limit: int | None = None) -> bytes:
+def read_catalog(path: Path, limit: int | None = None, *, follow_symlinks: bool = True) -> bytes:
     """The bytes of one catalog file, read once.
 
     Only regular files are read: a FIFO would block forever and a device such
     as ``/dev/zero`` never ends, so both are refused before any byte is read
     (the open itself does not block, even on a FIFO without a writer). A file
-    larger than ``limit`` is refused too.
+    larger than ``limit`` is refused too. Without ``follow_symlinks`` a symbolic
+    link is refused as well (``ppml add --to`` reads the file it will replace).
     """
     limit = MAX_CATALOG_BYTES if limit is None else limit
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:

@@ -11,13 +11,14 @@ Each rule works on the raw YAML mappings, so it can point at the exact line.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ppml_cli.catalog import licenses
-from ppml_cli.catalog.parse import DERIVED_FIELDS, RawEntry, field_names
-from ppml_cli.errors import Problem, Severity
+from ppml_cli.catalog.parse import DERIVED_FIELDS, TOO_DEEP, RawEntry, field_names, load_yaml
+from ppml_cli.errors import CatalogError, Problem, Severity
 from ppml_cli.model import Kind
 
 ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
@@ -194,32 +195,41 @@ def loader_agreement(text: str, source: str) -> list[Problem]:
 
     ppml uses libyaml when it is installed and the pure loader otherwise, so a
     catalog must mean the same to both (an unquoted ``?`` inside a flow list,
-    for one, is accepted by libyaml and rejected by the pure loader).
+    for one, is accepted by libyaml and rejected by the pure loader). The
+    answer is kept per content (the pure loader takes most of a second on the
+    bundled catalog, and ``ppml add`` validates it again on every draft).
     """
+    return list(_loader_agreement(text, source))
+
+
+@functools.lru_cache(maxsize=8)
+def _loader_agreement(text: str, source: str) -> tuple[Problem, ...]:
     import yaml
 
     c_loader = getattr(yaml, "CSafeLoader", None)
     try:
-        pure = yaml.load(text, Loader=yaml.SafeLoader)
+        pure = load_yaml(text, source, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         message = f"PyYAML's pure-Python loader cannot read this ({exc.problem}); quote the value"
-        return [Problem(file=source, line=line, message=message)]
+        return (Problem(file=source, line=line, message=message),)
     except yaml.YAMLError as exc:
-        return [Problem(file=source, message=f"PyYAML's pure-Python loader cannot read this file: {exc}")]
+        return (Problem(file=source, message=f"PyYAML's pure-Python loader cannot read this file: {exc}"),)
+    except CatalogError:  # deeper than the pure loader can follow on Python's stack
+        return (Problem(file=source, message=f"PyYAML's pure-Python loader cannot read this file: {TOO_DEEP}"),)
     if c_loader is None:
-        return []
+        return ()
     try:
-        fast = yaml.load(text, Loader=c_loader)  # noqa: S506 - the safe loader
-    except yaml.YAMLError:
-        return []  # loading reports libyaml's own error
+        fast = load_yaml(text, source, c_loader)
+    except (yaml.YAMLError, CatalogError):
+        return ()  # loading reports libyaml's own error
     if pure == fast:
-        return []
-    return [
+        return ()
+    return tuple(
         Problem(file=source, entry=entry, message="libyaml and PyYAML's pure-Python loader read this entry differently")
         for entry in _differing_entries(pure, fast)
-    ]
+    )
 
 
 def _differing_entries(pure: Any, fast: Any) -> list[str | None]:

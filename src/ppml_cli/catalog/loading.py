@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ppml_cli.catalog.files import UnreadableCatalog, catalog_paths, read_catalog
 from ppml_cli.index import Index
-from ppml_cli.store import cache
+from ppml_cli.store import cache, notify
 
 if TYPE_CHECKING:
     from ppml_cli.search import SearchIndex
@@ -37,7 +37,26 @@ def load_index(extra: Sequence[Path] = (), *, bundled: bool = True, paths: Seque
 
     index = cache.cached(key, "index", build, Index)
     index.cache_key = key
+    for message in replacement_notes(index.catalog.replaced):
+        notify(message)  # once per run, cached or not
     return index
+
+
+def replacement_notes(replaced: Sequence[tuple[str, str, str]], shown: int = 5) -> list[str]:
+    """One line per pair of files where a later one replaced entries of an earlier one (the bundled catalog)."""
+    from ppml_cli.catalog.files import bundled_catalog_path
+
+    bundled = str(bundled_catalog_path())
+    groups: dict[tuple[str, str], list[str]] = {}
+    for entry_id, old, new in replaced:
+        groups.setdefault((old, new), []).append(entry_id)
+    notes = []
+    for (old, new), ids in groups.items():
+        names = ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+        what = "the bundled catalog" if old == bundled else old
+        entries = "entry" if len(ids) == 1 else "entries"
+        notes.append(f"{new} replaces {len(ids)} {entries} of {what} with the same id: {names}")
+    return notes
 
 
 def load_search_index(index: Index) -> SearchIndex:

@@ -22,7 +22,19 @@ from typing import Any
 from ppml_cli.catalog import licenses
 from ppml_cli.catalog.files import UnreadableCatalog, catalog_paths, read_catalog
 from ppml_cli.errors import CatalogError, Problem, Severity
-from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Record, Technique, Tool, Tradeoff
+from ppml_cli.model import (
+    RECORD_TYPES,
+    Catalog,
+    Entry,
+    Kind,
+    Mitigation,
+    Phase,
+    Record,
+    Technique,
+    Tool,
+    Tradeoff,
+    replace,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -67,12 +79,33 @@ def _loader_class(locate: bool) -> type[Any]:
     return LocatingLoader
 
 
+#: What a document nested deeper than a loader can follow is, whichever loader read it.
+TOO_DEEP = "nested too deeply (a catalog needs a few levels: kinds, entries, fields)"
+
+
+def load_yaml(text: str, source: str, loader: type[Any] | None = None) -> Any:
+    """``text`` read by ``loader`` (a safe loader; the catalog's own by default): the one way ppml loads YAML.
+
+    Loading a catalog, ``validate``'s comparison of the two loaders and ``add``'s
+    read-back all come here, so a document nested deeply enough to exhaust
+    Python's stack is the same :class:`CatalogError` for each (libyaml itself
+    stops at 1,000 levels with a YAML error), never a ``RecursionError``.
+    Syntax errors pass through as ``yaml.YAMLError`` for the caller to word.
+    """
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=loader or _loader_class(False))  # noqa: S506 - a SafeLoader (subclass)
+    except RecursionError:
+        raise CatalogError([Problem(file=source, message=TOO_DEEP)]) from None
+
+
 def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
     """Parse YAML safely; a syntax error becomes a located :class:`CatalogError`."""
     import yaml
 
     try:
-        return yaml.load(text, Loader=_loader_class(locate))  # noqa: S506 - a SafeLoader (subclass)
+        return load_yaml(text, source, _loader_class(locate))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -82,9 +115,6 @@ def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
         raise CatalogError([Problem(file=source, line=line, message=message)]) from None
     except yaml.YAMLError as exc:
         raise CatalogError([Problem(file=source, message=f"YAML: {exc}")]) from None
-    except RecursionError:
-        message = "nested too deeply (a catalog needs a few levels: kinds, entries, fields)"
-        raise CatalogError([Problem(file=source, message=message)]) from None
 
 
 # ------------------------------------------------------------------ raw entries
@@ -97,6 +127,7 @@ class RawEntry(Record):
     data: dict[str, Any]
     file: str
     line: int | None
+    replaces: str | None = None  # the file of the entry of the same id this one replaced (set by merge)
 
     @property
     def id(self) -> str:
@@ -153,7 +184,12 @@ def read_file(
 
 
 def merge(layers: Iterable[list[RawEntry]], problems: list[Problem]) -> list[RawEntry]:
-    """Later layers replace entries of the same id; ids are unique within a layer."""
+    """Later layers replace entries of the same id; ids are unique within a layer.
+
+    A replacement is intended (a user's catalog may correct a bundled entry)
+    but never silent: each is a warning (``ppml validate`` shows it) and the
+    catalog built remembers it (:attr:`~ppml_cli.model.Catalog.replaced`).
+    """
     merged: dict[str, RawEntry] = {}
     for layer in layers:
         seen: dict[str, RawEntry] = {}
@@ -172,8 +208,21 @@ def merge(layers: Iterable[list[RawEntry]], problems: list[Problem]) -> list[Raw
                 )
                 continue
             seen[key] = raw
-            merged.pop(key, None)  # a replaced entry moves to its new position
-            merged[key] = raw
+            earlier = merged.pop(key, None)  # a replaced entry moves to its new position
+            if earlier is not None:
+                where = f"{earlier.file}, line {earlier.line}" if earlier.line else earlier.file
+                message = f"replaces the {earlier.kind.value} of the same id in {where}"
+                problems.append(
+                    Problem(
+                        file=raw.file,
+                        line=raw.line_of("id"),
+                        entry=key,
+                        field="id",
+                        message=message,
+                        severity=Severity.WARNING,
+                    )
+                )
+            merged[key] = replace(raw, replaces=earlier.file) if earlier is not None else raw
     return list(merged.values())
 
 
@@ -411,7 +460,8 @@ def build_catalog(raw_entries: Sequence[RawEntry], problems: list[Problem], sour
     _cross_check(values, raws, problems)
     if any(p.severity is Severity.ERROR for p in problems):
         raise CatalogError(problems)
-    return Catalog(entries=tuple(_build(values, raws)), sources=tuple(sources))
+    replaced = tuple((raw.id, raw.replaces, raw.file) for raw in raw_entries if raw.replaces)
+    return Catalog(entries=tuple(_build(values, raws)), sources=tuple(sources), replaced=replaced)
 
 
 def read_merged(
@@ -419,7 +469,7 @@ def read_merged(
     problems: list[Problem],
     *,
     locate: bool = True,
-    contents: Sequence[bytes] | None = None,
+    contents: Sequence[bytes | None] | None = None,
 ) -> list[RawEntry]:
     """Every file's entries (parsed from ``contents`` when given), merged in order; problems are appended."""
     texts: Sequence[bytes | None] = contents if contents is not None else [None] * len(paths)

@@ -10,14 +10,13 @@ the drafting code can say which source failed and why.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from ppml_cli import __version__
+from ppml_cli import __version__, jsonsafe
 from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, request
 from ppml_cli.net.policy import classify, retry_after
 
@@ -90,6 +89,6 @@ def get_json(
     if reply.status != 200:
         raise FetchError(reply.url, f"HTTP {reply.status}")
     try:
-        return json.loads(reply.body)
-    except ValueError:
-        raise FetchError(reply.url, "malformed JSON") from None
+        return jsonsafe.loads(reply.body)  # bounded nesting, lone surrogates replaced
+    except jsonsafe.UntrustedJSONError as error:
+        raise FetchError(reply.url, str(error)) from None

@@ -215,7 +215,7 @@ def _checked(record: dict[str, Any]) -> dict[str, Any]:
 def token_from_env(environ: Mapping[str, str] | None = None) -> str | None:
     """GITHUB_TOKEN, or None when unset; a value no token can have is a usage error, not a network failure."""
     token = (environ if environ is not None else os.environ).get(TOKEN_ENV) or None
-    if token is not None and not _TOKEN.match(token):
+    if token is not None and not _TOKEN.fullmatch(token):
         raise InvalidValueError(
             f"{TOKEN_ENV} is malformed: it contains a line break, a space or another character no token has",
             hint=f"set {TOKEN_ENV} to the token alone (no quotes, no trailing newline), or unset it",

@@ -31,7 +31,7 @@ from ppml_cli.results import (
     Tree,
     ValidationReport,
 )
-from ppml_cli.textsafe import clean
+from ppml_cli.textsafe import clean, web_url
 
 KIND_STYLE = {
     Kind.TECHNIQUE: "magenta",
@@ -61,9 +61,9 @@ def text(value: object, style: str = "") -> Text:
 
 
 def url_text(url: str) -> Text:
-    """A URL that links where the terminal can; the address is never read as style words."""
+    """A URL that links where the terminal can (web and mail addresses only); never read as style words."""
     address = clean(capped(url))
-    return Text(address, style=Style(link=address))
+    return Text(address, style=Style(link=address)) if web_url(url) else Text(address)
 
 
 def console_for(out: IO[str]) -> Console:

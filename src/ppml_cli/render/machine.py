@@ -24,7 +24,7 @@ from ppml_cli.results import (
     Tree,
     ValidationReport,
 )
-from ppml_cli.textsafe import markdown_link, markdown_text, spreadsheet_safe
+from ppml_cli.textsafe import escape_acting, has_acting, inert, markdown_link, markdown_text, spreadsheet_safe
 
 
 def write_json(result: Result, out: IO[str]) -> None:
@@ -36,9 +36,9 @@ def write_json(result: Result, out: IO[str]) -> None:
     """
     data = result.to_data()
     if isinstance(result, (EntryList, CatalogDump, Comparison, LinkReport, RefreshReport)):
-        out.write(_json_lines(data))
+        out.write(escape_acting(_json_lines(data)))
     else:
-        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write(escape_acting(json.dumps(data, ensure_ascii=False, indent=2)))
     out.write("\n")
 
 
@@ -66,15 +66,16 @@ def write_jsonl(result: Result, out: IO[str]) -> None:
     else:
         rows = [data]
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        out.write(escape_acting(json.dumps(row, ensure_ascii=False, separators=(",", ":"))))
         out.write("\n")
 
 
 def write_yaml(result: Result, out: IO[str]) -> None:
-    """YAML that loads back to exactly the data of ``-o json``."""
+    """YAML that loads back to exactly the data of ``-o json`` (acting characters written as escapes)."""
     import yaml
 
-    yaml.dump(result.to_data(), out, Dumper=_yaml_dumper(), sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(result.to_data(), Dumper=_yaml_dumper(), sort_keys=False, allow_unicode=True, width=100)
+    out.write(escape_acting(text))
 
 
 #: Characters YAML reads as line breaks, which PyYAML writes raw in plain and single-quoted
@@ -86,10 +87,14 @@ def _yaml_dumper() -> Any:
     import yaml
 
     class Dumper(yaml.SafeDumper):
-        """Double-quotes (and so escapes) any string holding a character YAML treats as a line break."""
+        """Double-quotes any string holding a character YAML treats as a line break, or an acting one.
+
+        PyYAML escapes the line breaks and controls in a double-quoted string;
+        :func:`escape_acting` then escapes the bidirectional controls it leaves raw.
+        """
 
     def represent_str(dumper: yaml.SafeDumper, data: str) -> Any:
-        style = '"' if not _YAML_BREAKS.isdisjoint(data) else None
+        style = '"' if not _YAML_BREAKS.isdisjoint(data) or has_acting(data) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
     Dumper.add_representer(str, represent_str)
@@ -150,16 +155,16 @@ def write_csv(result: Result, out: IO[str]) -> None:
     for row in rows:
         columns.update(dict.fromkeys(row))
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([spreadsheet_safe(str(name)) for name in columns])
+    writer.writerow([spreadsheet_safe(inert(str(name))) for name in columns])
     for row in rows:
         writer.writerow([_csv_cell(row.get(name)) for name in columns])
 
 
 def _csv_cell(value: Any) -> str:
-    # numbers and booleans are ours; any text (catalog, network) may be a formula
+    # numbers and booleans are ours; any text (catalog, network) may be a formula or hold escapes
     if value is None or isinstance(value, (bool, int, float)):
         return _cell(value)
-    return spreadsheet_safe(_cell(value))
+    return spreadsheet_safe(inert(_cell(value)))
 
 
 # ----------------------------------------------------------------- Markdown

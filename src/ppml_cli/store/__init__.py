@@ -26,6 +26,7 @@ imports this module and nothing else for its files.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -172,12 +173,21 @@ def notify(message: str) -> None:
 # ------------------------------------------------------------ writing
 
 
-def write_atomic(path: Path, data: bytes, *, replace: bool = True, private: bool = True, mode: int = 0o600) -> None:
+def write_atomic(
+    path: Path,
+    data: bytes,
+    *,
+    replace: bool = True,
+    private: bool = True,
+    mode: int = 0o600,
+    group: int | None = None,
+) -> None:
     """Replace ``path`` with ``data`` atomically; the new file gets ``mode`` (owner only by default).
 
     In ppml's own directories (``private``) the directory is created (0700) when
     missing; a user's file (``private=False``, e.g. a catalog ``ppml add`` appends
-    to) is written in its existing directory, which is left as it is. Raises
+    to) is written in its existing directory, which is left as it is, and keeps
+    its ``group`` where the user may set it. Raises
     OSError when it cannot be written; the temporary file never outlives a
     failure, and those of writers that were killed are removed here. With
     ``replace=False`` an existing ``path`` is kept and FileExistsError raised (the
@@ -188,6 +198,9 @@ def write_atomic(path: Path, data: bytes, *, replace: bool = True, private: bool
     temp = directory / f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
+        if group is not None and hasattr(os, "fchown"):
+            with contextlib.suppress(OSError):  # not a member of that group: the directory's group it is
+                os.fchown(fd, -1, group)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -282,10 +295,23 @@ def locked(path: Path, *, private: bool = True) -> Iterator[None]:
     ``NAME.lock``; beside a user's file it is the hidden ``.NAME.lock``, in a
     directory left as it is. ``fcntl.flock`` where there is one, else (Windows)
     ``msvcrt.locking`` on the lock file's first byte.
+
+    The lock file is opened without following a symbolic link and without
+    blocking, and must be a regular file: a link planted in its place (which
+    the open would otherwise follow, creating its target) or a FIFO is an
+    OSError naming it.
     """
     lock_file = private_dir(path.parent) / f"{path.name}.lock" if private else path.with_name(f".{path.name}.lock")
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600 if private else 0o644)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
+        fd = os.open(lock_file, flags | getattr(os, "O_BINARY", 0), 0o600 if private else 0o644)
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        raise OSError(error.errno, f"the lock file {lock_file} is a symbolic link; remove it") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"the lock file {lock_file} is not a regular file; remove it")
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows

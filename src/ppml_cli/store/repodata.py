@@ -97,9 +97,16 @@ def _text(value: Any) -> str | None:
 
 
 def _time(value: Any) -> str | None:
+    """An ISO 8601 time that is a real one: ``9999-99-99T99:99:99Z`` has the shape but no such day exists."""
     text = _text(value)
-    if text is not None and not _TIME.match(text):
+    if text is None:
+        return None
+    if not _TIME.match(text):
         raise _Bad(f"expected an ISO 8601 time, got {text[:40]!r}")
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _Bad(f"not a real date and time: {text[:40]!r}") from None
     return text
 
 
