@@ -27,7 +27,7 @@ from ppml_cli.net.policy import classify, retrying
 from ppml_cli.net.probe import MAX_HEAD, Answer, Connect, ProbeError, Prober, target
 
 from .conftest import Run, modules_imported
-from .hostile import answer, endless_body, endless_headers, hostile, trickle
+from .hostile import Behaviour, answer, endless_body, endless_headers, hostile, trickle
 from .httpserver import Server, running, serving
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
@@ -134,6 +134,66 @@ def test_stray_bytes_on_a_kept_alive_connection_do_not_break_the_next_answer() -
 
     with hostile(late_body) as base:
         assert asyncio.run(go()) == [200, 200]
+
+
+def _first_connection_then(first: Behaviour, others: bytes) -> Behaviour:
+    """The first connection behaves as ``first``; every later one answers ``others`` to each request."""
+    connections: list[socket.socket] = []
+
+    def behave(conn: socket.socket, until: float) -> None:
+        connections.append(conn)
+        if len(connections) == 1:
+            first(conn, until)
+        else:
+            answer(others, then_close=False)(conn, until)
+
+    return behave
+
+
+NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+
+
+def test_a_whole_answer_sent_late_after_a_head_is_not_the_next_urls_answer() -> None:
+    # a HEAD answered, then (while the connection idles) bytes that look like a second complete answer;
+    # the next URL on that connection would get no answer at all, but would read those bytes as its 200
+    def answered_twice(conn: socket.socket, until: float) -> None:
+        conn.sendall(OK)
+        time.sleep(0.1)
+        conn.sendall(OK)
+        while time.monotonic() < until and _read_one_head(conn):
+            pass  # asked again: never answered
+
+    async def go() -> list[int]:
+        prober = Prober("ppml-test")
+        try:
+            first = await prober.ask("HEAD", base + "/a", 5)
+            await asyncio.sleep(0.3)  # the second answer arrives while the connection is idle
+            second = await prober.ask("HEAD", base + "/b", 5)
+        finally:
+            await prober.close()
+        return [first.status, second.status]
+
+    with hostile(_first_connection_then(answered_twice, NOT_FOUND)) as base:
+        assert asyncio.run(go()) == [200, 404]
+
+
+def test_a_connection_is_never_reused_after_switching_protocols() -> None:
+    switched = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    # after a 101 the connection speaks another protocol: whatever it sends is not an HTTP answer
+    with hostile(_first_connection_then(answer(switched, OK, then_close=False), NOT_FOUND)) as base:
+        first, second = ask(("HEAD", base + "/ws"), ("HEAD", base + "/next"))
+    assert isinstance(first, Answer) and first.status == 101
+    assert isinstance(second, Answer) and second.status == 404
+
+
+def _read_one_head(conn: socket.socket) -> bool:
+    head = b""
+    while b"\r\n\r\n" not in head:
+        data = conn.recv(4096)
+        if not data:
+            return False
+        head += data
+    return True
 
 
 def test_informational_answers_are_skipped() -> None:

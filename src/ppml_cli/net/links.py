@@ -31,17 +31,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from ppml_cli import __version__
+from ppml_cli.errors import PpmlError
 from ppml_cli.model import Record, replace
 from ppml_cli.net.policy import (
     TRANSIENT_STATUSES,
+    OutOfFiles,
     backoff,
     classify,
+    out_of_files,
     refused_redirect,
     request_errors,
     retry_after,
     retrying,
+    trusted_context,
 )
-from ppml_cli.net.probe import Connect, Prober
+from ppml_cli.net.probe import STARVED_FOR, Connect, Prober, connection_budget
 from ppml_cli.net.probe import origin as origin_of
 from ppml_cli.store import read_json, write_json
 
@@ -386,34 +390,36 @@ class _Httpx:
     One small connection pool per origin (at most ``per_host`` connections),
     so connections are reused and each pick is cheap; httpx honours the
     proxy settings of the environment. The verified TLS context is built
-    once, and only if some URL uses https.
+    once, and only if some URL uses https. Pools are bounded as the own
+    client's connections are: past the budget, the least recently used idle
+    pool is closed, and a refused file (EMFILE) closes idle pools and waits,
+    never a verdict.
     """
 
     def __init__(self, options: LinkOptions, transport: httpx.AsyncBaseTransport | None) -> None:
         self.options = options
         self.transport = transport
-        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.clients: dict[str, httpx.AsyncClient] = {}  # least recently used first
+        self.busy: defaultdict[str, int] = defaultdict(int)  # requests in flight per origin
+        self.most_pools = max(1, connection_budget() // options.per_host)
         self._tls: ssl.SSLContext | None = None
 
     def _context(self, scheme: str) -> ssl.SSLContext:
-        import httpx
-
         if scheme != "https":  # never used for plain http: skip loading the certificate store
             return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         if self._tls is None:
-            self._tls = httpx.create_ssl_context()
+            self._tls = trusted_context()
         return self._tls
 
-    async def ask(self, method: str, url: str, deadline: float) -> _Head:
+    async def _client(self, url: str) -> httpx.AsyncClient:
         import httpx
 
-        from ppml_cli.net.http import request
-
         key = origin_of(url)
-        client = self.clients.get(key)
+        client = self.clients.pop(key, None)
         if client is None:
+            await self._close_idle(len(self.clients) + 1 - self.most_pools)
             size = self.options.per_host
-            client = self.clients[key] = httpx.AsyncClient(
+            client = httpx.AsyncClient(
                 timeout=self.options.timeout,
                 follow_redirects=False,
                 headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
@@ -421,7 +427,37 @@ class _Httpx:
                 verify=self._context(urlsplit(url).scheme),
                 transport=self.transport,
             )
-        return await request(client, method, url, deadline=deadline, max_body=0)
+        self.clients[key] = client  # now the most recently used
+        return client
+
+    async def _close_idle(self, count: int) -> int:
+        """Close up to ``count`` pools with no request in flight, least recently used first."""
+        idle = [key for key in self.clients if not self.busy.get(key)][: max(0, count)]
+        for key in idle:
+            await self.clients.pop(key).aclose()
+        return len(idle)
+
+    async def ask(self, method: str, url: str, deadline: float) -> _Head:
+        from ppml_cli.net.http import request
+
+        key = origin_of(url)
+        starved = 0.0
+        while True:
+            client = await self._client(url)
+            self.busy[key] += 1
+            try:
+                return await request(client, method, url, deadline=deadline, max_body=0)
+            except Exception as error:
+                if not any(out_of_files(e) for e in _chain(error)):
+                    raise
+            finally:
+                self.busy[key] -= 1
+            # the system refused a file: ppml's own limit, so wait for files to be freed and ask again
+            if not await self._close_idle(len(self.clients)):
+                if starved >= STARVED_FOR:
+                    raise OutOfFiles()
+                await asyncio.sleep(0.1)
+                starved += 0.1
 
     async def forget(self, origin: str) -> None:
         client = self.clients.pop(origin, None)
@@ -432,6 +468,16 @@ class _Httpx:
         for client in self.clients.values():
             await client.aclose()
         self.clients.clear()
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """An error and its causes."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 def proxy_configured() -> bool:
@@ -474,6 +520,8 @@ async def check_all(
         async def one(url: str, ids: tuple[str, ...]) -> LinkResult:
             try:
                 outcome = await check_url(pools, url, options, limits, ids)
+            except PpmlError:
+                raise  # the checker's own trouble (no files, no certificates): the run stops, no link is judged
             except Exception as error:  # one odd URL must not end the whole run
                 outcome = LinkResult(
                     url=url, ok=False, status=None, final_url=None, error=classify(error), elapsed_ms=0, ids=ids

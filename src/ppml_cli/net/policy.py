@@ -12,7 +12,9 @@ recognised once :mod:`ppml_cli.net.http` has loaded httpx and said so
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
+import os
 import random
 import socket
 import ssl
@@ -21,6 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from ppml_cli.errors import NetworkError
 
 #: Statuses worth retrying: the server may answer differently in a moment.
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -33,6 +37,60 @@ Answer = TypeVar("Answer")
 
 class NetworkFailure(Exception):
     """A failed request that is already named: ``str(error)`` is what :func:`classify` reports."""
+
+
+class OutOfFiles(NetworkError):
+    """The process may open no more files and none of ppml's own connections is left to close.
+
+    The checker's own limit, never a verdict on a link: the run stops with
+    one message (exit 3) instead of reporting links broken.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "too many open files: the system refuses ppml another connection",
+            hint="raise the limit (ulimit -n) or lower --concurrency, and run again",
+        )
+
+
+class UnreadableCertificates(NetworkError):
+    """The certificates to trust (``SSL_CERT_FILE``) cannot be read: no https request can be made (exit 3)."""
+
+
+def out_of_files(error: BaseException) -> bool:
+    """Whether a failure is the process (or system) running out of file descriptors: EMFILE or ENFILE."""
+    if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
+        return True
+    # several addresses tried: one OSError naming each attempt's error
+    text = str(error)
+    return f"[Errno {errno.EMFILE}]" in text or f"[Errno {errno.ENFILE}]" in text
+
+
+def trusted_context() -> ssl.SSLContext:
+    """A verifying TLS context trusting what httpx trusts: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi.
+
+    Every ppml client builds its TLS context here. Certificates that cannot
+    be read are one clear error for the whole run
+    (:class:`UnreadableCertificates`), not a failure of every https request.
+    """
+    cafile = os.environ.get("SSL_CERT_FILE")
+    try:
+        if cafile:
+            return ssl.create_default_context(cafile=cafile)
+        if os.environ.get("SSL_CERT_DIR"):
+            return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+        import certifi
+
+        cafile = certifi.where()
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as error:
+        if out_of_files(error):
+            raise
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UnreadableCertificates(
+            f"cannot read the certificates to trust from {cafile}: {reason}",
+            hint="point SSL_CERT_FILE at a PEM file of CA certificates, or unset it",
+        ) from None
 
 
 _httpx: list[ModuleType] = []  # httpx, once a client built on it is loaded
