@@ -259,3 +259,17 @@ def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: 
     assert all(r.ok for r in results)
     assert "second" in arrivals[:4]  # the second host's URLs did not wait behind the first's thirty
     assert first.max_in_flight == second.max_in_flight == 1
+
+
+def test_certificates_that_cannot_be_read_are_one_error_not_every_https_link_broken(
+    server: Server, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    host, port = server.server_address[:2]
+    urls = [f"https://{host!s}:{port}/a", f"https://{host!s}:{port}/b", server.route("/plain", OK)]
+    result = run("links", "-", "--no-cache", "-o", "json", input="\n".join(urls) + "\n")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: cannot read the certificates to trust from /nonexistent/ca.pem")
+    assert result.stderr.count("Error:") == 1
+    assert "SSL_CERT_FILE" in result.stderr and "Traceback" not in result.stderr

@@ -247,3 +247,13 @@ def test_reading_refreshed_data_imports_no_network_code(
         monkeypatch.delitem(sys.modules, module)
     assert json.loads(ppml("show", "alpha", "-o", "json").stdout)["github"]["stars"] == 50
     assert "httpx" not in sys.modules and "ppml_cli.net.github" not in sys.modules
+
+
+def test_certificates_that_cannot_be_read_are_one_error(
+    ppml: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    result = ppml("refresh", api_url="https://127.0.0.1:9")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("Error: cannot read the certificates to trust from /nonexistent/ca.pem")
+    assert "Traceback" not in result.stderr

@@ -12,11 +12,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from ppml_cli.net import arxiv, crossref, pypi
+from ppml_cli.net.fetch import FetchError
 from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge
 from ppml_cli.net.links import LinkOptions, check_all
 from ppml_cli.net.policy import address_class, retrying
@@ -208,3 +211,65 @@ def test_the_github_client_does_not_follow_the_api_into_link_local_space(
     [outcome] = json.loads(result.stdout)
     assert outcome["status"] == "error"
     assert outcome["message"] == "redirect to a link-local address refused"
+
+
+# ------------------------------------------- the services `add` reads: one redirect rule, one decoding
+
+METADATA = "http://169.254.169.254/latest/meta-data/"
+
+
+@pytest.mark.parametrize(
+    ("variable", "fetch_one"),
+    [
+        ("PPML_PYPI_URL", lambda: pypi.fetch_project("opacus", deadline=2)),
+        ("PPML_ARXIV_API_URL", lambda: arxiv.fetch_paper("1607.00133", deadline=2)),
+        ("PPML_CROSSREF_API_URL", lambda: crossref.fetch_work("10.1145/2976749.2978318", deadline=2)),
+    ],
+)
+def test_the_services_add_reads_do_not_follow_a_redirect_into_link_local_space(
+    variable: str, fetch_one: Callable[[], object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving() as server:
+        for path in ("/pypi/opacus/json", "/api/query", "/works/10.1145/2976749.2978318"):
+            server.route(path, (302, {"Location": METADATA}, b""))
+        monkeypatch.setenv(variable, server.base)
+        with pytest.raises(FetchError) as raised:
+            fetch_one()
+    assert raised.value.reason == "redirect to a link-local address refused"
+    assert len(server.log) == 1  # asked once, and the metadata address never
+
+
+def test_the_services_add_reads_still_follow_a_redirect_within_their_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    project = {"info": {"name": "Opacus", "summary": "DP training", "version": "1.5"}, "urls": []}
+    with serving() as server:
+        server.route("/pypi/Opacus/json", (301, {"Location": "/pypi/opacus/json"}, b""))
+        server.route("/pypi/opacus/json", (200, {"Content-Type": "application/json"}, json.dumps(project).encode()))
+        monkeypatch.setenv("PPML_PYPI_URL", server.base)
+        found = pypi.fetch_project("Opacus", deadline=5)
+    assert found is not None and found.summary == "DP training"
+
+
+LAUGHS = (
+    '<?xml version="1.0" encoding="UTF-16"?>'
+    '<!DOCTYPE feed [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.01234v1</id>'
+    "<title>&b;</title></entry></feed>"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_document_type_is_refused_in_any_encoding(encoding: str) -> None:
+    body = LAUGHS.replace("UTF-16", encoding.upper()).encode(encoding)
+    with pytest.raises(FetchError, match="declares a document type"):
+        arxiv.parse_feed(body, "2401.01234")
+
+
+def test_a_utf16_feed_is_read_and_a_doctype_in_it_refused_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    feed = LAUGHS.split("<!DOCTYPE")[0] + "<feed" + LAUGHS.split("<feed", 1)[1].replace("&b;", "Deep learning")
+    with serving() as server:
+        server.route("/api/query", (200, {}, feed.encode("utf-16")), (200, {}, LAUGHS.encode("utf-16")))
+        monkeypatch.setenv("PPML_ARXIV_API_URL", server.base)
+        paper = arxiv.fetch_paper("2401.01234", deadline=5)
+        assert paper is not None and paper.title == "Deep learning"
+        with pytest.raises(FetchError, match="declares a document type"):
+            arxiv.fetch_paper("2401.01234", deadline=5)

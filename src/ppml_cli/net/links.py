@@ -34,6 +34,7 @@ from ppml_cli import __version__
 from ppml_cli.errors import PpmlError
 from ppml_cli.model import Record, replace
 from ppml_cli.net.policy import (
+    ALLOW_PRIVATE_HINT,
     TRANSIENT_STATUSES,
     OutOfFiles,
     backoff,
@@ -337,7 +338,7 @@ async def check_url(
             if not options.allow_private:
                 refusal = await refused_redirect(current, target)
                 if refusal is not None:
-                    return result(False, status, refusal)
+                    return result(False, status, refusal + ALLOW_PRIVATE_HINT)
             seen.add(target)
             current = target
             continue

@@ -229,6 +229,16 @@ async def host_classes(url: str) -> frozenset[str]:
     return frozenset(address_class(str(info[4][0])) for info in infos)
 
 
+#: Answers every ppml client follows, by hand and under :func:`refused_redirect` (never an HTTP library's own rule).
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+#: Redirects followed for one request of the API clients (the link checker has ``--max-redirects``' default, 10).
+MAX_REDIRECTS = 5
+
+#: What :func:`refused_redirect` adds for the link checker, which can be told to follow anyway.
+ALLOW_PRIVATE_HINT = " (--allow-private follows it)"
+
+
 async def refused_redirect(source: str, target: str) -> str | None:
     """Why a redirect from ``source`` to ``target`` must not be followed, or None.
 
@@ -243,4 +253,4 @@ async def refused_redirect(source: str, target: str) -> str | None:
     entered = inside - await host_classes(source)
     if not entered:
         return None
-    return f"redirect to a {'/'.join(sorted(entered))} address refused (--allow-private follows it)"
+    return f"redirect to a {'/'.join(sorted(entered))} address refused"
