@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from .conftest import Run
+from .fakeclock import fake_clock, no_real_waits  # noqa: F401 - fixtures by name; no_real_waits is autouse
 from .httpserver import Reply, Server, serving
 
 OK: Reply = (200, {}, b"ok")
@@ -185,7 +186,7 @@ def test_catalog_urls_are_reported_with_their_entries(
 
 
 def test_the_per_host_cap_holds(check: Callable[..., Any]) -> None:
-    with serving(delay=0.2) as busy:
+    with serving(delay=0.05) as busy:
         urls = [busy.route(f"/p{n}", OK) for n in range(12)]
         code, results = check(*urls, options=("--per-host", "2", "--concurrency", "10"))
         assert code == 0 and len(results) == 12

@@ -27,6 +27,7 @@ from ppml_cli.net.policy import classify, retrying
 from ppml_cli.net.probe import MAX_HEAD, Answer, Connect, ProbeError, Prober, target
 
 from .conftest import Run, modules_imported
+from .fakeclock import fake_clock, no_real_waits  # noqa: F401 - fixtures by name; no_real_waits is autouse
 from .hostile import Behaviour, answer, endless_body, endless_headers, hostile, trickle
 from .httpserver import Server, running, serving
 
@@ -246,12 +247,12 @@ def test_endless_headers_stop_at_the_cap() -> None:
 
 def test_headers_trickled_forever_are_a_timeout() -> None:
     with hostile(endless_headers(every=0.05)) as base:
-        assert ask(("HEAD", base + "/"), deadline=1) == ["timeout"]
+        assert ask(("HEAD", base + "/"), deadline=0.4) == ["timeout"]
 
 
 def test_a_head_sent_a_byte_at_a_time_is_a_timeout() -> None:
-    with hostile(trickle(OK, every=0.3)) as base:
-        assert ask(("HEAD", base + "/"), deadline=1) == ["timeout"]
+    with hostile(trickle(OK, every=0.1)) as base:  # 38 bytes: 3.8 s for the whole head
+        assert ask(("HEAD", base + "/"), deadline=0.4) == ["timeout"]
 
 
 def test_failures_are_named_and_retried_as_httpx_failures_were() -> None:

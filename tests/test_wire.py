@@ -39,9 +39,9 @@ def ppml(*args: str, input: str | None = None, env: dict[str, str] | None = None
 
 
 def test_a_trickling_server_is_a_timeout_not_a_working_link() -> None:
-    # one byte every 0.3 s: every read is quick, the whole answer takes 12 s
-    with hostile(trickle(SLOW_OK, every=0.3)) as base:
-        result = ppml("links", "-", "--no-cache", "--timeout", "1", "--retries", "0", "-o", "json", input=base + "/")
+    # one byte every 0.1 s: every read is quick, the whole answer takes 4 s
+    with hostile(trickle(SLOW_OK, every=0.1)) as base:
+        result = ppml("links", "-", "--no-cache", "--timeout", "0.4", "--retries", "0", "-o", "json", input=base + "/")
     assert result.returncode == 1, result.stderr
     [link] = json.loads(result.stdout)
     assert link["ok"] is False

@@ -28,7 +28,7 @@ from ppml_cli import __version__
 from ppml_cli.errors import InvalidValueError
 from ppml_cli.model import Record
 from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, follow, request
-from ppml_cli.net.policy import backoff, classify, retry_after, retrying, trusted_context
+from ppml_cli.net.policy import backoff, classify, pause, retry_after, retrying, trusted_context
 from ppml_cli.store import repodata
 
 API_ENV = "PPML_GITHUB_API_URL"
@@ -78,7 +78,7 @@ class GitHubClient:
         retries: int = 2,
         max_wait: float = 60.0,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Any] = pause,
     ) -> None:
         self.base = (base_url or api_base()).rstrip("/")
         self.origin = _origin(self.base)

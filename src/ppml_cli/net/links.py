@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 from ppml_cli import __version__
 from ppml_cli.errors import PpmlError
 from ppml_cli.model import Record, replace
+from ppml_cli.net import policy
 from ppml_cli.net.policy import (
     ALLOW_PRIVATE_HINT,
     TRANSIENT_STATUSES,
@@ -40,6 +41,7 @@ from ppml_cli.net.policy import (
     backoff,
     classify,
     out_of_files,
+    pause,
     refused_redirect,
     request_errors,
     retry_after,
@@ -267,13 +269,14 @@ class _Session(Protocol):
 async def check_url(
     pools: _Pools, url: str, options: LinkOptions, limits: _Limits, ids: tuple[str, ...] = ()
 ) -> LinkResult:
-    started = time.perf_counter()
+    clock = policy.CLOCK
+    started = clock.elapsed()
     current, method, attempts = url, "HEAD", 0
     seen = {url}
     redirects: list[tuple[int, str]] = []
 
     def result(ok: bool, status: int | None, error: str | None) -> LinkResult:
-        elapsed = int((time.perf_counter() - started) * 1000)
+        elapsed = int((clock.elapsed() - started) * 1000)
         final = current if status is not None else None
         return LinkResult(
             url=url,
@@ -457,7 +460,7 @@ class _Httpx:
             if not await self._close_idle(len(self.clients)):
                 if starved >= STARVED_FOR:
                     raise OutOfFiles()
-                await asyncio.sleep(0.1)
+                await pause(0.1)
                 starved += 0.1
 
     async def forget(self, origin: str) -> None:

@@ -35,6 +35,30 @@ TRANSIENT_KINDS = frozenset({"timeout", "connection refused", "connection failed
 Answer = TypeVar("Answer")
 
 
+class Clock:
+    """The time every network client reads and waits on: one object, so tests replace it once.
+
+    ``elapsed`` measures (a link's ``elapsed_ms``), ``sleep`` waits (backoff,
+    Retry-After, rate-limit resets); both go through :data:`CLOCK`, which a
+    test swaps for a fake that advances without waiting.
+    """
+
+    def elapsed(self) -> float:
+        return time.perf_counter()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+#: The clock in use (looked up at each use, so that replacing it takes effect everywhere).
+CLOCK = Clock()
+
+
+async def pause(seconds: float) -> None:
+    """Wait on :data:`CLOCK`."""
+    await CLOCK.sleep(seconds)
+
+
 class NetworkFailure(Exception):
     """A failed request that is already named: ``str(error)`` is what :func:`classify` reports."""
 
@@ -111,7 +135,7 @@ async def retrying(
     *,
     retries: int,
     decide: Callable[[Answer, int], float | None],
-    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[Any]] = pause,
 ) -> tuple[Answer, int]:
     """Send until an answer is kept or ``retries`` run out; (last answer, attempts made).
 

@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import SplitResult, quote, urlsplit
 
 from ppml_cli.model import Record
-from ppml_cli.net.policy import NetworkFailure, OutOfFiles, out_of_files, trusted_context
+from ppml_cli.net.policy import NetworkFailure, OutOfFiles, out_of_files, pause, trusted_context
 
 #: The most bytes of status line and headers read for one request, informational answers included.
 MAX_HEAD = 64 * 1024
@@ -226,7 +226,7 @@ class Prober:
         connect: Connect | None = None,
         *,
         budget: int | None = None,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] = pause,
     ) -> None:
         self.connect = connect or open_connection
         #: idle connections by origin, oldest first; the least recently used origin first
