@@ -235,6 +235,7 @@ def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: 
     import threading
 
     from ppml_cli.net import links
+    from ppml_cli.net.link_check import LinkOptions
 
     for name in ("http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -254,7 +255,7 @@ def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: 
     with serving(delay=0.02) as first, serving(delay=0.02) as second:
         urls = [first.route(f"/a{n}", arrive("first")) for n in range(30)]
         urls += [second.route(f"/b{n}", arrive("second")) for n in range(30)]
-        options = links.LinkOptions(concurrency=2, per_host=1, retries=0)
+        options = LinkOptions(concurrency=2, per_host=1, retries=0)
         results = asyncio.run(links.check_all([(url, ()) for url in urls], options))
     assert [r.url for r in results] == urls
     assert all(r.ok for r in results)

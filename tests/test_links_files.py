@@ -32,7 +32,8 @@ CHILD = textwrap.dedent(
     resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
     from ppml_cli.errors import PpmlError
     from ppml_cli.net import probe
-    from ppml_cli.net.links import LinkOptions, check_all
+    from ppml_cli.net.link_check import LinkOptions
+    from ppml_cli.net.links import check_all
     if budget != "auto":  # a budget over the limit: only the wait on a refused file can save the run
         probe.connection_budget = lambda: int(budget)
     probe.STARVED_FOR = 0.3

@@ -22,7 +22,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ppml_cli.net.links import LinkOptions, check_all, proxy_configured
+from ppml_cli.net.link_check import LinkOptions
+from ppml_cli.net.link_proxy import proxy_configured
+from ppml_cli.net.links import check_all
 from ppml_cli.net.policy import classify, retrying
 from ppml_cli.net.probe import MAX_HEAD, Answer, Connect, ProbeError, Prober, target
 

@@ -21,7 +21,8 @@ import pytest
 from ppml_cli.net import arxiv, crossref, pypi
 from ppml_cli.net.fetch import FetchError
 from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge
-from ppml_cli.net.links import LinkOptions, check_all
+from ppml_cli.net.link_check import LinkOptions
+from ppml_cli.net.links import check_all
 from ppml_cli.net.policy import address_class, retrying
 
 from .hostile import endless_body, hostile, trickle

@@ -34,7 +34,7 @@ from ppml_cli.results import (
 )
 
 if TYPE_CHECKING:
-    from ppml_cli.net.links import LinkOptions, LinkResult
+    from ppml_cli.net.link_check import LinkOptions, LinkResult
     from ppml_cli.session import Session
 
 SORT_KEYS = ("catalog", "name", "kind", "year", "stars", "pushed")
@@ -377,7 +377,8 @@ def plan_links(index: Index | None, request: LinkRequest, stdin: IO[str] | None 
     """
     import re
 
-    from ppml_cli.net.links import LinkOptions, parse_accept, read_url_lines, select
+    from ppml_cli.net.link_check import LinkOptions
+    from ppml_cli.net.link_list import parse_accept, read_url_lines, select
 
     hint = "see ppml links --help"
     for option, values in (("--exclude", request.exclude), ("--accept", request.accept)):
