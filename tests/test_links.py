@@ -234,8 +234,10 @@ def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: 
     import asyncio
     import threading
 
+    from ppml_cli.model import replace
     from ppml_cli.net import links
     from ppml_cli.net.link_check import LinkOptions
+    from ppml_cli.net.settings import LINKS
 
     for name in ("http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -255,7 +257,7 @@ def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: 
     with serving(delay=0.02) as first, serving(delay=0.02) as second:
         urls = [first.route(f"/a{n}", arrive("first")) for n in range(30)]
         urls += [second.route(f"/b{n}", arrive("second")) for n in range(30)]
-        options = LinkOptions(concurrency=2, per_host=1, retries=0)
+        options = LinkOptions(network=replace(LINKS, concurrency=2), per_host=1, retries=0)
         results = asyncio.run(links.check_all([(url, ()) for url in urls], options))
     assert [r.url for r in results] == urls
     assert all(r.ok for r in results)
@@ -275,3 +277,40 @@ def test_certificates_that_cannot_be_read_are_one_error_not_every_https_link_bro
     assert result.stderr.startswith("Error: cannot read the certificates to trust from /nonexistent/ca.pem")
     assert result.stderr.count("Error:") == 1
     assert "SSL_CERT_FILE" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("command", "defaults"), [("links", "LINKS"), ("refresh", "REFRESH")])
+def test_the_network_options_are_declared_once_with_each_commands_defaults(command: str, defaults: str) -> None:
+    from typer.main import get_command
+
+    from ppml_cli.cli import app
+    from ppml_cli.net import settings
+    from ppml_cli.options import NETWORK
+
+    found = get_command(app).get_command(None, command)  # type: ignore[attr-defined]
+    params = {p.name: p for p in found.params}
+    expected = getattr(settings, defaults)
+    for declared in NETWORK:
+        param = params[declared.name]
+        assert param.default == getattr(expected, declared.field)
+        assert param.rich_help_panel == "Network"
+
+
+def test_links_hands_its_network_options_to_the_checker_as_one_record(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ppml_cli.net import links
+    from ppml_cli.net.settings import NetworkSettings
+
+    seen: list[object] = []
+
+    def check_links(targets: object, options: object, on_result: object = None) -> list[object]:
+        seen.append(options)
+        return []
+
+    monkeypatch.setattr(links, "check_links", check_links)
+    args = ("links", "-", "--no-cache", "-c", "3", "--timeout", "2.5", "--max-wait", "7", "-o", "json")
+    result = run(*args, input="http://127.0.0.1:9/\n")
+    assert result.exit_code == 0, result.stderr
+    [options] = seen
+    assert options.network == NetworkSettings(concurrency=3, timeout=2.5, max_wait=7.0)  # type: ignore[attr-defined]

@@ -46,7 +46,7 @@ CHILD = textwrap.dedent(
         except OSError:
             for fd in held[-3:]:
                 os.close(fd)
-    options = LinkOptions(concurrency=16, per_host=4, retries=0, timeout=10.0)
+    options = LinkOptions(per_host=4, retries=0)
     try:
         results = asyncio.run(check_all([(url, ()) for url in urls], options))
     except PpmlError as error:

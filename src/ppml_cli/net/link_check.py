@@ -31,6 +31,7 @@ from ppml_cli.net.policy import (
     retry_after,
     retrying,
 )
+from ppml_cli.net.settings import LINKS, NetworkSettings
 
 #: Statuses that some servers give to HEAD but not to GET.
 HEAD_REFUSED = frozenset({400, 403, 405, 501})
@@ -41,12 +42,10 @@ USER_AGENT = (
 
 
 class LinkOptions(Record):
-    concurrency: int = 16
+    network: NetworkSettings = LINKS  # requests in flight, a request's deadline, the longest Retry-After honoured
     per_host: int = 4
-    timeout: float = 10.0
     retries: int = 2
     max_redirects: int = 10
-    max_wait: float = 30.0  # longest Retry-After honoured, in seconds
     accept: frozenset[int] = frozenset()
     ttl: float = 24 * 3600.0  # how long a working link stays fresh in the cache
     use_cache: bool = True
@@ -125,7 +124,7 @@ async def check_url(
         if reply.status not in TRANSIENT_STATUSES:
             return None
         wait = retry_after(reply.headers) if reply.status in (429, 503) else None
-        if wait is not None and wait > options.max_wait:
+        if wait is not None and wait > options.network.max_wait:
             return None  # not worth waiting for: reported below
         return wait if wait is not None else backoff(attempt)
 
@@ -139,7 +138,7 @@ async def check_url(
             async with limits.per_host[host], limits.total:
                 pools.hold(current)
                 try:
-                    return await pools.session.ask(how, current, options.timeout)
+                    return await pools.session.ask(how, current, options.network.timeout)
                 finally:
                     await pools.release(current)
 
@@ -156,8 +155,8 @@ async def check_url(
             return result(False, None, classify(error))
         status = reply.status
         wait = retry_after(reply.headers) if status in (429, 503) else None
-        if wait is not None and wait > options.max_wait:
-            message = f"HTTP {status}; Retry-After {wait:.0f}s is over the {options.max_wait:.0f}s cap"
+        if wait is not None and wait > options.network.max_wait:
+            message = f"HTTP {status}; Retry-After {wait:.0f}s is over the {options.network.max_wait:.0f}s cap"
             return result(False, status, message)
         location = reply.headers.get("location")
         if 300 <= status < 400 and location:

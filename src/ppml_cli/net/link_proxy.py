@@ -55,7 +55,7 @@ class HttpxSession:
             await self._close_idle(len(self.clients) + 1 - self.most_pools)
             size = self.options.per_host
             client = httpx.AsyncClient(
-                timeout=self.options.timeout,
+                timeout=self.options.network.timeout,
                 follow_redirects=False,
                 headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
                 limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),

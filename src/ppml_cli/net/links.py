@@ -46,7 +46,7 @@ async def check_all(
     """
     through_httpx = transport is not None or proxy_configured()
     session: Session = HttpxSession(options, transport) if through_httpx else Prober(USER_AGENT, connect)
-    limits = Limits(options.concurrency, options.per_host)
+    limits = Limits(options.network.concurrency, options.per_host)
     pools = Pools(session)
     for url, _ in targets:
         pools.expect(url)
@@ -74,7 +74,7 @@ async def check_all(
             for index in turns:  # shared: each checker takes the next URL not yet started
                 results[index] = await one(*targets[index])
 
-        await asyncio.gather(*(checker() for _ in range(min(len(targets), max(LIVE, 8 * options.concurrency)))))
+        await asyncio.gather(*(checker() for _ in range(min(len(targets), max(LIVE, 8 * options.network.concurrency)))))
         return [r for r in results if r is not None]
     finally:
         await pools.close()
