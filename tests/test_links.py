@@ -230,6 +230,14 @@ def test_urls_start_one_host_at_a_time_in_turn(hosts: list[str], order: list[int
     assert _by_turns(hosts) == order
 
 
+def test_hosts_take_turns_a_window_at_a_time() -> None:
+    # two hosts in turn at once: c joins when a is done, so a host's connection is used again soon
+    from ppml_cli.net.links import _by_turns
+
+    hosts = ["a", "a", "b", "b", "b", "c", "c"]
+    assert _by_turns(hosts, window=2) == [0, 2, 1, 3, 5, 4, 6]
+
+
 def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
     import threading

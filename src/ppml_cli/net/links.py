@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from ppml_cli.errors import PpmlError
@@ -86,19 +87,31 @@ async def check_all(
 LIVE = 256
 
 
-def _by_turns(hosts: Sequence[str]) -> list[int]:
-    """Indexes of ``hosts`` taking one per host in turn (in order within a host): a list sorted by
-    host still starts on every host at once."""
+#: Hosts taken in turn at once, at most: enough to keep every host of a sorted list busy, few enough
+#: that each keeps its kept-alive connection until it comes round again (all of 2,000 hosts in turn
+#: would each need a new connection every time, the open-file budget being far below 2,000).
+HOSTS_IN_TURN = 128
+
+
+def _by_turns(hosts: Sequence[str], window: int = HOSTS_IN_TURN) -> list[int]:
+    """Indexes of ``hosts`` taking one per host in turn (in order within a host), among at most
+    ``window`` hosts at once (the next host joins when one is done): a list sorted by host still
+    starts on many hosts at once, and a list over thousands of hosts still reuses connections."""
     queues: dict[str, deque[int]] = {}
     for index, host in enumerate(hosts):
         queues.setdefault(host, deque()).append(index)
+    waiting = iter(queues.values())
     order: list[int] = []
-    turn = deque(queues.values())
+    turn = deque(islice(waiting, window))
     while turn:
         queue = turn.popleft()
         order.append(queue.popleft())
         if queue:
             turn.append(queue)
+        else:
+            joining = next(waiting, None)  # a host is done: the next one joins the turn
+            if joining is not None:
+                turn.append(joining)
     return order
 
 
