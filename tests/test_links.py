@@ -245,7 +245,7 @@ def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: 
     from ppml_cli.model import replace
     from ppml_cli.net import links
     from ppml_cli.net.link_check import LinkOptions
-    from ppml_cli.net.settings import LINKS
+    from ppml_cli.netsettings import LINKS
 
     for name in ("http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -291,8 +291,8 @@ def test_certificates_that_cannot_be_read_are_one_error_not_every_https_link_bro
 def test_the_network_options_are_declared_once_with_each_commands_defaults(command: str, defaults: str) -> None:
     from typer.main import get_command
 
+    from ppml_cli import netsettings as settings
     from ppml_cli.cli import app
-    from ppml_cli.net import settings
     from ppml_cli.options import NETWORK
 
     found = get_command(app).get_command(None, command)  # type: ignore[attr-defined]
@@ -308,7 +308,7 @@ def test_links_hands_its_network_options_to_the_checker_as_one_record(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ppml_cli.net import links
-    from ppml_cli.net.settings import NetworkSettings
+    from ppml_cli.netsettings import NetworkSettings
 
     seen: list[object] = []
 

@@ -23,7 +23,7 @@ from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
 from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
-from ppml_cli.net.settings import LINKS, REFRESH
+from ppml_cli.netsettings import LINKS, REFRESH
 from ppml_cli.options import (
     FormatOption,
     JsonOption,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from typer._click import Context
 
     from ppml_cli.filters import FilterRequest
-    from ppml_cli.net.settings import NetworkSettings
+    from ppml_cli.netsettings import NetworkSettings
     from ppml_cli.recommend.engine import Situation
     from ppml_cli.results import Result
     from ppml_cli.session import Session

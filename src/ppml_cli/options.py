@@ -13,7 +13,7 @@ import typer
 
 from ppml_cli import completion
 from ppml_cli.model import Kind, Record
-from ppml_cli.net.settings import NetworkSettings
+from ppml_cli.netsettings import NetworkSettings
 from ppml_cli.render import Format
 
 if TYPE_CHECKING:

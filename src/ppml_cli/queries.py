@@ -16,7 +16,7 @@ from ppml_cli.errors import CatalogError, InvalidValueError, NetworkError, Probl
 from ppml_cli.filters import FilterRequest, apply, resolve_filters
 from ppml_cli.index import Index, entry_sort_key
 from ppml_cli.model import Entry, Kind, Record, Technique, Threat, plain
-from ppml_cli.net.settings import LINKS, REFRESH, NetworkSettings
+from ppml_cli.netsettings import LINKS, REFRESH, NetworkSettings
 from ppml_cli.results import (
     REFRESHED,
     Bibliography,

@@ -31,7 +31,7 @@ from ppml_cli.net.policy import (
     retry_after,
     retrying,
 )
-from ppml_cli.net.settings import LINKS, NetworkSettings
+from ppml_cli.netsettings import LINKS, NetworkSettings
 
 #: Statuses that some servers give to HEAD but not to GET.
 HEAD_REFUSED = frozenset({400, 403, 405, 501})

@@ -4,7 +4,8 @@ The options are declared once (``NETWORK`` and :func:`ppml_cli.options.with_netw
 for every command that asks the network, each with its own defaults below, and
 the command is handed one :class:`NetworkSettings`, which goes as it is to the
 core (``links`` in :class:`ppml_cli.net.link_check.LinkOptions`, ``refresh`` to
-its GitHub client). Nothing here imports a network library.
+its GitHub client). Outside ``net/`` and importing nothing of it, so that declaring
+the options costs a command that never asks the network nothing.
 """
 
 from __future__ import annotations
