@@ -424,3 +424,20 @@ def test_without_a_proxy_links_import_no_httpx(tmp_path: Path) -> None:
     loaded = done.modules
     assert "ppml_cli.net.probe" in loaded
     assert not {"httpx", "httpcore", "anyio", "h11"} & loaded
+
+
+def test_open_connections_never_exceed_the_budget_and_idle_ones_make_room() -> None:
+    # three origins, two connections allowed: the least recently used idle one closes for a new origin
+    async def go(urls: list[str]) -> tuple[list[int], int]:
+        prober = Prober("ppml-test", budget=2)
+        try:
+            answers = await asyncio.gather(*(prober.ask("HEAD", url, 5) for url in urls))
+        finally:
+            await prober.close()
+        return [a.status for a in answers], prober.most_open
+
+    with serving() as a, serving() as b, serving() as c:
+        urls = [server.route(f"/{n}", (200, {}, b"")) for n in range(4) for server in (a, b, c)]
+        statuses, most_open = asyncio.run(go(urls))
+    assert statuses == [200] * 12
+    assert most_open == 2

@@ -248,7 +248,12 @@ class Prober:
         while True:
             connection = self._take_idle(where.origin)
             if connection is None:
-                await self._reserve()  # before the deadline starts: waiting for a file is not the server's time
+                # a place for a new connection, before the deadline starts: waiting for one is not the server's time
+                if self.open >= self.budget and not self._evict():
+                    await self._released()  # a connection closed or went idle: look again
+                    continue
+                self.open += 1
+                self.most_open = max(self.most_open, self.open)
             try:
                 if sys.version_info >= (3, 11):
                     async with asyncio.timeout(deadline):
@@ -281,14 +286,7 @@ class Prober:
         pool = self.idle.pop(origin, None) or []  # re-inserted: the most recently used origin goes last
         pool.append(connection)
         self.idle[origin] = pool
-
-    async def _reserve(self) -> None:
-        """Count a new connection against the budget, closing an idle one or waiting when it is spent."""
-        while self.open >= self.budget:
-            if not self._evict():
-                await self._released()
-        self.open += 1
-        self.most_open = max(self.most_open, self.open)
+        self._wake()  # a request waiting for a place may take this one, or close it for its own
 
     def _evict(self) -> bool:
         """Close the least recently used idle connection; False when none is idle."""
