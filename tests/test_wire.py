@@ -8,8 +8,10 @@ fails instead of hanging.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from ppml_cli.net.fetch import FetchError
 from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge
 from ppml_cli.net.link_check import LinkOptions
 from ppml_cli.net.links import check_all
-from ppml_cli.net.policy import address_class, retrying
+from ppml_cli.net.policy import address_class, refused_redirect, retrying
 
 from .hostile import endless_body, hostile, trickle
 from .httpserver import serving
@@ -274,3 +276,19 @@ def test_a_utf16_feed_is_read_and_a_doctype_in_it_refused_through_the_api(monkey
         assert paper is not None and paper.title == "Deep learning"
         with pytest.raises(FetchError, match="declares a document type"):
             arxiv.fetch_paper("2401.01234", deadline=5)
+
+
+def test_a_redirect_is_not_let_through_when_its_lookup_runs_out_of_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a lookup refused for want of files would leave the target's class unknown, and unknown passes
+    calls: list[str] = []
+
+    async def getaddrinfo(self: object, host: str, port: int, **_: object) -> list[tuple[object, ...]]:
+        calls.append(host)
+        if len(calls) < 3:
+            raise OSError(errno.EMFILE, "Too many open files")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", port))]
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", getaddrinfo)
+    refusal = asyncio.run(refused_redirect("http://93.184.216.34/", "http://intranet.example/"))
+    assert refusal == "redirect to a private address refused"
+    assert calls == ["intranet.example"] * 3

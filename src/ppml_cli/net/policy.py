@@ -245,12 +245,19 @@ async def host_classes(url: str) -> frozenset[str]:
         return frozenset({address_class(host)})
     except ValueError:
         pass
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, ValueError, UnicodeError):
-        return frozenset()  # the request itself will name the failure
-    return frozenset(address_class(str(info[4][0])) for info in infos)
+    for _ in range(50):  # a lookup refused for want of files is asked again: unknown would let the redirect pass
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as error:
+            if not out_of_files(error):
+                return frozenset()  # the request itself will name the failure
+            await pause(0.1)
+            continue
+        except (ValueError, UnicodeError):
+            return frozenset()
+        return frozenset(address_class(str(info[4][0])) for info in infos)
+    raise OutOfFiles()
 
 
 #: Answers every ppml client follows, by hand and under :func:`refused_redirect` (never an HTTP library's own rule).
