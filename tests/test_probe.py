@@ -441,3 +441,26 @@ def test_open_connections_never_exceed_the_budget_and_idle_ones_make_room() -> N
         statuses, most_open = asyncio.run(go(urls))
     assert statuses == [200] * 12
     assert most_open == 2
+
+
+def test_through_httpx_idle_pools_close_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from ppml_cli.net import link_proxy
+
+    monkeypatch.setattr(link_proxy, "connection_budget", lambda: 8)  # two pools of four connections
+
+    async def go() -> tuple[list[int], list[int]]:
+        session = link_proxy.HttpxSession(LinkOptions(per_host=4), httpx.MockTransport(lambda _: httpx.Response(200)))
+        statuses, pools = [], []
+        try:
+            for n in range(5):
+                statuses.append((await session.ask("HEAD", f"http://10.0.0.{n}/", 5)).status)
+                pools.append(len(session.clients))
+        finally:
+            await session.close()
+        return statuses, pools
+
+    statuses, pools = asyncio.run(go())
+    assert statuses == [200] * 5
+    assert pools == [1, 2, 2, 2, 2]
