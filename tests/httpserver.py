@@ -98,7 +98,8 @@ def serving(host: str = "127.0.0.1", delay: float = 0.0) -> Iterator[Server]:
 @contextmanager
 def running(server: Server) -> Iterator[Server]:
     """Serve from a thread for the block, then shut down and close (a server prepared by the caller, e.g. TLS)."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll: shutting down waits for the loop to look (0.5 s at the default, in every test's teardown)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield server

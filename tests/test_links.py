@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from .conftest import Run
+from .fakeclock import fake_clock, no_real_waits  # noqa: F401 - fixtures by name; no_real_waits is autouse
 from .httpserver import Reply, Server, serving
 
 OK: Reply = (200, {}, b"ok")
@@ -185,7 +186,7 @@ def test_catalog_urls_are_reported_with_their_entries(
 
 
 def test_the_per_host_cap_holds(check: Callable[..., Any]) -> None:
-    with serving(delay=0.2) as busy:
+    with serving(delay=0.05) as busy:
         urls = [busy.route(f"/p{n}", OK) for n in range(12)]
         code, results = check(*urls, options=("--per-host", "2", "--concurrency", "10"))
         assert code == 0 and len(results) == 12
@@ -229,11 +230,22 @@ def test_urls_start_one_host_at_a_time_in_turn(hosts: list[str], order: list[int
     assert _by_turns(hosts) == order
 
 
+def test_hosts_take_turns_a_window_at_a_time() -> None:
+    # two hosts in turn at once: c joins when a is done, so a host's connection is used again soon
+    from ppml_cli.net.links import _by_turns
+
+    hosts = ["a", "a", "b", "b", "b", "c", "c"]
+    assert _by_turns(hosts, window=2) == [0, 2, 1, 3, 5, 4, 6]
+
+
 def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
     import threading
 
+    from ppml_cli.model import replace
     from ppml_cli.net import links
+    from ppml_cli.net.link_check import LinkOptions
+    from ppml_cli.netsettings import LINKS
 
     for name in ("http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -253,9 +265,60 @@ def test_a_list_sorted_by_host_keeps_every_host_busy_and_its_order(monkeypatch: 
     with serving(delay=0.02) as first, serving(delay=0.02) as second:
         urls = [first.route(f"/a{n}", arrive("first")) for n in range(30)]
         urls += [second.route(f"/b{n}", arrive("second")) for n in range(30)]
-        options = links.LinkOptions(concurrency=2, per_host=1, retries=0)
+        options = LinkOptions(network=replace(LINKS, concurrency=2), per_host=1, retries=0)
         results = asyncio.run(links.check_all([(url, ()) for url in urls], options))
     assert [r.url for r in results] == urls
     assert all(r.ok for r in results)
     assert "second" in arrivals[:4]  # the second host's URLs did not wait behind the first's thirty
     assert first.max_in_flight == second.max_in_flight == 1
+
+
+def test_certificates_that_cannot_be_read_are_one_error_not_every_https_link_broken(
+    server: Server, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    host, port = server.server_address[:2]
+    urls = [f"https://{host!s}:{port}/a", f"https://{host!s}:{port}/b", server.route("/plain", OK)]
+    result = run("links", "-", "--no-cache", "-o", "json", input="\n".join(urls) + "\n")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: cannot read the certificates to trust from /nonexistent/ca.pem")
+    assert result.stderr.count("Error:") == 1
+    assert "SSL_CERT_FILE" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("command", "defaults"), [("links", "LINKS"), ("refresh", "REFRESH")])
+def test_the_network_options_are_declared_once_with_each_commands_defaults(command: str, defaults: str) -> None:
+    from typer.main import get_command
+
+    from ppml_cli import netsettings as settings
+    from ppml_cli.cli import app
+    from ppml_cli.options import NETWORK
+
+    found = get_command(app).get_command(None, command)  # type: ignore[attr-defined]
+    params = {p.name: p for p in found.params}
+    expected = getattr(settings, defaults)
+    for declared in NETWORK:
+        param = params[declared.name]
+        assert param.default == getattr(expected, declared.field)
+        assert param.rich_help_panel == "Network"
+
+
+def test_links_hands_its_network_options_to_the_checker_as_one_record(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ppml_cli.net import links
+    from ppml_cli.netsettings import NetworkSettings
+
+    seen: list[object] = []
+
+    def check_links(targets: object, options: object, on_result: object = None) -> list[object]:
+        seen.append(options)
+        return []
+
+    monkeypatch.setattr(links, "check_links", check_links)
+    args = ("links", "-", "--no-cache", "-c", "3", "--timeout", "2.5", "--max-wait", "7", "-o", "json")
+    result = run(*args, input="http://127.0.0.1:9/\n")
+    assert result.exit_code == 0, result.stderr
+    [options] = seen
+    assert options.network == NetworkSettings(concurrency=3, timeout=2.5, max_wait=7.0)  # type: ignore[attr-defined]

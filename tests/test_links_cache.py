@@ -13,6 +13,7 @@ import pytest
 from ppml_cli import store
 
 from .conftest import Run
+from .fakeclock import fake_clock, no_real_waits  # noqa: F401 - fixtures by name; no_real_waits is autouse
 from .httpserver import Server, serving
 
 

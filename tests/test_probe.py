@@ -22,12 +22,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ppml_cli.net.links import LinkOptions, check_all, proxy_configured
+from ppml_cli.net.link_check import LinkOptions
+from ppml_cli.net.link_proxy import proxy_configured
+from ppml_cli.net.links import check_all
 from ppml_cli.net.policy import classify, retrying
 from ppml_cli.net.probe import MAX_HEAD, Answer, Connect, ProbeError, Prober, target
 
 from .conftest import Run, modules_imported
-from .hostile import answer, endless_body, endless_headers, hostile, trickle
+from .fakeclock import fake_clock, no_real_waits  # noqa: F401 - fixtures by name; no_real_waits is autouse
+from .hostile import Behaviour, answer, endless_body, endless_headers, hostile, trickle
 from .httpserver import Server, running, serving
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
@@ -136,6 +139,66 @@ def test_stray_bytes_on_a_kept_alive_connection_do_not_break_the_next_answer() -
         assert asyncio.run(go()) == [200, 200]
 
 
+def _first_connection_then(first: Behaviour, others: bytes) -> Behaviour:
+    """The first connection behaves as ``first``; every later one answers ``others`` to each request."""
+    connections: list[socket.socket] = []
+
+    def behave(conn: socket.socket, until: float) -> None:
+        connections.append(conn)
+        if len(connections) == 1:
+            first(conn, until)
+        else:
+            answer(others, then_close=False)(conn, until)
+
+    return behave
+
+
+NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+
+
+def test_a_whole_answer_sent_late_after_a_head_is_not_the_next_urls_answer() -> None:
+    # a HEAD answered, then (while the connection idles) bytes that look like a second complete answer;
+    # the next URL on that connection would get no answer at all, but would read those bytes as its 200
+    def answered_twice(conn: socket.socket, until: float) -> None:
+        conn.sendall(OK)
+        time.sleep(0.1)
+        conn.sendall(OK)
+        while time.monotonic() < until and _read_one_head(conn):
+            pass  # asked again: never answered
+
+    async def go() -> list[int]:
+        prober = Prober("ppml-test")
+        try:
+            first = await prober.ask("HEAD", base + "/a", 5)
+            await asyncio.sleep(0.3)  # the second answer arrives while the connection is idle
+            second = await prober.ask("HEAD", base + "/b", 5)
+        finally:
+            await prober.close()
+        return [first.status, second.status]
+
+    with hostile(_first_connection_then(answered_twice, NOT_FOUND)) as base:
+        assert asyncio.run(go()) == [200, 404]
+
+
+def test_a_connection_is_never_reused_after_switching_protocols() -> None:
+    switched = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+    # after a 101 the connection speaks another protocol: whatever it sends is not an HTTP answer
+    with hostile(_first_connection_then(answer(switched, OK, then_close=False), NOT_FOUND)) as base:
+        first, second = ask(("HEAD", base + "/ws"), ("HEAD", base + "/next"))
+    assert isinstance(first, Answer) and first.status == 101
+    assert isinstance(second, Answer) and second.status == 404
+
+
+def _read_one_head(conn: socket.socket) -> bool:
+    head = b""
+    while b"\r\n\r\n" not in head:
+        data = conn.recv(4096)
+        if not data:
+            return False
+        head += data
+    return True
+
+
 def test_informational_answers_are_skipped() -> None:
     early = b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
     with hostile(answer(early + b"HTTP/1.1 204 No Content\r\n\r\n")) as base:
@@ -186,12 +249,12 @@ def test_endless_headers_stop_at_the_cap() -> None:
 
 def test_headers_trickled_forever_are_a_timeout() -> None:
     with hostile(endless_headers(every=0.05)) as base:
-        assert ask(("HEAD", base + "/"), deadline=1) == ["timeout"]
+        assert ask(("HEAD", base + "/"), deadline=0.4) == ["timeout"]
 
 
 def test_a_head_sent_a_byte_at_a_time_is_a_timeout() -> None:
-    with hostile(trickle(OK, every=0.3)) as base:
-        assert ask(("HEAD", base + "/"), deadline=1) == ["timeout"]
+    with hostile(trickle(OK, every=0.1)) as base:  # 38 bytes: 3.8 s for the whole head
+        assert ask(("HEAD", base + "/"), deadline=0.4) == ["timeout"]
 
 
 def test_failures_are_named_and_retried_as_httpx_failures_were() -> None:
@@ -361,3 +424,43 @@ def test_without_a_proxy_links_import_no_httpx(tmp_path: Path) -> None:
     loaded = done.modules
     assert "ppml_cli.net.probe" in loaded
     assert not {"httpx", "httpcore", "anyio", "h11"} & loaded
+
+
+def test_open_connections_never_exceed_the_budget_and_idle_ones_make_room() -> None:
+    # three origins, two connections allowed: the least recently used idle one closes for a new origin
+    async def go(urls: list[str]) -> tuple[list[int], int]:
+        prober = Prober("ppml-test", budget=2)
+        try:
+            answers = await asyncio.gather(*(prober.ask("HEAD", url, 5) for url in urls))
+        finally:
+            await prober.close()
+        return [a.status for a in answers], prober.most_open
+
+    with serving() as a, serving() as b, serving() as c:
+        urls = [server.route(f"/{n}", (200, {}, b"")) for n in range(4) for server in (a, b, c)]
+        statuses, most_open = asyncio.run(go(urls))
+    assert statuses == [200] * 12
+    assert most_open == 2
+
+
+def test_through_httpx_idle_pools_close_past_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from ppml_cli.net import link_proxy
+
+    monkeypatch.setattr(link_proxy, "connection_budget", lambda: 8)  # two pools of four connections
+
+    async def go() -> tuple[list[int], list[int]]:
+        session = link_proxy.HttpxSession(LinkOptions(per_host=4), httpx.MockTransport(lambda _: httpx.Response(200)))
+        statuses, pools = [], []
+        try:
+            for n in range(5):
+                statuses.append((await session.ask("HEAD", f"http://10.0.0.{n}/", 5)).status)
+                pools.append(len(session.clients))
+        finally:
+            await session.close()
+        return statuses, pools
+
+    statuses, pools = asyncio.run(go())
+    assert statuses == [200] * 5
+    assert pools == [1, 2, 2, 2, 2]

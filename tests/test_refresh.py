@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from ppml_cli.net import policy
+
 from .conftest import Run
+from .fakeclock import FakeClock, fake_clock, no_real_waits  # noqa: F401 - fixtures by name; no_real_waits is autouse
 from .httpserver import Handler, Reply, Server, serving
 
 CATALOG = """
@@ -185,11 +188,12 @@ def test_a_near_rate_limit_reset_is_waited_for(ppml: Callable[..., Any], api: Se
         (429, {"Retry-After": "1"}, b'{"message": "secondary rate limit"}'),
         with_etag(repo_json("org/alpha", 50), '"a1"'),
     )
-    started = time.monotonic()
     code, rows = refresh_json(ppml, "alpha")
     assert code == 0
     assert rows["org/alpha"]["status"] == "updated"
-    assert time.monotonic() - started >= 0.9
+    clock = policy.CLOCK
+    assert isinstance(clock, FakeClock)
+    assert clock.waits == [1.0]  # the second it was asked to wait, on the clock every client waits on
 
 
 def test_an_unreachable_api_is_one_line_and_keeps_data(ppml: Callable[..., Any]) -> None:
@@ -247,3 +251,13 @@ def test_reading_refreshed_data_imports_no_network_code(
         monkeypatch.delitem(sys.modules, module)
     assert json.loads(ppml("show", "alpha", "-o", "json").stdout)["github"]["stars"] == 50
     assert "httpx" not in sys.modules and "ppml_cli.net.github" not in sys.modules
+
+
+def test_certificates_that_cannot_be_read_are_one_error(
+    ppml: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    result = ppml("refresh", api_url="https://127.0.0.1:9")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("Error: cannot read the certificates to trust from /nonexistent/ca.pem")
+    assert "Traceback" not in result.stderr

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from ppml_cli.store import repodata
 
 from .conftest import Run
+from .fakeclock import fake_clock, no_real_waits  # noqa: F401 - fixtures by name; no_real_waits is autouse
 from .httpserver import Handler, Reply, Server, serving
 from .test_refresh import CATALOG, NO_RELEASE, RELEASE, repo_json
 

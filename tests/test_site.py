@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from ppml_cli.model import Kind, replace
-from ppml_cli.net.links import LinkResult
+from ppml_cli.net.link_check import LinkResult
 from ppml_cli.recommend.engine import recommend
 from ppml_cli.recommend.rules import Advice, load_advice
 from ppml_cli.session import Session

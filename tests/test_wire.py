@@ -8,18 +8,24 @@ fails instead of hanging.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from ppml_cli.net import arxiv, crossref, pypi
+from ppml_cli.net.fetch import FetchError
 from ppml_cli.net.http import DeadlineExceeded, Reply, ResponseTooLarge
-from ppml_cli.net.links import LinkOptions, check_all
-from ppml_cli.net.policy import address_class, retrying
+from ppml_cli.net.link_check import LinkOptions
+from ppml_cli.net.links import check_all
+from ppml_cli.net.policy import address_class, refused_redirect, retrying
 
 from .hostile import endless_body, hostile, trickle
 from .httpserver import serving
@@ -36,9 +42,9 @@ def ppml(*args: str, input: str | None = None, env: dict[str, str] | None = None
 
 
 def test_a_trickling_server_is_a_timeout_not_a_working_link() -> None:
-    # one byte every 0.3 s: every read is quick, the whole answer takes 12 s
-    with hostile(trickle(SLOW_OK, every=0.3)) as base:
-        result = ppml("links", "-", "--no-cache", "--timeout", "1", "--retries", "0", "-o", "json", input=base + "/")
+    # one byte every 0.1 s: every read is quick, the whole answer takes 4 s
+    with hostile(trickle(SLOW_OK, every=0.1)) as base:
+        result = ppml("links", "-", "--no-cache", "--timeout", "0.4", "--retries", "0", "-o", "json", input=base + "/")
     assert result.returncode == 1, result.stderr
     [link] = json.loads(result.stdout)
     assert link["ok"] is False
@@ -208,3 +214,81 @@ def test_the_github_client_does_not_follow_the_api_into_link_local_space(
     [outcome] = json.loads(result.stdout)
     assert outcome["status"] == "error"
     assert outcome["message"] == "redirect to a link-local address refused"
+
+
+# ------------------------------------------- the services `add` reads: one redirect rule, one decoding
+
+METADATA = "http://169.254.169.254/latest/meta-data/"
+
+
+@pytest.mark.parametrize(
+    ("variable", "fetch_one"),
+    [
+        ("PPML_PYPI_URL", lambda: pypi.fetch_project("opacus", deadline=2)),
+        ("PPML_ARXIV_API_URL", lambda: arxiv.fetch_paper("1607.00133", deadline=2)),
+        ("PPML_CROSSREF_API_URL", lambda: crossref.fetch_work("10.1145/2976749.2978318", deadline=2)),
+    ],
+)
+def test_the_services_add_reads_do_not_follow_a_redirect_into_link_local_space(
+    variable: str, fetch_one: Callable[[], object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving() as server:
+        for path in ("/pypi/opacus/json", "/api/query", "/works/10.1145/2976749.2978318"):
+            server.route(path, (302, {"Location": METADATA}, b""))
+        monkeypatch.setenv(variable, server.base)
+        with pytest.raises(FetchError) as raised:
+            fetch_one()
+    assert raised.value.reason == "redirect to a link-local address refused"
+    assert len(server.log) == 1  # asked once, and the metadata address never
+
+
+def test_the_services_add_reads_still_follow_a_redirect_within_their_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    project = {"info": {"name": "Opacus", "summary": "DP training", "version": "1.5"}, "urls": []}
+    with serving() as server:
+        server.route("/pypi/Opacus/json", (301, {"Location": "/pypi/opacus/json"}, b""))
+        server.route("/pypi/opacus/json", (200, {"Content-Type": "application/json"}, json.dumps(project).encode()))
+        monkeypatch.setenv("PPML_PYPI_URL", server.base)
+        found = pypi.fetch_project("Opacus", deadline=5)
+    assert found is not None and found.summary == "DP training"
+
+
+LAUGHS = (
+    '<?xml version="1.0" encoding="UTF-16"?>'
+    '<!DOCTYPE feed [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2401.01234v1</id>'
+    "<title>&b;</title></entry></feed>"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_document_type_is_refused_in_any_encoding(encoding: str) -> None:
+    body = LAUGHS.replace("UTF-16", encoding.upper()).encode(encoding)
+    with pytest.raises(FetchError, match="declares a document type"):
+        arxiv.parse_feed(body, "2401.01234")
+
+
+def test_a_utf16_feed_is_read_and_a_doctype_in_it_refused_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    feed = LAUGHS.split("<!DOCTYPE")[0] + "<feed" + LAUGHS.split("<feed", 1)[1].replace("&b;", "Deep learning")
+    with serving() as server:
+        server.route("/api/query", (200, {}, feed.encode("utf-16")), (200, {}, LAUGHS.encode("utf-16")))
+        monkeypatch.setenv("PPML_ARXIV_API_URL", server.base)
+        paper = arxiv.fetch_paper("2401.01234", deadline=5)
+        assert paper is not None and paper.title == "Deep learning"
+        with pytest.raises(FetchError, match="declares a document type"):
+            arxiv.fetch_paper("2401.01234", deadline=5)
+
+
+def test_a_redirect_is_not_let_through_when_its_lookup_runs_out_of_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a lookup refused for want of files would leave the target's class unknown, and unknown passes
+    calls: list[str] = []
+
+    async def getaddrinfo(self: object, host: str, port: int, **_: object) -> list[tuple[object, ...]]:
+        calls.append(host)
+        if len(calls) < 3:
+            raise OSError(errno.EMFILE, "Too many open files")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.5", port))]
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", getaddrinfo)
+    refusal = asyncio.run(refused_redirect("http://93.184.216.34/", "http://intranet.example/"))
+    assert refusal == "redirect to a private address refused"
+    assert calls == ["intranet.example"] * 3

@@ -23,7 +23,16 @@ from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
 from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
-from ppml_cli.options import FormatOption, JsonOption, TechniqueOption, split_values, with_filters, with_situation
+from ppml_cli.netsettings import LINKS, REFRESH
+from ppml_cli.options import (
+    FormatOption,
+    JsonOption,
+    TechniqueOption,
+    split_values,
+    with_filters,
+    with_network,
+    with_situation,
+)
 from ppml_cli.render import Format
 from ppml_cli.render.quickstart import CodeFormat
 
@@ -31,6 +40,7 @@ if TYPE_CHECKING:
     from typer._click import Context
 
     from ppml_cli.filters import FilterRequest
+    from ppml_cli.netsettings import NetworkSettings
     from ppml_cli.recommend.engine import Situation
     from ppml_cli.results import Result
     from ppml_cli.session import Session
@@ -365,19 +375,16 @@ def open_(
 
 
 @commands.command()
+@with_network(LINKS)
 def links(
     ctx: typer.Context,
+    network: "NetworkSettings",
     source: Annotated[
         str | None,
         typer.Argument(metavar="[SOURCE]", help="A file of URLs, one per line, or - for standard input."),
     ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight.")] = 16,
     per_host: Annotated[int, typer.Option("--per-host", min=1, help="Requests in flight per host.")] = 4,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds for a whole request: connect, headers and all.")
-    ] = 10.0,
     retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of transient failures.")] = 2,
-    max_wait: Annotated[float, typer.Option("--max-wait", min=0, help="Longest Retry-After to honour (s).")] = 30.0,
     exclude: Annotated[
         list[str] | None, typer.Option("--exclude", metavar="REGEX", help="Skip URLs matching this (repeatable).")
     ] = None,
@@ -406,11 +413,9 @@ def links(
         source=source,
         exclude=exclude or (),
         accept=accept or (),
-        concurrency=concurrency,
+        network=network,
         per_host=per_host,
-        timeout=timeout,
         retries=retries,
-        max_wait=max_wait,
         ttl_hours=ttl,
         use_cache=not no_cache,
         allow_private=allow_private,
@@ -424,8 +429,10 @@ def links(
 
 
 @commands.command()
+@with_network(REFRESH)
 def refresh(
     ctx: typer.Context,
+    network: "NetworkSettings",
     names: Annotated[
         list[str] | None,
         typer.Argument(
@@ -434,11 +441,6 @@ def refresh(
             autocompletion=completion.entries(Kind.TOOL),
         ),
     ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight.")] = 4,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per request.")] = 15.0,
-    max_wait: Annotated[
-        float, typer.Option("--max-wait", min=0, help="Longest rate-limit wait before stopping (s).")
-    ] = 60.0,
     fmt: FormatOption = Format.TABLE,
     as_json: JsonOption = False,
 ) -> None:
@@ -457,9 +459,7 @@ def refresh(
     with progress(len(targets), "refreshing") as advance:
         report = refresh_metadata(
             targets,
-            concurrency=concurrency,
-            timeout=timeout,
-            max_wait=max_wait,
+            network,
             on_outcome=lambda _: advance(),
         )
     emit(report, chosen)

@@ -13,6 +13,7 @@ import typer
 
 from ppml_cli import completion
 from ppml_cli.model import Kind, Record
+from ppml_cli.netsettings import NetworkSettings
 from ppml_cli.render import Format
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def split_values(values: list[str] | None, option: str) -> list[str]:
 
 FILTERS_PANEL = "Filters"
 SITUATION_PANEL = "Situation"
+NETWORK_PANEL = "Network"
 
 
 class DeclaredOption(Record):
@@ -189,6 +191,25 @@ SITUATION: tuple[DeclaredOption, ...] = (
 )  # fmt: skip
 
 
+def _network(name: str, flags: tuple[str, ...], annotation: type, help_: str, *, minimum: float) -> DeclaredOption:
+    option = typer.Option(*flags, help=help_, min=minimum, rich_help_panel=NETWORK_PANEL)
+    return DeclaredOption(
+        name=name, option=flags[0], field=name, annotation=Annotated[annotation, option], repeatable=False
+    )
+
+
+#: How hard a command may use the network, for every command that asks it (``links``, ``refresh``);
+#: each gives its own defaults to :func:`with_network`. One field each of :class:`NetworkSettings`.
+NETWORK: tuple[DeclaredOption, ...] = (
+    _network("concurrency", ("--concurrency", "-c"), int, "Requests in flight.", minimum=1),
+    _network("timeout", ("--timeout",), float, "Seconds for a whole request: connect, headers and all.", minimum=0.1),
+    _network(
+        "max_wait", ("--max-wait",), float,
+        "Longest wait a server may ask for (Retry-After, a rate-limit reset) before giving up on it (s).", minimum=0,
+    ),
+)  # fmt: skip
+
+
 def values_of(declared: tuple[DeclaredOption, ...], values: dict[str, Any]) -> dict[str, Any]:
     """Field values from parameter values by name: lists split on commas (empty ones refused), the rest as is."""
     return {
@@ -234,8 +255,28 @@ def with_situation(func: F) -> F:
     return _with_declared(func, "situation", SITUATION, lambda values: situation_from(values))
 
 
+def with_network(defaults: NetworkSettings) -> Callable[[F], F]:
+    """Give a command the declared network options, with its own ``defaults``, and hand it one
+    ``network: NetworkSettings``."""
+
+    def decorate(func: F) -> F:
+        return _with_declared(
+            func,
+            "network",
+            NETWORK,
+            lambda values: NetworkSettings(**values),
+            defaults={d.name: getattr(defaults, d.name) for d in NETWORK},
+        )
+
+    return decorate
+
+
 def _with_declared(
-    func: F, parameter_name: str, declared: tuple[DeclaredOption, ...], build: Callable[[dict[str, Any]], Any]
+    func: F,
+    parameter_name: str,
+    declared: tuple[DeclaredOption, ...],
+    build: Callable[[dict[str, Any]], Any],
+    defaults: dict[str, Any] | None = None,
 ) -> F:
     """Put the declared options where ``func`` takes ``parameter_name``, and call it with what ``build`` makes.
 
@@ -249,7 +290,12 @@ def _with_declared(
     for parameter in signature.parameters.values():
         if parameter.name == parameter_name:
             parameters += [
-                inspect.Parameter(d.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=d.annotation)
+                inspect.Parameter(
+                    d.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=(defaults or {}).get(d.name),
+                    annotation=d.annotation,
+                )
                 for d in declared
             ]
         else:

@@ -16,6 +16,7 @@ from ppml_cli.errors import CatalogError, InvalidValueError, NetworkError, Probl
 from ppml_cli.filters import FilterRequest, apply, resolve_filters
 from ppml_cli.index import Index, entry_sort_key
 from ppml_cli.model import Entry, Kind, Record, Technique, Threat, plain
+from ppml_cli.netsettings import LINKS, REFRESH, NetworkSettings
 from ppml_cli.results import (
     REFRESHED,
     Bibliography,
@@ -34,7 +35,7 @@ from ppml_cli.results import (
 )
 
 if TYPE_CHECKING:
-    from ppml_cli.net.links import LinkOptions, LinkResult
+    from ppml_cli.net.link_check import LinkOptions, LinkResult
     from ppml_cli.session import Session
 
 SORT_KEYS = ("catalog", "name", "kind", "year", "stars", "pushed")
@@ -375,11 +376,9 @@ class LinkRequest(Record):
     source: str | None = None
     exclude: Sequence[str] = ()
     accept: Sequence[str] = ()
-    concurrency: int = 16
+    network: NetworkSettings = LINKS
     per_host: int = 4
-    timeout: float = 10.0
     retries: int = 2
-    max_wait: float = 30.0
     ttl_hours: float = 24.0
     use_cache: bool = True
     allow_private: bool = False
@@ -400,7 +399,8 @@ def plan_links(index: Index | None, request: LinkRequest, stdin: IO[str] | None 
     """
     import re
 
-    from ppml_cli.net.links import LinkOptions, parse_accept, read_url_lines, select
+    from ppml_cli.net.link_check import LinkOptions
+    from ppml_cli.net.link_list import parse_accept, read_url_lines, select
 
     hint = "see ppml links --help"
     for option, values in (("--exclude", request.exclude), ("--accept", request.accept)):
@@ -413,12 +413,10 @@ def plan_links(index: Index | None, request: LinkRequest, stdin: IO[str] | None 
     except (ValueError, OSError, re.error) as error:
         raise InvalidValueError(str(error), hint=hint) from None
     options = LinkOptions(
-        concurrency=request.concurrency,
+        network=request.network,
         per_host=request.per_host,
-        timeout=request.timeout,
         retries=request.retries,
         max_redirects=MAX_REDIRECTS,
-        max_wait=request.max_wait,
         accept=accepted,
         ttl=request.ttl_hours * 3600,
         use_cache=request.use_cache,
@@ -485,10 +483,8 @@ def github_targets(index: Index, names: Sequence[str]) -> dict[str, list[str]]:
 
 def refresh_metadata(
     targets: dict[str, list[str]],
+    network: NetworkSettings = REFRESH,
     *,
-    concurrency: int = 4,
-    timeout: float = 15.0,
-    max_wait: float = 60.0,
     on_outcome: Callable[[object], None] | None = None,
 ) -> RefreshReport:
     """Fetch the ``github_targets`` repositories, merge and save.
@@ -504,8 +500,10 @@ def refresh_metadata(
     stored = repodata.load()
 
     async def run() -> tuple[list, RateLimited | None]:  # type: ignore[type-arg]
-        async with GitHubClient(timeout=timeout, max_wait=max_wait) as client:
-            return await refresh_all(client, list(targets), stored, concurrency=concurrency, on_outcome=on_outcome)
+        async with GitHubClient(timeout=network.timeout, max_wait=network.max_wait) as client:
+            return await refresh_all(
+                client, list(targets), stored, concurrency=network.concurrency, on_outcome=on_outcome
+            )
 
     try:
         outcomes, stop = asyncio.run(run())

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ppml_cli.bibliography import Citation
     from ppml_cli.errors import Problem
     from ppml_cli.net.github import Outcome
-    from ppml_cli.net.links import LinkResult
+    from ppml_cli.net.link_check import LinkResult
     from ppml_cli.recommend.plan import Plan  # a plan is built only by `recommend`: no import cost elsewhere
     from ppml_cli.search import Hit
 

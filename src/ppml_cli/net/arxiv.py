@@ -55,14 +55,56 @@ def _text(element: ET.Element | None) -> str | None:
     return " ".join(element.text.split()) or None
 
 
+#: Byte-order marks, longest first (UTF-32's little-endian mark begins with UTF-16's).
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+#: How ``<?`` or ``<`` begins a document without a mark (XML 1.0, appendix F).
+_SNIFFED = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+_DECLARATION = re.compile(r"\A<\?xml[^>]*\?>")
+_DECLARED_ENCODING = re.compile(rb"\A<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z][A-Za-z0-9._-]*)[\"']")
+
+
+def decoded(body: bytes) -> str:
+    """The feed as text, decoded as an XML parser would: by its byte-order mark, its first bytes, or its
+    declared encoding (UTF-8 when none); :class:`FetchError` when that fails.
+
+    The checks for a document type are made on this text and the parser reads
+    this same text, so no encoding (UTF-16, say) can hide a declaration from
+    the check that the parser would then obey.
+    """
+    encoding = next((name for mark, name in _BOMS if body.startswith(mark)), None)
+    if encoding is not None:
+        body = body[len(next(mark for mark, name in _BOMS if name == encoding)) :]
+    else:
+        sniffed = next((name for start, name in _SNIFFED if body.startswith(start)), None)
+        declared = _DECLARED_ENCODING.match(body)
+        encoding = sniffed or (declared[1].decode("ascii") if declared else "utf-8")
+    try:
+        return body.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as error:
+        raise FetchError("arXiv", f"malformed XML (cannot decode as {encoding}: {error})") from None
+
+
 def parse_feed(body: bytes, identifier: str) -> Publication | None:
     """The feed's entry for ``identifier``; None when the feed has none (or only arXiv's error entry)."""
-    head = body[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in body.lower():
+    text = decoded(body)
+    lowered = text.lower()
+    if "<!doctype" in lowered or "<!entity" in lowered:
         raise FetchError("arXiv", "refused: the answer declares a document type (never part of an Atom feed)")
     try:
-        root = ET.fromstring(body)  # noqa: S314 - no DTD (checked above), size capped by the fetch
-    except (ET.ParseError, LookupError, ValueError) as error:  # LookupError: an unknown declared encoding
+        # the text already decoded: its declaration (with its encoding) goes, so the parser reads what was checked
+        root = ET.fromstring(_DECLARATION.sub("", text, count=1))  # noqa: S314 - no DTD (checked above), size capped
+    except (ET.ParseError, LookupError, ValueError) as error:
         raise FetchError("arXiv", f"malformed XML ({error})") from None
     for entry in root.iter(f"{ATOM}entry"):
         link = _text(entry.find(f"{ATOM}id")) or ""

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from ppml_cli import __version__, jsonsafe
-from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, request
-from ppml_cli.net.policy import classify, retry_after
+from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, follow, request
+from ppml_cli.net.policy import classify, retry_after, trusted_context
 
 DEFAULT_DEADLINE = 20.0
 
@@ -43,7 +44,8 @@ def get(
     max_body: int = MAX_BODY,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Reply:
-    """GET ``url`` within ``deadline`` seconds in all, reading at most ``max_body`` bytes; redirects followed.
+    """GET ``url`` within ``deadline`` seconds in all, reading at most ``max_body`` bytes; redirects followed
+    by hand (:func:`ppml_cli.net.http.follow`), never into the local network from outside it.
 
     Raises :class:`FetchError` for a failed connection, a timeout, an oversized
     body and a rate-limit answer (429, or 403/503 with Retry-After); any other
@@ -52,15 +54,24 @@ def get(
 
     async def once() -> Reply:
         async with httpx.AsyncClient(
-            follow_redirects=True,
-            max_redirects=5,
+            follow_redirects=False,  # followed by hand, under the rule every client follows
             transport=transport,
+            verify=trusted_context(),
             headers={"User-Agent": f"ppml/{__version__}", **(headers or {})},
         ) as client:
-            return await request(client, "GET", url, deadline=deadline, max_body=max_body)
+
+            async def hop(where: str) -> Reply:
+                return await request(client, "GET", where, deadline=deadline, max_body=max_body)
+
+            if sys.version_info >= (3, 11):  # one deadline over every hop
+                async with asyncio.timeout(deadline):
+                    return await follow(hop, url)
+            return await asyncio.wait_for(follow(hop, url), deadline)
 
     try:
         reply = asyncio.run(once())
+    except asyncio.TimeoutError:
+        raise FetchError(url, "timeout", unreachable=True) from None
     except ResponseTooLarge as error:
         raise FetchError(url, str(error)) from None
     except httpx.HTTPError as error:

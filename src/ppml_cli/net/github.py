@@ -20,15 +20,15 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from ppml_cli import __version__
 from ppml_cli.errors import InvalidValueError
 from ppml_cli.model import Record
-from ppml_cli.net.http import MAX_BODY, RedirectRefused, Reply, ResponseTooLarge, request
-from ppml_cli.net.policy import backoff, classify, refused_redirect, retry_after, retrying
+from ppml_cli.net.http import MAX_BODY, Reply, ResponseTooLarge, follow, request
+from ppml_cli.net.policy import backoff, classify, pause, retry_after, retrying, trusted_context
 from ppml_cli.store import repodata
 
 API_ENV = "PPML_GITHUB_API_URL"
@@ -78,7 +78,7 @@ class GitHubClient:
         retries: int = 2,
         max_wait: float = 60.0,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Any] = pause,
     ) -> None:
         self.base = (base_url or api_base()).rstrip("/")
         self.origin = _origin(self.base)
@@ -89,8 +89,9 @@ class GitHubClient:
         self.sleep = sleep
         self.client = httpx.AsyncClient(
             timeout=timeout,
-            follow_redirects=False,
+            follow_redirects=False,  # followed by hand, under the rule every client follows
             transport=transport,
+            verify=trusted_context(),
             headers={
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
@@ -113,19 +114,9 @@ class GitHubClient:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
-    async def get(self, path: str, etag: str | None = None, max_redirects: int = 5) -> Reply:
-        url = self.base + path
-        for _ in range(max_redirects + 1):
-            reply = await self._get_once(url, etag)
-            if reply.status in (301, 302, 307, 308) and "location" in reply.headers:
-                target = urljoin(url, reply.headers["location"])
-                refusal = await refused_redirect(url, target)
-                if refusal is not None:  # the API must not send us into the local network
-                    raise RedirectRefused(refusal.replace(" (--allow-private follows it)", ""))
-                url = target
-                continue
-            return reply
-        raise httpx.TooManyRedirects(f"more than {max_redirects} redirects for {path}")
+    async def get(self, path: str, etag: str | None = None) -> Reply:
+        """GET an API path, redirects followed as every client follows them (the token only to the API's origin)."""
+        return await follow(lambda url: self._get_once(url, etag), self.base + path)
 
     async def _get_once(self, url: str, etag: str | None) -> Reply:
         async def send() -> Reply:

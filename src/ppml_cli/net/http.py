@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from urllib.parse import urljoin
 
 import httpx
 
 from ppml_cli.model import Record
-from ppml_cli.net.policy import NetworkFailure, recognise_httpx
+from ppml_cli.net.policy import MAX_REDIRECTS, REDIRECTS, NetworkFailure, recognise_httpx, refused_redirect
 
 recognise_httpx(httpx)
 
@@ -91,3 +92,25 @@ async def request(
 
 #: What a retry policy says about an answer: ``None`` to keep it, or seconds to wait before asking again.
 Decide = Callable[[Reply, int], float | None]
+
+
+async def follow(ask: Callable[[str], Awaitable[Reply]], url: str, *, max_redirects: int = MAX_REDIRECTS) -> Reply:
+    """``ask(url)``, following redirects by hand: the one rule of every httpx-based client.
+
+    Each hop is checked by :func:`ppml_cli.net.policy.refused_redirect`
+    before it is asked (a public answer cannot send a client into the local
+    network, a cloud metadata address above all), and ``ask`` is called anew
+    for it, so whatever a request sends (a token) is decided per origin.
+    The clients' httpx sessions never follow redirects themselves.
+    """
+    for _ in range(max_redirects + 1):
+        reply = await ask(url)
+        location = reply.headers.get("location")
+        if reply.status not in REDIRECTS or not location:
+            return reply
+        target = urljoin(url, location)
+        refusal = await refused_redirect(url, target)
+        if refusal is not None:
+            raise RedirectRefused(refusal)
+        url = target
+    raise httpx.TooManyRedirects(f"more than {max_redirects} redirects")

@@ -12,7 +12,9 @@ recognised once :mod:`ppml_cli.net.http` has loaded httpx and said so
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
+import os
 import random
 import socket
 import ssl
@@ -21,6 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from ppml_cli.errors import NetworkError
 
 #: Statuses worth retrying: the server may answer differently in a moment.
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -31,8 +35,86 @@ TRANSIENT_KINDS = frozenset({"timeout", "connection refused", "connection failed
 Answer = TypeVar("Answer")
 
 
+class Clock:
+    """The time every network client reads and waits on: one object, so tests replace it once.
+
+    ``elapsed`` measures (a link's ``elapsed_ms``), ``sleep`` waits (backoff,
+    Retry-After, rate-limit resets); both go through :data:`CLOCK`, which a
+    test swaps for a fake that advances without waiting.
+    """
+
+    def elapsed(self) -> float:
+        return time.perf_counter()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+#: The clock in use (looked up at each use, so that replacing it takes effect everywhere).
+CLOCK = Clock()
+
+
+async def pause(seconds: float) -> None:
+    """Wait on :data:`CLOCK`."""
+    await CLOCK.sleep(seconds)
+
+
 class NetworkFailure(Exception):
     """A failed request that is already named: ``str(error)`` is what :func:`classify` reports."""
+
+
+class OutOfFiles(NetworkError):
+    """The process may open no more files and none of ppml's own connections is left to close.
+
+    The checker's own limit, never a verdict on a link: the run stops with
+    one message (exit 3) instead of reporting links broken.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "too many open files: the system refuses ppml another connection",
+            hint="raise the limit (ulimit -n) or lower --concurrency, and run again",
+        )
+
+
+class UnreadableCertificates(NetworkError):
+    """The certificates to trust (``SSL_CERT_FILE``) cannot be read: no https request can be made (exit 3)."""
+
+
+def out_of_files(error: BaseException) -> bool:
+    """Whether a failure is the process (or system) running out of file descriptors: EMFILE or ENFILE."""
+    if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
+        return True
+    # several addresses tried: one OSError naming each attempt's error
+    text = str(error)
+    return f"[Errno {errno.EMFILE}]" in text or f"[Errno {errno.ENFILE}]" in text
+
+
+def trusted_context() -> ssl.SSLContext:
+    """A verifying TLS context trusting what httpx trusts: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi.
+
+    Every ppml client builds its TLS context here. Certificates that cannot
+    be read are one clear error for the whole run
+    (:class:`UnreadableCertificates`), not a failure of every https request.
+    """
+    cafile = os.environ.get("SSL_CERT_FILE")
+    try:
+        if cafile:
+            return ssl.create_default_context(cafile=cafile)
+        if os.environ.get("SSL_CERT_DIR"):
+            return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+        import certifi
+
+        cafile = certifi.where()
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as error:
+        if out_of_files(error):
+            raise
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UnreadableCertificates(
+            f"cannot read the certificates to trust from {cafile}: {reason}",
+            hint="point SSL_CERT_FILE at a PEM file of CA certificates, or unset it",
+        ) from None
 
 
 _httpx: list[ModuleType] = []  # httpx, once a client built on it is loaded
@@ -53,7 +135,7 @@ async def retrying(
     *,
     retries: int,
     decide: Callable[[Answer, int], float | None],
-    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[Any]] = pause,
 ) -> tuple[Answer, int]:
     """Send until an answer is kept or ``retries`` run out; (last answer, attempts made).
 
@@ -163,12 +245,29 @@ async def host_classes(url: str) -> frozenset[str]:
         return frozenset({address_class(host)})
     except ValueError:
         pass
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, ValueError, UnicodeError):
-        return frozenset()  # the request itself will name the failure
-    return frozenset(address_class(str(info[4][0])) for info in infos)
+    for _ in range(50):  # a lookup refused for want of files is asked again: unknown would let the redirect pass
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as error:
+            if not out_of_files(error):
+                return frozenset()  # the request itself will name the failure
+            await pause(0.1)
+            continue
+        except (ValueError, UnicodeError):
+            return frozenset()
+        return frozenset(address_class(str(info[4][0])) for info in infos)
+    raise OutOfFiles()
+
+
+#: Answers every ppml client follows, by hand and under :func:`refused_redirect` (never an HTTP library's own rule).
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+#: Redirects followed for one request of the API clients (the link checker has ``--max-redirects``' default, 10).
+MAX_REDIRECTS = 5
+
+#: What :func:`refused_redirect` adds for the link checker, which can be told to follow anyway.
+ALLOW_PRIVATE_HINT = " (--allow-private follows it)"
 
 
 async def refused_redirect(source: str, target: str) -> str | None:
@@ -185,4 +284,4 @@ async def refused_redirect(source: str, target: str) -> str | None:
     entered = inside - await host_classes(source)
     if not entered:
         return None
-    return f"redirect to a {'/'.join(sorted(entered))} address refused (--allow-private follows it)"
+    return f"redirect to a {'/'.join(sorted(entered))} address refused"

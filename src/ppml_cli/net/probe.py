@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import os
 import re
 import socket
 import ssl
@@ -35,7 +34,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import SplitResult, quote, urlsplit
 
 from ppml_cli.model import Record
-from ppml_cli.net.policy import NetworkFailure
+from ppml_cli.net.policy import NetworkFailure, OutOfFiles, out_of_files, pause, trusted_context
 
 #: The most bytes of status line and headers read for one request, informational answers included.
 MAX_HEAD = 64 * 1024
@@ -160,15 +159,8 @@ def _without_dot_segments(path: str) -> str:
 
 
 def tls_context() -> ssl.SSLContext:
-    """A verifying TLS context that trusts what httpx trusts by default."""
-    if os.environ.get("SSL_CERT_FILE"):
-        context = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-    elif os.environ.get("SSL_CERT_DIR"):
-        context = ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
-    else:
-        import certifi
-
-        context = ssl.create_default_context(cafile=certifi.where())
+    """A verifying TLS context that trusts what httpx trusts by default, offering only HTTP/1.1."""
+    context = trusted_context()
     context.set_alpn_protocols(["http/1.1"])
     return context
 
@@ -182,55 +174,192 @@ async def open_connection(
     )
 
 
+def connection_budget() -> int:
+    """How many connections may be open at once: most of the process's open-file limit, never all of it.
+
+    The rest is left for what else a run opens (name lookups, the certificate
+    store, the cache file); if the limit is reached anyway, the prober waits
+    for its own connections to close (see :meth:`Prober.ask`).
+    """
+    try:
+        import resource
+    except ImportError:  # Windows: no per-process limit on sockets worth guessing at
+        return 1024
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return 4096
+    return max(4, min(4096, soft - max(64, soft // 4)))
+
+
+_Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
 class _Stale(Exception):
     """A kept-alive connection turned out closed, or holding stray bytes, before its answer: ask on a new one."""
+
+
+class _OutOfFiles(Exception):
+    """The process may open no more files: ppml's own limit, never a verdict on the URL."""
+
+
+#: How long, in all, a client holding no connection waits for files to be freed before giving up.
+STARVED_FOR = 5.0
 
 
 class Prober:
     """Asks HEAD or GET of URLs and returns their heads; keeps idle connections per origin.
 
-    The caller limits how many requests run at once per origin (so it also
-    bounds how many connections stay idle) and calls :meth:`forget` when an
-    origin has no more work, :meth:`close` at the end.
+    Open connections (in use and idle) are bounded by one budget for the
+    whole client, below the process's open-file limit: a new connection
+    first closes the least recently used idle one when the budget is spent,
+    and waits for one to close when none is idle. Should the system refuse a
+    file all the same (``EMFILE``, ``ENFILE``), the request waits and is
+    asked again, outside its deadline: running out of files is ppml's own
+    limit, never a broken link. The caller limits how many requests run at
+    once, calls :meth:`forget` when an origin has no more work and
+    :meth:`close` at the end.
     """
 
-    def __init__(self, user_agent: str, connect: Connect | None = None) -> None:
+    def __init__(
+        self,
+        user_agent: str,
+        connect: Connect | None = None,
+        *,
+        budget: int | None = None,
+        sleep: Callable[[float], Awaitable[object]] = pause,
+    ) -> None:
         self.connect = connect or open_connection
-        self.idle: dict[str, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
+        #: idle connections by origin, oldest first; the least recently used origin first
+        self.idle: dict[str, list[_Connection]] = {}
         fixed = ("Accept: */*", "Accept-Encoding: gzip, deflate", "Connection: keep-alive", f"User-Agent: {user_agent}")
         self.headers = "".join(f"{line}\r\n" for line in fixed) + "\r\n"
         self._tls: ssl.SSLContext | None = None
+        self.budget = budget if budget is not None else connection_budget()
+        self.open = 0  # connections open or being opened: in use and idle
+        self.most_open = 0  # the most ever open at once (tests read it)
+        self._waiters: list[asyncio.Future[None]] = []
+        self._sleep = sleep
 
     async def ask(self, method: str, url: str, deadline: float) -> Answer:
         """One request, its head read within ``deadline`` seconds (connecting included)."""
         where = target(url)
         request = f"{method} {where.path} HTTP/1.1\r\nHost: {where.authority}\r\n{self.headers}".encode()
-        try:
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(deadline):
-                    return await self._exchange(where, method, request)
-            return await asyncio.wait_for(self._exchange(where, method, request), deadline)
-        except asyncio.TimeoutError:
-            raise ProbeError("timeout") from None
+        starved = 0.0
+        while True:
+            connection = self._take_idle(where.origin)
+            if connection is None:
+                # a place for a new connection, before the deadline starts: waiting for one is not the server's time
+                if self.open >= self.budget and not self._evict():
+                    await self._released()  # a connection closed or went idle: look again
+                    continue
+                self.open += 1
+                self.most_open = max(self.most_open, self.open)
+            try:
+                if sys.version_info >= (3, 11):
+                    async with asyncio.timeout(deadline):
+                        return await self._exchange(where, method, request, connection)
+                return await asyncio.wait_for(self._exchange(where, method, request, connection), deadline)
+            except asyncio.TimeoutError:
+                raise ProbeError("timeout") from None
+            except _OutOfFiles:
+                starved = await self._out_of_files(starved)
 
-    async def _exchange(self, where: Target, method: str, request: bytes) -> Answer:
-        pool = self.idle.get(where.origin)
+    # ------------------------------------------------------- the connection budget
+
+    def _take_idle(self, origin: str) -> _Connection | None:
+        """A kept-alive connection to ``origin`` that is still fit to ask on, or None."""
+        pool = self.idle.get(origin)
         while pool:
             reader, writer = pool.pop()
-            if reader.at_eof() or writer.is_closing():  # the server closed it while it waited
-                writer.close()
+            if not pool:
+                del self.idle[origin]
+            # closed by the server, or holding bytes nobody asked for (a HEAD's body, a second answer):
+            # what it would read next is not the answer to the next request
+            if reader.at_eof() or writer.is_closing() or getattr(reader, "_buffer", None):
+                self._close(writer)
+                pool = self.idle.get(origin)
                 continue
-            try:
-                return await self._over(reader, writer, where, method, request, reused=True)
-            except _Stale:
+            return reader, writer
+        return None
+
+    def _keep(self, origin: str, connection: _Connection) -> None:
+        pool = self.idle.pop(origin, None) or []  # re-inserted: the most recently used origin goes last
+        pool.append(connection)
+        self.idle[origin] = pool
+        self._wake()  # a request waiting for a place may take this one, or close it for its own
+
+    def _evict(self) -> bool:
+        """Close the least recently used idle connection; False when none is idle."""
+        for origin, pool in self.idle.items():
+            _, writer = pool.pop(0)
+            if not pool:
+                del self.idle[origin]
+            self._close(writer)
+            return True
+        return False
+
+    def _close(self, writer: asyncio.StreamWriter | None) -> None:
+        """Close a counted connection (or, given None, give back a reserved place) and wake one waiter."""
+        if writer is not None:
+            _shut(writer)
+        self.open -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
                 break
-        reader, writer = await self._open(where)
+
+    async def _released(self) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # woken, then cancelled: pass the turn on
+                self._wake()
+            raise
+
+    async def _out_of_files(self, starved: float) -> float:
+        """The system refused a file: hold no more than is open now, and wait for one of ours to close.
+
+        Returns how long the client has waited while holding nothing; past
+        :data:`STARVED_FOR` the run stops with :class:`OutOfFiles` (the
+        checker's own limit, reported once, never as a link's failure).
+        """
+        self.budget = max(1, min(self.budget, self.open))
+        if self._evict():
+            return starved
+        if self.open > 0:
+            await self._released()
+            return starved
+        if starved >= STARVED_FOR:
+            raise OutOfFiles()
+        await self._sleep(0.1)
+        return starved + 0.1
+
+    # ------------------------------------------------------------- one exchange
+
+    async def _exchange(self, where: Target, method: str, request: bytes, connection: _Connection | None) -> Answer:
+        """Ask on ``connection`` (kept alive) or a new one; holds one place of the budget throughout."""
+        if connection is not None:
+            try:
+                return await self._over(*connection, where, method, request, reused=True)
+            except _Stale:
+                pass  # its place in the budget goes to the new connection
+        try:
+            reader, writer = await self._open(where)
+        except BaseException:
+            self._close(None)
+            raise
         return await self._over(reader, writer, where, method, request, reused=False)
 
-    async def _open(self, where: Target) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        if where.tls and self._tls is None:
-            self._tls = tls_context()
+    async def _open(self, where: Target) -> _Connection:
         try:
+            if where.tls and self._tls is None:
+                self._tls = tls_context()
             return await self.connect(where.host, where.port, self._tls if where.tls else None)
         except socket.gaierror:
             raise ProbeError("DNS failure") from None
@@ -239,6 +368,8 @@ class Prober:
         except ConnectionRefusedError:
             raise ProbeError("connection refused") from None
         except OSError as error:
+            if out_of_files(error):
+                raise _OutOfFiles from None
             raise ProbeError(_connect_failure(error)) from None
 
     async def _over(
@@ -251,7 +382,7 @@ class Prober:
         *,
         reused: bool,
     ) -> Answer:
-        keep = False
+        keep = stale = False
         try:
             try:
                 writer.write(request)
@@ -265,16 +396,21 @@ class Prober:
             answer, keep = await _read_head(reader, reused=reused)
             keep = keep and method == "HEAD"
             return answer
+        except _Stale:
+            stale = True
+            raise
         finally:
             if keep:
-                self.idle.setdefault(where.origin, []).append((reader, writer))
+                self._keep(where.origin, (reader, writer))
+            elif stale:
+                _shut(writer)  # uncounted: its place passes to the connection asked on next
             else:
-                _shut(writer)
+                self._close(writer)
 
     async def forget(self, origin: str) -> None:
         """Close the idle connections to an origin that has no more work."""
         for _, writer in self.idle.pop(origin, ()):
-            _shut(writer)
+            self._close(writer)
 
     async def close(self) -> None:
         for origin in list(self.idle):
@@ -331,7 +467,9 @@ async def _read_head(reader: asyncio.StreamReader, *, reused: bool) -> tuple[Ans
                 raise _Stale from None
             raise
         reused = False  # a valid head came: what follows is this connection's answer
-        if 100 <= answer.status < 200 and answer.status != 101:
+        if answer.status == 101:
+            return answer, False  # the connection now speaks another protocol: never ask on it again
+        if 100 <= answer.status < 200:
             continue  # informational: the real answer follows
         return answer, keep and not buffer
 

@@ -310,7 +310,7 @@ def build_site(
     started = clock()
     prepare_output(out)
     if link_results is None:
-        from ppml_cli.net.links import load_cached
+        from ppml_cli.net.link_cache import load_cached
 
         link_results = load_cached([u for e in index.entries for u in (e.url, *e.former_urls) if u], float("inf"))
     if evaluations is None:
