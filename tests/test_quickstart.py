@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,17 @@ from hypothesis import strategies as st
 from packaging.requirements import Requirement
 
 from ppml_cli.catalog.loading import load_index
-from ppml_cli.errors import NoQuickstartError, NotFoundError, OutputFileError
+from ppml_cli.errors import InvalidValueError, NoQuickstartError, NotFoundError, OutputFileError
 from ppml_cli.model import Kind
-from ppml_cli.quickstart import command_for, find_quickstart, list_quickstarts, read_program, write_program
+from ppml_cli.quickstart import (
+    check_file_name,
+    command_for,
+    find_quickstart,
+    imported_modules,
+    list_quickstarts,
+    read_program,
+    write_program,
+)
 from ppml_cli.quickstart.manifest import API_CHECKED, LEVELS, QUICKSTARTS, RAN, Quickstart
 
 from .conftest import Run
@@ -156,6 +166,113 @@ class TestCore:
     def test_write_into_a_missing_directory_is_an_error(self, tmp_path: Path) -> None:
         with pytest.raises(OutputFileError, match="cannot write"):
             write_program(tmp_path / "missing" / "start.py", "x = 1\n", force=False)
+
+
+class TestForcedWrite:
+    """``--write P --force`` replaces only a regular file, keeps its mode, never writes through a link."""
+
+    def test_forced_write_keeps_the_replaced_files_mode(self, tmp_path: Path) -> None:
+        target = tmp_path / "start.py"
+        target.write_text("# mine\n", encoding="utf-8")
+        target.chmod(0o750)
+        write_program(target, "print(2)\n", force=True)
+        assert target.read_text() == "print(2)\n"
+        assert stat.S_IMODE(target.stat().st_mode) == 0o750
+
+    def test_a_new_file_is_readable_by_others(self, tmp_path: Path) -> None:
+        write_program(tmp_path / "start.py", "print(1)\n", force=False)
+        assert stat.S_IMODE((tmp_path / "start.py").stat().st_mode) == 0o644
+
+    def test_symlink_is_neither_replaced_nor_followed(self, tmp_path: Path) -> None:
+        victim = tmp_path / "victim.txt"
+        victim.write_text("precious\n", encoding="utf-8")
+        link = tmp_path / "start.py"
+        link.symlink_to(victim)
+        with pytest.raises(OutputFileError, match="symbolic link"):
+            write_program(link, "print(2)\n", force=True)
+        assert link.is_symlink() and victim.read_text() == "precious\n"
+
+    def test_dangling_symlink_is_not_created_through(self, tmp_path: Path) -> None:
+        link = tmp_path / "start.py"
+        link.symlink_to(tmp_path / "elsewhere.py")
+        for force in (False, True):
+            with pytest.raises(OutputFileError):
+                write_program(link, "print(2)\n", force=force)
+        assert link.is_symlink() and not (tmp_path / "elsewhere.py").exists()
+
+    def test_fifo_is_refused_without_hanging(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "start.py"
+        os.mkfifo(fifo)
+        with pytest.raises(OutputFileError, match="FIFO"):
+            write_program(fifo, "print(2)\n", force=True)
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+    def test_device_is_refused(self, tmp_path: Path) -> None:
+        device = tmp_path / "null"
+        try:
+            os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        except PermissionError:
+            device = Path(os.devnull)  # not root: /dev/null itself, which we could not replace anyway
+        with pytest.raises(OutputFileError, match="character device"):
+            write_program(device, "print(2)\n", force=True)
+        assert stat.S_ISCHR(device.lstat().st_mode)
+
+    def test_directory_is_refused(self, tmp_path: Path) -> None:
+        (tmp_path / "start.py").mkdir()
+        with pytest.raises(OutputFileError, match="directory"):
+            write_program(tmp_path / "start.py", "print(2)\n", force=True)
+
+    def test_hard_linked_file_is_refused(self, tmp_path: Path) -> None:
+        target = tmp_path / "start.py"
+        target.write_text("# mine\n", encoding="utf-8")
+        os.link(target, tmp_path / "other.py")
+        with pytest.raises(OutputFileError, match="hard links"):
+            write_program(target, "print(2)\n", force=True)
+        assert (tmp_path / "other.py").read_text() == "# mine\n"
+
+    def test_through_the_cli_a_symlink_exits_2_and_is_kept(self, run: Run, tmp_path: Path) -> None:
+        victim = tmp_path / "victim.txt"
+        victim.write_text("precious\n", encoding="utf-8")
+        link = tmp_path / "start.py"
+        link.symlink_to(victim)
+        result = run("quickstart", "pydp", "--write", str(link), "--force")
+        assert result.exit_code == 2, result.stderr
+        assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+        assert link.is_symlink() and victim.read_text() == "precious\n"
+
+
+def _imports() -> list[tuple[str, str]]:
+    return [(q.tool, module) for q in QUICKSTARTS for module in sorted(imported_modules(read_program(q)))]
+
+
+class TestShadowingName:
+    """``--write tenseal.py`` would make ``python tenseal.py`` import itself: refused with a better name."""
+
+    def test_the_names_come_from_the_programs_imports(self) -> None:
+        every = {module for _, module in _imports()}
+        assert {"tenseal", "pycanon", "sdmetrics", "anonymeter", "opacus", "torch", "numpy"} <= every
+        assert imported_modules("import a.b as c\nfrom d.e import f\nfrom . import g\n") == {"a", "d"}
+
+    @pytest.mark.parametrize(("tool", "module"), _imports(), ids=lambda value: str(value))
+    def test_every_imported_module_name_is_refused(self, tool: str, module: str, tmp_path: Path) -> None:
+        program = find_quickstart(load_index([], bundled=True), tool)
+        with pytest.raises(InvalidValueError) as caught:
+            check_file_name(tmp_path / f"{module}.py", program)
+        assert caught.value.exit_code == 2
+        assert caught.value.hint is not None and program.quickstart.program in caught.value.hint
+
+    @pytest.mark.parametrize("tool", ["tenseal", "pycanon", "sdmetrics", "anonymeter", "opacus"])
+    def test_cli_refuses_the_trap_and_suggests_a_name(self, run: Run, tmp_path: Path, tool: str) -> None:
+        target = tmp_path / f"{tool}.py"
+        result = run("quickstart", tool, "--write", str(target))
+        assert result.exit_code == 2, result.stderr
+        assert f"shadow the module '{tool}'" in " ".join(result.stderr.split())
+        assert f"{tool.replace('-', '_')}_quickstart.py" in result.stderr
+        assert not target.exists()
+
+    def test_other_names_are_fine(self, run: Run, tmp_path: Path) -> None:
+        assert run("quickstart", "tenseal", "--write", str(tmp_path / "tenseal_demo.py")).exit_code == 0
+        assert run("quickstart", "tenseal", "--write", str(tmp_path / "tenseal.txt")).exit_code == 0
 
 
 class TestCommand:
