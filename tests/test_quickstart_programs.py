@@ -74,6 +74,10 @@ EXPECTED: dict[str, list[str]] = {
         r"noise multiplier 1\.\d\d for 100 steps",
         r"training accuracy \d+\.\d% at \(epsilon=(1\.9\d|2\.00)",
     ],
+    "tensorflow-privacy": [
+        r"training accuracy after 5 epochs: \d+\.\d%",
+        r"Epsilon assuming Poisson sampling \(\*\):\s+\d+\.\d+",
+    ],
     "flower": [
         r"round 5: accuracy of the global model on the clients' data 0\.[89]\d\d",
         r"global weights, scaled",

@@ -22,7 +22,19 @@ from typing import Any
 from ppml_cli.catalog import licenses
 from ppml_cli.catalog.files import UnreadableCatalog, catalog_paths, read_catalog
 from ppml_cli.errors import CatalogError, Problem, Severity
-from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Record, Technique, Tool, Tradeoff
+from ppml_cli.model import (
+    RECORD_TYPES,
+    Capability,
+    Catalog,
+    Entry,
+    Kind,
+    Mitigation,
+    Phase,
+    Record,
+    Technique,
+    Tool,
+    Tradeoff,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -243,7 +255,7 @@ def _record_converter(record: type[Record]) -> Converter:
     return to_record
 
 
-_RECORD_LABELS: dict[type[Record], str] = {Mitigation: "mitigation", Tradeoff: "trade-off"}
+_RECORD_LABELS: dict[type[Record], str] = {Mitigation: "mitigation", Tradeoff: "trade-off", Capability: "capability"}
 
 
 @cache
@@ -364,6 +376,20 @@ def _cross_check(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry], p
             if vals.get("superseded_by"):
                 check(entry_id, "superseded_by", [vals["superseded_by"]], Kind.TOOL)
             check(entry_id, "audits", vals.get("audits", ()), Kind.THREAT)
+            capabilities = vals.get("capabilities", ())
+            check(entry_id, "capabilities", [c.reference for c in capabilities if c.reference], Kind.REFERENCE)
+            seen = [c.aspect.value for c in capabilities]
+            for aspect in sorted({a for a in seen if seen.count(a) > 1}):
+                message = f"capability {aspect!r} is given more than once; say it in one value"
+                problems.append(
+                    Problem(
+                        file=raw.file,
+                        line=raw.line_of("capabilities"),
+                        entry=entry_id,
+                        field="capabilities",
+                        message=message,
+                    )
+                )
         if raw.kind in (Kind.TUTORIAL, Kind.REFERENCE):
             check(entry_id, "tools", vals.get("tools", ()), Kind.TOOL)
 

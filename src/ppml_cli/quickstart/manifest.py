@@ -154,13 +154,15 @@ QUICKSTARTS: tuple[Quickstart, ...] = (
         tool="tensorflow-privacy",
         program="tensorflow_privacy_quickstart.py",
         requires=("tensorflow-privacy>=0.9,<0.10", "tensorflow>=2.14,<2.16"),
-        verified=API_CHECKED,
-        verified_with=(("tensorflow-privacy", "0.9.0"),),
+        verified=RAN,
+        verified_with=(("tensorflow-privacy", "0.9.0"), ("tensorflow", "2.15.1"), ("keras", "2.15.0")),
         notes=(
             "A Keras model trained with DPKerasSGDOptimizer and the library's own privacy statement. TensorFlow"
             " Privacy 0.9 is built on Keras 2 (tf.keras up to TensorFlow 2.15) and supports Python below 3.12."
+            " Checked by installing on Python 3.11: without the tensorflow bound, pip resolves TensorFlow 2.21 with"
+            " Keras 3 and `import tensorflow_privacy` fails; with it, TensorFlow 2.15.1 and Keras 2.15.0, and the"
+            " program runs."
         ),
-        check_packages=("tensorflow-privacy",),
     ),
     Quickstart(
         tool="crypten",
