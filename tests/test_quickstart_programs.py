@@ -42,7 +42,14 @@ EXPECTED: dict[str, list[str]] = {
         r"accuracy: DP model \d+\.\d%",
         r"spent: epsilon 2\.5 of 3",
     ],
-    "opendp": [r"count: true 1000, DP \d+", r"sum of ages: true 53340, DP -?\d+", r"epsilon 1\.0 over 2 queries"],
+    "opendp": [
+        r"count: true 1000, DP \d+",
+        r"sum of ages: true 53340, DP -?\d+",
+        r"median age: true 54, DP \d\d",
+        r"engineering\s+true\s+391, DP\s+-?\d+",
+        r"other\s+true\s+0, DP\s+-?\d+",
+        r"privacy budget spent: epsilon 1\.00 over 4 queries",
+    ],
     "pipelinedp": [r"Mon\s+\d+\s+\d+\s+-?\d+", r"Sun\s+\d+\s+\d+\s+-?\d+"],
     "tenseal": [
         r"scored 114 encrypted patients",

@@ -69,7 +69,11 @@ QUICKSTARTS: tuple[Quickstart, ...] = (
         requires=("opendp>=0.16,<0.17",),
         verified=RAN,
         verified_with=(("opendp", "0.16.0"),),
-        notes="A DP count and a DP sum from one Context with a total epsilon split over two queries.",
+        notes=(
+            "DP statistics under one budget: a count, a sum (and the mean from both), a median chosen among"
+            " declared candidates, and a histogram over declared categories, from OpenDP Contexts; bounds and"
+            " categories are public, never read from the data."
+        ),
     ),
     Quickstart(
         tool="pipelinedp",
