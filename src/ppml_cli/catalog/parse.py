@@ -22,19 +22,7 @@ from typing import Any
 from ppml_cli.catalog import licenses
 from ppml_cli.catalog.files import UnreadableCatalog, catalog_paths, read_catalog
 from ppml_cli.errors import CatalogError, Problem, Severity
-from ppml_cli.model import (
-    RECORD_TYPES,
-    Capability,
-    Catalog,
-    Entry,
-    Kind,
-    Mitigation,
-    Phase,
-    Record,
-    Technique,
-    Tool,
-    Tradeoff,
-)
+from ppml_cli.model import RECORD_TYPES, Catalog, Entry, Kind, Mitigation, Phase, Record, Technique, Tool, Tradeoff
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -255,7 +243,7 @@ def _record_converter(record: type[Record]) -> Converter:
     return to_record
 
 
-_RECORD_LABELS: dict[type[Record], str] = {Mitigation: "mitigation", Tradeoff: "trade-off", Capability: "capability"}
+_RECORD_LABELS: dict[type[Record], str] = {Mitigation: "mitigation", Tradeoff: "trade-off"}
 
 
 @cache
