@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,17 @@ from hypothesis import strategies as st
 from packaging.requirements import Requirement
 
 from ppml_cli.catalog.loading import load_index
-from ppml_cli.errors import NoQuickstartError, NotFoundError, OutputFileError
+from ppml_cli.errors import InvalidValueError, NoQuickstartError, NotFoundError, OutputFileError
 from ppml_cli.model import Kind
-from ppml_cli.quickstart import command_for, find_quickstart, list_quickstarts, read_program, write_program
+from ppml_cli.quickstart import (
+    check_file_name,
+    command_for,
+    find_quickstart,
+    imported_modules,
+    list_quickstarts,
+    read_program,
+    write_program,
+)
 from ppml_cli.quickstart.manifest import API_CHECKED, LEVELS, QUICKSTARTS, RAN, Quickstart
 
 from .conftest import Run
@@ -158,6 +168,155 @@ class TestCore:
             write_program(tmp_path / "missing" / "start.py", "x = 1\n", force=False)
 
 
+class TestForcedWrite:
+    """``--write P --force`` replaces only a regular file, keeps its mode, never writes through a link."""
+
+    def test_forced_write_keeps_the_replaced_files_mode(self, tmp_path: Path) -> None:
+        target = tmp_path / "start.py"
+        target.write_text("# mine\n", encoding="utf-8")
+        target.chmod(0o750)
+        write_program(target, "print(2)\n", force=True)
+        assert target.read_text() == "print(2)\n"
+        assert stat.S_IMODE(target.stat().st_mode) == 0o750
+
+    def test_a_new_file_is_readable_by_others(self, tmp_path: Path) -> None:
+        write_program(tmp_path / "start.py", "print(1)\n", force=False)
+        assert stat.S_IMODE((tmp_path / "start.py").stat().st_mode) == 0o644
+
+    def test_symlink_is_neither_replaced_nor_followed(self, tmp_path: Path) -> None:
+        victim = tmp_path / "victim.txt"
+        victim.write_text("precious\n", encoding="utf-8")
+        link = tmp_path / "start.py"
+        link.symlink_to(victim)
+        with pytest.raises(OutputFileError, match="symbolic link"):
+            write_program(link, "print(2)\n", force=True)
+        assert link.is_symlink() and victim.read_text() == "precious\n"
+
+    def test_dangling_symlink_is_not_created_through(self, tmp_path: Path) -> None:
+        link = tmp_path / "start.py"
+        link.symlink_to(tmp_path / "elsewhere.py")
+        for force in (False, True):
+            with pytest.raises(OutputFileError):
+                write_program(link, "print(2)\n", force=force)
+        assert link.is_symlink() and not (tmp_path / "elsewhere.py").exists()
+
+    def test_fifo_is_refused_without_hanging(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "start.py"
+        os.mkfifo(fifo)
+        with pytest.raises(OutputFileError, match="FIFO"):
+            write_program(fifo, "print(2)\n", force=True)
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+    def test_device_is_refused(self, tmp_path: Path) -> None:
+        device = tmp_path / "null"
+        try:
+            os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        except PermissionError:
+            device = Path(os.devnull)  # not root: /dev/null itself, which we could not replace anyway
+        with pytest.raises(OutputFileError, match="character device"):
+            write_program(device, "print(2)\n", force=True)
+        assert stat.S_ISCHR(device.lstat().st_mode)
+
+    def test_directory_is_refused(self, tmp_path: Path) -> None:
+        (tmp_path / "start.py").mkdir()
+        with pytest.raises(OutputFileError, match="directory"):
+            write_program(tmp_path / "start.py", "print(2)\n", force=True)
+
+    def test_hard_linked_file_is_refused(self, tmp_path: Path) -> None:
+        target = tmp_path / "start.py"
+        target.write_text("# mine\n", encoding="utf-8")
+        os.link(target, tmp_path / "other.py")
+        with pytest.raises(OutputFileError, match="hard links"):
+            write_program(target, "print(2)\n", force=True)
+        assert (tmp_path / "other.py").read_text() == "# mine\n"
+
+    def test_through_the_cli_a_symlink_exits_2_and_is_kept(self, run: Run, tmp_path: Path) -> None:
+        victim = tmp_path / "victim.txt"
+        victim.write_text("precious\n", encoding="utf-8")
+        link = tmp_path / "start.py"
+        link.symlink_to(victim)
+        result = run("quickstart", "pydp", "--write", str(link), "--force")
+        assert result.exit_code == 2, result.stderr
+        assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+        assert link.is_symlink() and victim.read_text() == "precious\n"
+
+
+class TestProgramsFitTheTask:
+    """The programs answer the task a user asks about, read from their code (they are run by -m quickstarts)."""
+
+    def test_opacus_trains_an_image_cnn_with_groupnorm_and_says_why_not_batchnorm(self) -> None:
+        code = read_program(_quickstart("opacus"))
+        assert "nn.Conv2d" in code and "load_digits" in code
+        assert "nn.GroupNorm" in code and "ModuleValidator.validate" in code
+        comment = " ".join(line for line in code.splitlines() if line.lstrip().startswith("#"))
+        assert "BatchNorm" in comment and "ModuleValidator" in comment
+
+    def test_tenseal_scores_a_trained_model_on_an_encrypted_input(self) -> None:
+        code = read_program(_quickstart("tenseal"))
+        assert "LogisticRegression" in code and "load_breast_cancer" in code
+        assert ".dot(weights)" in code and "make_context_public()" in code
+
+    def test_smartnoise_uses_mst_or_aim_on_a_declared_domain(self) -> None:
+        code = read_program(_quickstart("smartnoise-sdk"))
+        tree = ast.parse(code)
+        created = [
+            node.args[0].value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "create"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ]
+        assert created and set(created) <= {"mst", "aim"}
+        assert "MWEM" not in code
+        assert "categorical_columns" not in code, "categories come from the declared domain, not the data"
+        assert "assert transformer.fit_complete" in code and "preprocessor_eps=0.0" in code
+
+    def test_flower_runs_with_dp_and_reports_epsilon(self) -> None:
+        code = read_program(_quickstart("flower"))
+        assert "DifferentialPrivacyServerSideFixedClipping" in code and "RdpAccountant" in code
+        assert any("[dp" in r or ",dp" in r for r in _quickstart("flower").requires)
+
+    @pytest.mark.parametrize("tool", ["opacus", "tenseal", "smartnoise-sdk", "flower"])
+    def test_the_reworked_programs_ran(self, tool: str) -> None:
+        assert _quickstart(tool).verified == RAN
+
+
+def _imports() -> list[tuple[str, str]]:
+    return [(q.tool, module) for q in QUICKSTARTS for module in sorted(imported_modules(read_program(q)))]
+
+
+class TestShadowingName:
+    """``--write tenseal.py`` would make ``python tenseal.py`` import itself: refused with a better name."""
+
+    def test_the_names_come_from_the_programs_imports(self) -> None:
+        every = {module for _, module in _imports()}
+        assert {"tenseal", "pycanon", "sdmetrics", "anonymeter", "opacus", "torch", "numpy"} <= every
+        assert imported_modules("import a.b as c\nfrom d.e import f\nfrom . import g\n") == {"a", "d"}
+
+    @pytest.mark.parametrize(("tool", "module"), _imports(), ids=lambda value: str(value))
+    def test_every_imported_module_name_is_refused(self, tool: str, module: str, tmp_path: Path) -> None:
+        program = find_quickstart(load_index([], bundled=True), tool)
+        with pytest.raises(InvalidValueError) as caught:
+            check_file_name(tmp_path / f"{module}.py", program)
+        assert caught.value.exit_code == 2
+        assert caught.value.hint is not None and program.quickstart.program in caught.value.hint
+
+    @pytest.mark.parametrize("tool", ["tenseal", "pycanon", "sdmetrics", "anonymeter", "opacus"])
+    def test_cli_refuses_the_trap_and_suggests_a_name(self, run: Run, tmp_path: Path, tool: str) -> None:
+        target = tmp_path / f"{tool}.py"
+        result = run("quickstart", tool, "--write", str(target))
+        assert result.exit_code == 2, result.stderr
+        assert f"shadow the module '{tool}'" in " ".join(result.stderr.split())
+        assert f"{tool.replace('-', '_')}_quickstart.py" in result.stderr
+        assert not target.exists()
+
+    def test_other_names_are_fine(self, run: Run, tmp_path: Path) -> None:
+        assert run("quickstart", "tenseal", "--write", str(tmp_path / "tenseal_demo.py")).exit_code == 0
+        assert run("quickstart", "tenseal", "--write", str(tmp_path / "tenseal.txt")).exit_code == 0
+
+
 class TestCommand:
     """Through the real CLI: plain code when piped, JSON, files, and the two ways to fail."""
 
@@ -183,7 +342,7 @@ class TestCommand:
         assert set(data) == FIELDS
         assert data["tool"] == "opacus"
         assert data["language"] == "python"
-        assert data["verified"] == "api-checked"
+        assert data["verified"] == "ran"
         assert data["requires"][0].startswith("opacus>=")
         assert data["verified_with"]["opacus"] == dict(_quickstart("opacus").verified_with)["opacus"]
         assert "PrivacyEngine" in data["code"]

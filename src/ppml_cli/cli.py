@@ -535,7 +535,7 @@ def quickstart(
 
     Example: [bold]ppml quickstart opacus > start.py[/bold]
     """
-    from ppml_cli.quickstart import find_quickstart, list_quickstarts, write_program
+    from ppml_cli.quickstart import check_file_name, find_quickstart, list_quickstarts, write_program
     from ppml_cli.render.quickstart import write_quickstart
 
     if list_all or tool is None:
@@ -545,6 +545,7 @@ def quickstart(
         return
     result = find_quickstart(state(ctx).index, tool)
     if write is not None:
+        check_file_name(write, result)
         write_program(write, result.code, force=force)
         note(f"wrote {write}; to run it: {result.install} && python {write}")
         return

@@ -163,6 +163,59 @@ class Tradeoff(Record):
     reference: str
 
 
+class Aspect(str, Enum):
+    """What a capability compares across the tools of one technique; declared once, in compare's row order.
+
+    DP training: accountants to model support to clipping and noise. Federated
+    learning: topologies to simulation. Homomorphic encryption: schemes to
+    security parameters. ``languages`` serves both of the last two.
+    """
+
+    ACCOUNTANTS = "accountants"
+    MODEL_SUPPORT = "model support"
+    FRAMEWORK_VERSIONS = "framework versions"
+    DISTRIBUTED = "distributed training"
+    PER_SAMPLE_GRADIENTS = "per-sample gradients"
+    CLIPPING_AND_NOISE = "clipping and noise"
+    TOPOLOGIES = "topologies"
+    SECURE_AGGREGATION = "secure aggregation"
+    DIFFERENTIAL_PRIVACY = "differential privacy"
+    ML_FRAMEWORKS = "ml frameworks"
+    SIMULATION = "simulation"
+    SCHEMES = "schemes"
+    BOOTSTRAPPING = "bootstrapping"
+    ML_INTEGRATION = "ml integration"
+    OPERATIONS = "encrypted operations"
+    SECURITY_PARAMETERS = "security parameters"
+    LANGUAGES = "languages"
+
+
+class Capability(Record):
+    """One sourced fact of what a tool can do, for comparing the tools of a technique.
+
+    ``source`` says where the fact was read (a file of a named release, its
+    METADATA, a docs page or README, a maintainer's answer in an issue), as
+    ``license_source`` does; ``reference`` is the id of a catalog reference that
+    states it; ``checked`` says how and when it was confirmed by installing or
+    running. A capability without a source does not load.
+    """
+
+    aspect: Aspect
+    value: str
+    source: str
+    reference: str | None = None
+    checked: str | None = None
+
+    def summary(self) -> str:
+        """The value with where it comes from, as one line of plain text."""
+        where = [f"source: {self.source}"]
+        if self.reference:
+            where.append(f"reference: {self.reference}")
+        if self.checked:
+            where.append(f"checked: {self.checked}")
+        return f"{self.value} ({'; '.join(where)})"
+
+
 class Technique(Entry):
     """A privacy-preserving technique; ``phases`` holds exactly its one phase."""
 
@@ -209,6 +262,8 @@ class Tool(Entry):
     cons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     corrections: tuple[str, ...] = ()
+    #: Sourced facts compared across the tools of a technique (see :class:`Aspect`).
+    capabilities: tuple[Capability, ...] = ()
 
 
 class Reference(Entry):

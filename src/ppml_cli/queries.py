@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ppml_cli.errors import CatalogError, InvalidValueError, NetworkError, Problem
 from ppml_cli.filters import FilterRequest, apply, resolve_filters
 from ppml_cli.index import Index, entry_sort_key
-from ppml_cli.model import Entry, Kind, Record, Technique, Threat, plain
+from ppml_cli.model import Aspect, Entry, Kind, Record, Technique, Threat, Tool, plain
 from ppml_cli.netsettings import LINKS, REFRESH, NetworkSettings
 from ppml_cli.results import (
     REFRESHED,
@@ -278,9 +278,7 @@ COMPARED = (
 
 def compare_tools(index: Index, names: Sequence[str]) -> Comparison:
     """Tools side by side; anything but a tool is a usage error that says what can be compared."""
-    from ppml_cli.model import Tool
-
-    tools: list[Entry] = []
+    tools: list[Tool] = []
     for name in names:
         entry = index.get(name)
         if not isinstance(entry, Tool):
@@ -304,12 +302,28 @@ def compare_tools(index: Index, names: Sequence[str]) -> Comparison:
         if all(v in (None, [], "") for v in values):
             continue
         rows.append(ComparisonRow(attribute=label, values=values, differs=len({repr(v) for v in values}) > 1))
+    rows += capability_rows(tools)
     repositories = repositories_of(tools)
     if repositories:
         for label, field in (("stars", "stars"), ("last push", "pushed_at"), ("archived", "archived")):
             values = tuple(repositories.get(t.id, {}).get(field) for t in tools)
             rows.append(ComparisonRow(attribute=label, values=values, differs=len({repr(v) for v in values}) > 1))
     return Comparison(tools=tuple(tools), rows=tuple(rows), repositories=repositories)
+
+
+def capability_rows(tools: Sequence[Tool]) -> list[ComparisonRow]:
+    """One row per capability aspect any of the tools states, in :class:`Aspect` order.
+
+    A cell is the value with its source (and how it was checked); a tool that
+    states nothing on an aspect has an empty cell, never a guess.
+    """
+    stated = [{c.aspect: c.summary() for c in tool.capabilities} for tool in tools]
+    rows = []
+    for aspect in Aspect:
+        values = tuple(by_aspect.get(aspect) for by_aspect in stated)
+        if any(values):
+            rows.append(ComparisonRow(attribute=aspect.value, values=values, differs=len(set(values)) > 1))
+    return rows
 
 
 CITATION_STYLES = ("bibtex", "apa", "markdown")

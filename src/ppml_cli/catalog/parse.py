@@ -413,6 +413,20 @@ def _cross_check(values: dict[str, dict[str, Any]], raws: dict[str, RawEntry], p
             if vals.get("superseded_by"):
                 check(entry_id, "superseded_by", [vals["superseded_by"]], Kind.TOOL)
             check(entry_id, "audits", vals.get("audits", ()), Kind.THREAT)
+            capabilities = vals.get("capabilities", ())
+            check(entry_id, "capabilities", [c.reference for c in capabilities if c.reference], Kind.REFERENCE)
+            seen = [c.aspect.value for c in capabilities]
+            for aspect in sorted({a for a in seen if seen.count(a) > 1}):
+                message = f"capability {aspect!r} is given more than once; say it in one value"
+                problems.append(
+                    Problem(
+                        file=raw.file,
+                        line=raw.line_of("capabilities"),
+                        entry=entry_id,
+                        field="capabilities",
+                        message=message,
+                    )
+                )
         if raw.kind in (Kind.TUTORIAL, Kind.REFERENCE):
             check(entry_id, "tools", vals.get("tools", ()), Kind.TOOL)
 

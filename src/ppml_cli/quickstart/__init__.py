@@ -10,14 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ppml_cli.errors import NoQuickstartError, OutputFileError
+from ppml_cli.errors import InvalidValueError, NoQuickstartError, OutputFileError
 from ppml_cli.model import Entry, Kind, Record
 from ppml_cli.quickstart.manifest import QUICKSTARTS, Quickstart, by_tool
 
 if TYPE_CHECKING:
     from ppml_cli.index import Index
 
-__all__ = ["Quickstart", "QuickstartList", "QuickstartProgram", "command_for", "find_quickstart", "list_quickstarts"]
+__all__ = [
+    "Quickstart",
+    "QuickstartList",
+    "QuickstartProgram",
+    "check_file_name",
+    "command_for",
+    "find_quickstart",
+    "imported_modules",
+    "list_quickstarts",
+    "write_program",
+]
 
 
 def read_program(quickstart: Quickstart) -> str:
@@ -106,39 +116,91 @@ def command_for(entry: Entry) -> str | None:
     return None
 
 
-def write_program(path: Path, code: str, *, force: bool) -> None:
-    """Write ``code`` to ``path`` atomically: a reader sees the old file or the whole new one.
+def imported_modules(code: str) -> frozenset[str]:
+    """The top-level modules a program imports (``import a.b`` and ``from a.b import c`` give ``a``)."""
+    import ast
 
-    Without ``force`` an existing file is never replaced, even one created while
-    we write (the final step is a hard link, which fails if the name exists).
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.partition(".")[0])
+    return frozenset(names)
+
+
+def check_file_name(path: Path, program: QuickstartProgram) -> None:
+    """Refuse a file name that would shadow a module the program imports.
+
+    ``python tenseal.py`` puts the file's directory first on ``sys.path``, so the
+    program's own ``import tenseal`` would import itself and fail. The modules are
+    read from the program's imports, so a new program is covered without a list.
     """
-    import contextlib
-    import os
-    import tempfile
+    if path.suffix != ".py" or path.stem not in imported_modules(program.code):
+        return
+    suggestion = path.with_name(program.quickstart.program)  # never an imported name (a unit test checks)
+    raise InvalidValueError(
+        f"{path.name} would shadow the module {path.stem!r} that the program imports"
+        " (Python would import the program itself)",
+        hint=f"choose another name, e.g. --write {suggestion}",
+    )
 
-    directory = path.parent if str(path.parent) else Path()
+
+def write_program(path: Path, code: str, *, force: bool) -> None:
+    """Write ``code`` to ``path`` atomically through the store's one writer.
+
+    A reader sees the old file or the whole new one. Without ``force`` an existing
+    file is never replaced, even one created while we write (the final step is a
+    hard link, which fails if the name exists). With ``force`` only a regular file
+    with a single name is replaced, and it keeps its mode: a symbolic link, a FIFO,
+    a device (``/dev/null``), a directory or a hard-linked file is refused, so
+    nothing is ever written through a link or onto a device.
+    """
+    import stat
+
+    from ppml_cli.store import write_atomic
+
+    mode = 0o644  # a new program is not a secret
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as error:
-        raise OutputFileError(f"cannot write {path}: {error.strerror}", hint="check the directory") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(code)
-        Path(temporary).chmod(0o644)  # mkstemp makes 0600; a program is not a secret
-        if force:
-            Path(temporary).replace(path)
-        else:
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                raise OutputFileError(
-                    f"{path} exists", hint="choose another file name, or add --force to replace it"
-                ) from None
+        info = path.lstat()
+    except FileNotFoundError:
+        info = None
     except OSError as error:
         raise OutputFileError(f"cannot write {path}: {error.strerror}", hint="check the path") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            Path(temporary).unlink()
+    if info is not None:
+        if not force:
+            raise OutputFileError(f"{path} exists", hint="choose another file name, or add --force to replace it")
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputFileError(
+                f"{path} is {_file_type(info.st_mode)}, not a regular file; it is not replaced",
+                hint="choose another file name",
+            )
+        if info.st_nlink > 1:
+            raise OutputFileError(
+                f"{path} has {info.st_nlink} hard links; replacing it would break them",
+                hint="choose another file name",
+            )
+        mode = stat.S_IMODE(info.st_mode)
+    try:
+        write_atomic(path, code.encode("utf-8"), replace=force, private=False, mode=mode)
+    except FileExistsError:
+        raise OutputFileError(f"{path} exists", hint="choose another file name, or add --force to replace it") from None
+    except OSError as error:
+        raise OutputFileError(f"cannot write {path}: {error.strerror}", hint="check the path") from None
+
+
+def _file_type(mode: int) -> str:
+    import stat
+
+    kinds = (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
 
 QUICKSTART_TOOLS = tuple(quickstart.tool for quickstart in QUICKSTARTS)

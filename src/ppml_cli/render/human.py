@@ -186,12 +186,21 @@ def detail_view(detail: EntryDetail) -> Group:
     fields.add_column(style="bold", no_wrap=True)
     fields.add_column(ratio=1)
     for key, value in entry.to_dict().items():
-        if key in ("name", "description", "kind", "tradeoffs") or value in (None, [], ""):
+        if key in ("name", "description", "kind", "tradeoffs", "capabilities") or value in (None, [], ""):
             continue
         fields.add_row(text(key.replace("_", " ")), _value_text(key, value))
     parts: list[object] = [header, fields]
     if detail.repository:
         parts.append(repository_view(detail.repository))
+    capabilities = getattr(entry, "capabilities", ())
+    if capabilities:
+        table = Table(title="Capabilities (sourced)", title_justify="left", header_style="bold")
+        for column in ("Aspect", "Value", "Source", "Checked"):
+            table.add_column(column, overflow="fold")
+        for fact in capabilities:
+            source = fact.source + (f" [{fact.reference}]" if fact.reference else "")
+            table.add_row(text(fact.aspect.value), text(fact.value, "bold"), text(source), text(fact.checked or ""))
+        parts.append(table)
     tradeoffs = getattr(entry, "tradeoffs", ())
     if tradeoffs:
         table = Table(title="Trade-offs (sourced figures)", title_justify="left", header_style="bold")

@@ -205,9 +205,13 @@ def _md_detail(detail: EntryDetail) -> list[str]:
     entry = detail.entry
     lines = [f"## {md(entry.name)}", "", md(entry.description), ""]
     for key, value in entry.to_dict().items():
-        if key in ("name", "description") or value in (None, [], ""):
+        if key in ("name", "description", "capabilities") or value in (None, [], ""):
             continue
         lines.append(f"- **{key}**: {md(_cell(value))}")
+    capabilities = getattr(entry, "capabilities", ())
+    if capabilities:
+        lines += ["", "### Capabilities", ""]
+        lines += [f"- **{md(fact.aspect.value)}**: {md(fact.summary())}" for fact in capabilities]
     for kind, items in detail.related.items():
         lines += ["", f"### {kind.plural.capitalize()}", ""]
         lines += [f"- {md_link(e)} (`{e.id}`)" for e in items]
