@@ -40,7 +40,7 @@ def situation_line(inputs: dict[str, Any]) -> str:
 def strength_label(strength: str) -> str:
     """How a person reads a technique's strength; ``none`` means no threat in scope, not no use."""
     if strength == "none":
-        return "no threat in scope: recommended for the situation"
+        return "no protection of its own: recommended for the situation, with the layers it combines with"
     return strength
 
 
@@ -55,15 +55,36 @@ def _reference_label(plan: Plan, reference_id: str) -> str:
 # ------------------------------------------------------------------ terminal
 
 
+def summary_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The decision in a few labelled lines: architecture, first techniques and tools, budget, unit, audit."""
+    summary = data.get("summary") or {}
+    unit = data.get("privacy_unit")
+    rows = [
+        ("architecture", summary.get("architecture") or ""),
+        ("techniques", " → ".join(summary.get("techniques") or ())),
+        ("tools", ", ".join(summary.get("tools") or ())),
+        ("budget", summary.get("budget") or ""),
+        ("unit", f"{unit['value']}: {unit['why']}" if unit else ""),
+        ("audit", summary.get("audit") or ""),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+def tradeoff_line(t: dict[str, Any]) -> str:
+    line = f"{t.get('metric')}: {t.get('value')} ({t.get('setting')}) [{t.get('reference')}]"
+    return line + (" (from another setting than yours)" if t.get("matches") is False else "")
+
+
 def write_plan_table(plan: Plan, out: IO[str]) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from ppml_cli.render.human import console_for
 
     def text(value: object, style: str = "") -> Text:
         return Text(clean(str(value)) if value is not None else "", style=style)
 
-    console = Console(file=out, highlight=False, soft_wrap=False, emoji=False, markup=False)
+    console = console_for(out)  # the one console every table uses: NO_COLOR, sane widths
     data = plan.to_data()
 
     def heading(number: int, title: str) -> None:
@@ -86,6 +107,8 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         console.print(
             text("Threats in scope: ", "bold").append_text(text(", ".join(t["name"] for t in data["threats"])))
         )
+    heading(0, "In short")
+    fields([(label, value) for label, value in summary_rows(data)])
 
     heading(1, "Techniques, best first")
     if not data["techniques"]:
@@ -102,10 +125,7 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
             for m in item["mitigates"]
             if m["strength"] != "none"
         )
-        tradeoffs = "\n".join(
-            f"{t.get('metric')}: {t.get('value')} ({t.get('setting')}) [{t.get('reference')}]"
-            for t in item["tradeoffs"]
-        )
+        tradeoffs = "\n".join(tradeoff_line(t) for t in item["tradeoffs"])
         fields(
             [
                 ("why", " ".join(situational)),
@@ -149,6 +169,9 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         )
 
     heading(4, "Audit")
+    recipe = data.get("audit_recipe")
+    if recipe:
+        fields([("how", recipe["recipe"]), ("sources", ", ".join(recipe["sources"]))])
     if not data["audit"]:
         console.print(text("No audit tool in the catalog measures the threats in scope.", "dim"))
     for item in data["audit"]:
@@ -203,6 +226,9 @@ def md_name(name: object, url: object) -> str:
 def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
     data = plan.to_data()
     lines = ["# Privacy plan", "", f"Situation: {md(situation_line(data['inputs']))}", ""]
+    lines += ["In short:", ""]
+    lines += [f"- **{label}**: {md(value)}" for label, value in summary_rows(data)]
+    lines.append("")
     if data["threats"]:
         lines += ["Threats in scope:", ""]
         lines += [f"- {md(t['name'])} (`{t['id']}`): {md(t['why'])}" for t in data["threats"]]
@@ -219,9 +245,10 @@ def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
         if item["costs"]:
             lines.append(f"   - costs: {md(item['costs'])}")
         for t in item["tradeoffs"]:
+            other = " (from another setting than yours)" if t.get("matches") is False else ""
             lines.append(
                 f"   - trade-off: {md(t.get('metric'))}: {md(t.get('value'))} ({md(t.get('setting'))}), "
-                f"source `{md(t.get('reference'))}`"
+                f"source `{md(t.get('reference'))}`{other}"
             )
         if item["combine_with"]:
             lines.append(f"   - combine with: {', '.join(f'`{c}`' for c in item['combine_with'])}")
@@ -255,6 +282,10 @@ def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
         lines.append("")
         lines.append("Sources: " + (", ".join(f"`{s}`" for s in epsilon["sources"]) or "none"))
     lines += ["", "## 4. Audit", ""]
+    recipe = data.get("audit_recipe")
+    if recipe:
+        sources = ", ".join(f"`{md(s)}`" for s in recipe["sources"])
+        lines += [f"How: {md(recipe['recipe'])}" + (f" Sources: {sources}." if sources else ""), ""]
     lines += [f"- {md_name(a['name'], a['url'])} (`{a['id']}`): {md(a['why'])}" for a in data["audit"]]
     if not data["audit"]:
         lines.append("No audit tool in the catalog measures the threats in scope.")
