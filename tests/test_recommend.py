@@ -190,10 +190,12 @@ class TestOptions:
     @pytest.mark.parametrize(
         ("args", "expected"),
         [
-            (["--deploy", "untrusted"], "did you mean 'untrusted-server'"),
-            (["--deploy", "cloud"], "valid values: trusted-server, untrusted-server"),
+            (["--deploy", "untrusted-sever"], "did you mean 'untrusted-server'"),
+            (["--deploy", "moon"], "valid values: trusted-server, untrusted-server"),
             (["--data", "imgs"], "did you mean 'images'"),
-            (["--protect", "training"], "did you mean 'training-data'"),
+            (["--protect", "traning-data"], "did you mean 'training-data'"),
+            (["--regulation", "gdrp"], "did you mean 'gdpr'"),
+            (["--unit", "galaxy"], "valid values: record, device, user, organisation"),
             (["--sensitivity", "extreme"], "valid values: high, medium, low"),
             (["--framework", "pytorh"], "did you mean 'pytorch'"),
             (["--threat", "membership-inferense"], "did you mean 'membership-inference'"),
@@ -280,7 +282,11 @@ class TestViews:
         ]
         assert data["schema_version"] == 1
         inputs = {"protect", "threats", "deploy", "data", "framework", "sensitivity", "open_source"}
-        assert set(data["inputs"]) == inputs
+        assert set(data["inputs"]) == inputs | {"partition", "parties", "regulation", "unit"}
+        assert data["inputs"]["regulation"] == [] and data["inputs"]["unit"] is None
+        assert list(data)[-3:] == ["summary", "privacy_unit", "audit_recipe"], "added at the end"
+        assert set(data["privacy_unit"]) == {"value", "why"}
+        assert data["summary"]["architecture"].startswith("One trusted organisation")
         assert {"id", "name", "strength", "why"} <= set(data["techniques"][0])
         assert {"id", "name", "url", "install", "status", "license", "why"} <= set(data["tools"][0])
         assert set(data["epsilon"]) >= {"guidance", "sources"}
@@ -317,14 +323,14 @@ class TestEngine:
     """The core, without the CLI."""
 
     def test_a_plan_is_built_from_the_index_and_the_rules(self) -> None:
-        result = recommend(INDEX, load_advice(), Situation(deploy="trusted-server"))
+        result = recommend(INDEX, load_advice(), Situation.of(deploy="trusted-server"))
         assert isinstance(result, Plan)
         assert result.techniques[0].entry.id == "dp-training"
         assert result.entries[0].id == "dp-training"
 
     def test_refreshed_stars_break_ties_between_equally_fitting_tools(self) -> None:
         advice = load_advice()
-        situation = Situation(threats=["membership-inference"])
+        situation = Situation.of(threats=["membership-inference"])
         plain = [t.entry.id for t in recommend(INDEX, advice, situation).tools]
         assert plain.index("opacus") < plain.index("jax-privacy")
         starred = recommend(INDEX, advice, situation, {"jax-privacy": {"stars": 10_000}, "opacus": {"stars": 10}})
@@ -336,7 +342,14 @@ class TestEngine:
         advice = load_advice()
         for deploy in ("trusted-server", "public-release", "on-device"):
             for framework in (None, "tensorflow", "agnostic"):
-                plan = recommend(INDEX, advice, Situation(deploy=deploy, framework=framework))
+                plan = recommend(INDEX, advice, Situation.of(deploy=deploy, framework=framework))
                 for tool in plan.tools:
                     if TOOLS[tool.entry.id].status.value == "deprecated":
                         assert tool.successor is not None
+
+
+def test_a_plan_has_its_formats_beside_every_other_result() -> None:
+    from ppml_cli.recommend.plan import Plan
+    from ppml_cli.results import FORMATS
+
+    assert FORMATS[Plan] == frozenset({"table", "json", "yaml", "markdown"})

@@ -37,7 +37,7 @@ from typing import Any
 
 from ppml_cli.errors import InvalidValueError
 from ppml_cli.index import Index
-from ppml_cli.model import Entry, Kind, Record, Reference, Technique, Threat, Tool, fields
+from ppml_cli.model import Entry, Kind, Record, Reference, Technique, Threat, Tool
 from ppml_cli.recommend.plan import (
     AuditRecipe,
     AuditStep,
@@ -53,6 +53,9 @@ from ppml_cli.recommend.plan import (
 )
 from ppml_cli.recommend.rules import (
     FRAMEWORKS,
+    QUESTION_IDS,
+    QUESTIONS,
+    SPECS,
     THREATS,
     Advice,
     Answer,
@@ -71,42 +74,85 @@ ANY = "any"
 
 
 class Situation(Record):
-    """A practitioner's situation, as typed (ids, names or aliases; any case)."""
+    """A practitioner's situation, as typed: values by question id (ids, names or aliases; any case).
 
-    protect: Sequence[str] = ()
-    threats: Sequence[str] = ()
-    deploy: str | None = None
-    data: str | None = None
-    framework: str | None = None
-    sensitivity: str | None = None
-    open_source: bool = False
+    Its questions are those of :data:`~ppml_cli.recommend.rules.QUESTIONS`; build one with
+    :meth:`of` (``Situation.of(deploy="on-device", protect=["training-data"])``).
+    """
+
+    answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def of(cls, **values: str | Sequence[str] | bool | None) -> Situation:
+        """A situation from values by question id: a string, several, a yes/no flag, or None."""
+        unknown = sorted(set(values) - set(QUESTION_IDS))
+        if unknown:
+            raise TypeError(f"Situation has no question {', '.join(unknown)}; the questions: {', '.join(QUESTION_IDS)}")
+        answers = []
+        for question_id in QUESTION_IDS:
+            value = values.get(question_id)
+            if isinstance(value, bool):
+                found: tuple[str, ...] = ("yes",) if value else ()
+            elif isinstance(value, str):
+                found = (value,)
+            else:
+                found = tuple(value or ())
+            if found:
+                answers.append((question_id, found))
+        return cls(answers=tuple(answers))
+
+    def get(self, question_id: str) -> tuple[str, ...]:
+        """The values given for a question, as typed (empty when it was not answered)."""
+        return next((values for qid, values in self.answers if qid == question_id), ())
 
     def is_empty(self) -> bool:
         """Nothing was said about the situation (so, at a terminal, it is worth asking)."""
-        return not any(getattr(self, name) for name in fields(self))
+        return not self.answers
 
 
 class _Inputs(Record):
-    """The situation resolved against the rules and the catalog."""
+    """The situation resolved against the rules and the catalog: answer values by question id."""
 
-    protect: tuple[str, ...]
-    threats: tuple[str, ...]
-    deploy: str | None
-    data: str | None
-    framework: str | None
-    sensitivity: str | None
-    open_source: bool
+    values: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def many(self, question_id: str) -> tuple[str, ...]:
+        return next((values for qid, values in self.values if qid == question_id), ())
+
+    def one(self, question_id: str) -> str | None:
+        values = self.many(question_id)
+        return values[0] if values else None
+
+    @property
+    def protect(self) -> tuple[str, ...]:
+        return self.many("protect")
+
+    @property
+    def threats(self) -> tuple[str, ...]:
+        return self.many("threats")
+
+    @property
+    def framework(self) -> str | None:
+        return self.one("framework")
+
+    @property
+    def sensitivity(self) -> str | None:
+        return self.one("sensitivity")
+
+    @property
+    def open_source(self) -> bool:
+        return self.one("open_source") == "yes"
 
     def to_data(self) -> dict[str, Any]:
-        return {
-            "protect": list(self.protect),
-            "threats": list(self.threats),
-            "deploy": self.deploy,
-            "data": self.data,
-            "framework": self.framework,
-            "sensitivity": self.sensitivity,
-            "open_source": self.open_source,
-        }
+        """Each question's answer: a list where several are allowed, a flag as true/false, else a value or null."""
+        out: dict[str, Any] = {}
+        for spec in QUESTIONS:
+            if spec.multiple:
+                out[spec.id] = list(self.many(spec.id))
+            elif spec.flag:
+                out[spec.id] = self.one(spec.id) == "yes"
+            else:
+                out[spec.id] = self.one(spec.id)
+        return out
 
 
 # ------------------------------------------------------------------ inputs
@@ -133,14 +179,31 @@ def answer_labels(index: Index, advice: Advice, question_id: str) -> dict[str, s
     return labels
 
 
-def _choose(index: Index, advice: Advice, question_id: str, value: str) -> str:
+def choose(index: Index, advice: Advice, question_id: str, value: str) -> str:
+    """The answer a typed value means (its value, an alias, any case), or an error naming the valid ones.
+
+    The options and the interview both go through here, so both accept the same words.
+    """
     question = advice.question(question_id)
-    option = question.option if question else f"--{question_id}"
-    if question is not None and question.answers_from == FRAMEWORKS and value.strip().casefold() != ANY:
+    spec = SPECS.get(question_id)
+    option = spec.option if spec else f"--{question_id}"
+    wanted = value.strip().casefold()
+    if question is not None:  # an answer's own value first, then the aliases
+        for answer in question.answers:
+            if wanted == answer.value.casefold():
+                return answer.value
+        for answer in question.answers:
+            if wanted in (a.casefold() for a in answer.aliases):
+                return answer.value
+    if spec is not None and spec.answers_from == FRAMEWORKS:
         (match,) = index.resolve_values(option, [value], "frameworks")
         return match
+    if spec is not None and spec.answers_from == THREATS:
+        (found,) = index.resolve_option(option, [value], Kind.THREAT)
+        return found
+    if spec is not None and spec.flag and wanted in ("true", "y", "yes"):
+        return "yes"
     valid = valid_answers(index, advice, question_id)
-    wanted = value.strip().casefold()
     for candidate in valid:
         if candidate.casefold() == wanted:
             return candidate
@@ -151,27 +214,23 @@ def _choose(index: Index, advice: Advice, question_id: str, value: str) -> str:
     raise InvalidValueError(f"invalid value for {option}: {value!r}", hint=f"{hint}valid values: {', '.join(valid)}")
 
 
+#: Answers that mean "nothing to add": they resolve to no value.
+_NOTHING = {"framework": ANY, "threats": "none", "regulation": "none"}
+
+
 def resolve(index: Index, advice: Advice, situation: Situation) -> _Inputs:
     """Validate every value; an unknown one raises naming the valid ones."""
-    protect = tuple(dict.fromkeys(_choose(index, advice, "protect", v) for v in situation.protect))
-    threat_ids = index.resolve_option("--threat", list(situation.threats), Kind.THREAT)
-    ordered_threats = tuple(t.id for t in index.of_kind(Kind.THREAT) if t.id in threat_ids)
-
-    def one(question_id: str, value: str | None) -> str | None:
-        if value is None:
-            return None
-        chosen = _choose(index, advice, question_id, value)
-        return None if chosen == ANY and question_id == "framework" else chosen
-
-    return _Inputs(
-        protect=protect,
-        threats=ordered_threats,
-        deploy=one("deploy", situation.deploy),
-        data=one("data", situation.data),
-        framework=one("framework", situation.framework),
-        sensitivity=one("sensitivity", situation.sensitivity),
-        open_source=situation.open_source,
-    )
+    values: list[tuple[str, tuple[str, ...]]] = []
+    for spec in QUESTIONS:
+        given = situation.get(spec.id)
+        chosen = [choose(index, advice, spec.id, v) for v in given]
+        chosen = [c for c in chosen if c != _NOTHING.get(spec.id) and not (spec.flag and c == "no")]
+        if spec.id == "threats":  # in the catalog's order, as before
+            order = {t.id: n for n, t in enumerate(index.of_kind(Kind.THREAT))}
+            chosen = sorted(chosen, key=lambda t: order.get(t, len(order)))
+        if chosen:
+            values.append((spec.id, tuple(dict.fromkeys(chosen))))
+    return _Inputs(values=tuple(values))
 
 
 # -------------------------------------------------------------------- plan
@@ -214,12 +273,7 @@ class _Context:
 
     def stated(self, question_id: str) -> set[str]:
         """The values given for a question (no default)."""
-        value = getattr(self.inputs, question_id, None)
-        if isinstance(value, tuple):
-            return {v for v in value if v}
-        if isinstance(value, bool):
-            return {"yes"} if value else set()
-        return {value} if value else set()
+        return set(self.inputs.many(question_id))
 
     def given(self, question_id: str) -> set[str]:
         chosen = self.stated(question_id)

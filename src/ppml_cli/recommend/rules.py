@@ -26,20 +26,64 @@ FRAMEWORKS = "frameworks"
 THREATS = "threats"
 #: Where a question's answers may come from besides its own list.
 ANSWER_SOURCES = (FRAMEWORKS, THREATS)
+
+
+class QuestionSpec(Record):
+    """How a question is asked on the command line: declared once here, in :data:`QUESTIONS`.
+
+    The option (``recommend --deploy``), its completion and help, the fields of a
+    :class:`~ppml_cli.recommend.engine.Situation`, the inputs of a plan, the interview and
+    the plan's situation line are all derived from this list; the rules file
+    (``data/advice.yaml``) gives each question its prompt, default and answers.
+    """
+
+    id: str
+    option: str
+    help: str
+    metavar: str | None = None
+    #: Several answers allowed (a repeatable option, comma-separated at the prompt).
+    multiple: bool = False
+    #: A yes/no switch (``--open-source``) rather than an option with a value.
+    flag: bool = False
+    #: Where answers come from besides the rules' own (the catalog's frameworks or threats).
+    answers_from: str | None = None
+    #: How the plan's situation line names it.
+    short: str = ""
+    #: Without an answer, the plan derives it from the other answers (the unit of privacy) or
+    #: it matters only in some situations (how parties split the data); the interview's Enter
+    #: then leaves it unanswered rather than taking the rules' default.
+    derived: bool = False
+
+
+#: Every question of ``ppml recommend``, in the order the interview asks them. A new question
+#: is one line here and its answers in the rules file; nothing else names it.
+QUESTIONS: tuple[QuestionSpec, ...] = (
+    QuestionSpec(id="protect", option="--protect", metavar="ASSET", multiple=True, short="protect",
+                 help="What must stay private: training-data, model, inference-data (repeatable)."),
+    QuestionSpec(id="threats", option="--threat", metavar="THREAT", multiple=True, answers_from=THREATS,
+                 short="threats", help="A privacy attack to plan against: id, name or alias (repeatable)."),
+    QuestionSpec(id="deploy", option="--deploy", metavar="WHERE", short="deploy",
+                 help="trusted-server, untrusted-server, on-device, multi-party or public-release."),
+    QuestionSpec(id="partition", option="--partition", derived=True, metavar="HOW", short="partition",
+                 help="How parties split the data: horizontal (different people) or vertical (same people)."),
+    QuestionSpec(id="parties", option="--parties", derived=True, metavar="HOW-MANY", short="parties",
+                 help="few (a handful of organisations) or many (clients, devices)."),
+    QuestionSpec(id="data", option="--data", metavar="TYPE", short="data",
+                 help="tabular, images, text, time-series, graph or audio."),
+    QuestionSpec(id="framework", option="--framework", metavar="NAME", answers_from=FRAMEWORKS, short="framework",
+                 help="The catalog's framework values (pytorch, tensorflow, jax, ...)."),
+    QuestionSpec(id="sensitivity", option="--sensitivity", metavar="LEVEL", short="sensitivity",
+                 help="high, medium or low."),
+    QuestionSpec(id="regulation", option="--regulation", metavar="LAW", multiple=True, short="regulation",
+                 help="gdpr, hipaa or ccpa (repeatable)."),
+    QuestionSpec(id="unit", option="--unit", metavar="UNIT", short="unit of privacy", derived=True,
+                 help="The unit of privacy: record, device, user or organisation (default: from the situation)."),
+    QuestionSpec(id="open_source", option="--open-source", flag=True, short="open source only",
+                 help="Only tools under an open-source licence."),
+)  # fmt: skip
 #: The questions the engine gives meaning to; the rules supply their prompts and answers.
-QUESTION_IDS = (
-    "protect",
-    "threats",
-    "deploy",
-    "partition",
-    "parties",
-    "data",
-    "framework",
-    "sensitivity",
-    "regulation",
-    "unit",
-    "open_source",
-)
+QUESTION_IDS = tuple(q.id for q in QUESTIONS)
+SPECS = {q.id: q for q in QUESTIONS}
 #: Text keys whose values are prose a person reads; a digit in them needs a source.
 _PROSE_KEYS = frozenset(
     {"prompt", "label", "reason", "guidance", "not_covered", "help", "architecture", "recipe", "short"}
@@ -105,8 +149,8 @@ class Question(Record):
     answers_from: str | None = None
     #: How the plan names this question in its situation line ("open source only").
     short: str = ""
-    #: The option's placeholder in help (ASSET, WHERE...).
-    metavar: str | None = None
+    #: A yes/no switch: its answers are "yes" and "no".
+    flag: bool = False
 
     def answer(self, value: str) -> Answer | None:
         return next((a for a in self.answers if a.value == value), None)
@@ -364,23 +408,24 @@ class _Reader:
         values = [a.value for a in answers]
         for value in sorted({v for v in values if values.count(v) > 1}):
             self.problem(node, question_id, "answers", f"the answer {value!r} is given twice")
-        answers_from = node.get("answers_from")
-        if answers_from is not None and answers_from not in ANSWER_SOURCES:
-            self.problem(node, question_id, "answers_from", f"must be one of: {', '.join(ANSWER_SOURCES)}")
-            answers_from = None
-        if not answers and answers_from is None:
+        for key in ("option", "multiple", "answers_from", "short", "metavar"):
+            if key in node:
+                self.problem(node, question_id, key, "declared once, in ppml_cli.recommend.rules.QUESTIONS")
+        spec = SPECS.get(question_id)
+        answers_from = spec.answers_from if spec else None
+        if not answers and answers_from is None and spec is not None:
             self.problem(node, question_id, "answers", "a question needs answers (or answers_from)")
         default = node.get("default")
         return Question(
             id=question_id,
-            option=self.text(node, "option", question_id, required=False) or "--" + question_id.replace("_", "-"),
+            option=spec.option if spec else "--" + question_id.replace("_", "-"),
             prompt=self.text(node, "prompt", question_id, required=False),
             answers=answers,
             default=str(default).lower() if isinstance(default, (str, bool)) else None,
-            multiple=bool(node.get("multiple", False)),
+            multiple=spec.multiple if spec else False,
             answers_from=answers_from,
-            short=self.text(node, "short", question_id, required=False) or question_id.replace("_", " "),
-            metavar=self.text(node, "metavar", question_id, required=False) or None,
+            short=spec.short if spec else question_id,
+            flag=spec.flag if spec else False,
         )
 
 
@@ -487,8 +532,9 @@ def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Seq
                     limits[str(name)] = value
                 else:
                     reader.problem(raw_limits, "limits", str(name), "expected a positive integer")
+    order = {q: n for n, q in enumerate(QUESTION_IDS)}  # the command line's order, whatever the files'
     return Advice(
-        questions=tuple(questions.values()),
+        questions=tuple(sorted(questions.values(), key=lambda q: order.get(q.id, len(order)))),
         default_threats=default_threats,
         combinations=tuple(combinations.values()),
         dp_techniques=dp_techniques,
@@ -545,6 +591,10 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
             if kinds.get(target) is not kind:
                 report(entry, field, f"unknown {kind.value} id {target!r}")
 
+    asked = {q.id for q in advice.questions}
+    for spec in QUESTIONS:
+        if spec.id not in asked:
+            report(spec.id, "id", "a question of the command line has no prompt or answers in the rules")
     for question in advice.questions:
         if question.id not in QUESTION_IDS:
             report(question.id, "id", f"the engine asks only: {', '.join(QUESTION_IDS)}")

@@ -15,20 +15,13 @@ from ppml_cli.recommend.plan import Plan
 from ppml_cli.textsafe import clean, markdown_link, markdown_text
 
 SECTIONS = ("Techniques", "Tools", "Privacy budget", "Audit", "Read next", "Not covered")
-INPUT_LABELS = (
-    ("protect", "protect"),
-    ("threats", "threats"),
-    ("deploy", "deploy"),
-    ("data", "data"),
-    ("framework", "framework"),
-    ("sensitivity", "sensitivity"),
-    ("open_source", "open source only"),
-)
 
 
 def situation_line(inputs: dict[str, Any]) -> str:
+    from ppml_cli.recommend.rules import QUESTIONS
+
     parts = []
-    for key, label in INPUT_LABELS:
+    for key, label in ((q.id, q.short or q.id) for q in QUESTIONS):
         value = inputs.get(key)
         if value in (None, [], False):
             continue
@@ -76,6 +69,7 @@ def tradeoff_line(t: dict[str, Any]) -> str:
 
 
 def write_plan_table(plan: Plan, out: IO[str]) -> None:
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
@@ -86,10 +80,18 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
 
     console = console_for(out)  # the one console every table uses: NO_COLOR, sane widths
     data = plan.to_data()
+    parts: list[Any] = []  # printed at once: a reader that leaves early (| head) is one broken pipe
+
+    class _Collect:
+        @staticmethod
+        def print(*renderables: Any) -> None:
+            parts.append(renderables[0] if renderables else Text(""))
+
+    collect = _Collect()
 
     def heading(number: int, title: str) -> None:
-        console.print()
-        console.print(text(title.upper(), "bold"))
+        collect.print()
+        collect.print(text(title.upper(), "bold"))
 
     def fields(rows: list[tuple[str, object]]) -> None:
         grid = Table.grid(padding=(0, 2))
@@ -98,13 +100,13 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         for label, value in rows:
             if value not in (None, "", []):
                 grid.add_row(text(label), value if isinstance(value, Text) else text(value))
-        console.print(grid)
+        collect.print(grid)
 
     title = text("Privacy plan", "bold")
     title.append_text(text(f"  ({situation_line(data['inputs'])})", "dim"))
-    console.print(title)
+    collect.print(title)
     if data["threats"]:
-        console.print(
+        collect.print(
             text("Threats in scope: ", "bold").append_text(text(", ".join(t["name"] for t in data["threats"])))
         )
     heading(0, "In short")
@@ -112,11 +114,11 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
 
     heading(1, "Techniques, best first")
     if not data["techniques"]:
-        console.print(text("No technique in the catalog fits; see Not covered.", "dim"))
+        collect.print(text("No technique in the catalog fits; see Not covered.", "dim"))
     for n, item in enumerate(data["techniques"], 1):
         head = text(f"{n}. {item['name']}", "bold magenta")
         head.append_text(text(f"  {item['id']} · {strength_label(item['strength'])}", "dim"))
-        console.print(head)
+        collect.print(head)
         situational = next(t for t in plan.techniques if t.entry.id == item["id"]).why
         against = "\n".join(
             f"{m['threat']}: {m['strength']}"
@@ -138,14 +140,14 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
 
     heading(2, "Tools")
     if not data["tools"]:
-        console.print(text("No tool in the catalog fits; see Not covered.", "dim"))
+        collect.print(text("No tool in the catalog fits; see Not covered.", "dim"))
     status_style = {"active": "green", "low-activity": "yellow", "legacy": "red", "deprecated": "bold red"}
     for item in data["tools"]:
         head = text(item["name"], "bold cyan")
         head.append_text(text(f"  {item['id']} · ", "dim"))
         head.append_text(text(item["status"] or "unknown", status_style.get(item["status"] or "", "")))
         head.append_text(text(f" · {item['license'] or 'licence unknown'}", "dim"))
-        console.print(head)
+        collect.print(head)
         fields(
             [
                 ("install", item["install"]),
@@ -159,7 +161,7 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
     heading(3, "Privacy budget (epsilon)")
     epsilon = data["epsilon"]
     if epsilon is None:
-        console.print(text("No differential privacy in this plan, so no budget to set.", "dim"))
+        collect.print(text("No differential privacy in this plan, so no budget to set.", "dim"))
     else:
         fields(
             [
@@ -173,11 +175,11 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
     if recipe:
         fields([("how", recipe["recipe"]), ("sources", ", ".join(recipe["sources"]))])
     if not data["audit"]:
-        console.print(text("No audit tool in the catalog measures the threats in scope.", "dim"))
+        collect.print(text("No audit tool in the catalog measures the threats in scope.", "dim"))
     for item in data["audit"]:
         head = text(item["name"], "bold cyan")
         head.append_text(text(f"  {item['id']}", "dim"))
-        console.print(head)
+        collect.print(head)
         fields([("install", item["install"]), ("why", item["why"])])
 
     heading(5, "Read next")
@@ -185,20 +187,21 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         line = text(f"• {entry.name}")
         year = getattr(entry, "year", None)
         line.append_text(text(f"  {entry.id}{f' ({year})' if year else ''}", "dim"))
-        console.print(line)
+        collect.print(line)
     if not plan.references:
-        console.print(text("Nothing specific.", "dim"))
+        collect.print(text("Nothing specific.", "dim"))
 
     heading(6, "Not covered")
     for note in data["not_covered"]:
-        console.print(text(f"• {note}"))
+        collect.print(text(f"• {note}"))
     if not data["not_covered"]:
-        console.print(text("Nothing the catalog knows of.", "dim"))
+        collect.print(text("Nothing the catalog knows of.", "dim"))
     if data["ruled_out"]:
-        console.print()
-        console.print(text("Ruled out by the situation", "bold"))
+        collect.print()
+        collect.print(text("Ruled out by the situation", "bold"))
         for item in data["ruled_out"]:
-            console.print(text(f"• {item['name']} ({item['id']}): {item['reason']}"))
+            collect.print(text(f"• {item['name']} ({item['id']}): {item['reason']}"))
+    console.print(Group(*parts))
 
 
 # ------------------------------------------------------------------ Markdown
