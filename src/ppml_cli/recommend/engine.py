@@ -790,15 +790,17 @@ def _privacy_unit(ctx: _Context) -> PrivacyUnit | None:
     if stated:
         value = sorted(stated, key=order.index)[-1]
         answer = question.answer(value)
-        return PrivacyUnit(value=value, why=f"named with {question.option}: {answer.label if answer else value}")
+        return PrivacyUnit(value=value, why=f"Named with {question.option}: {answer.label if answer else value}.")
     implied = [(a.unit, q, a) for q, a in ctx.answers if a.unit is not None and a.unit.id in order]
     if implied:
         unit, q, a = max(implied, key=lambda item: order.index(item[0].id))
-        return PrivacyUnit(value=unit.id, why=f"{q.option} {a.value}: {unit.reason}")
+        reason = unit.reason.rstrip(".")
+        return PrivacyUnit(value=unit.id, why=f"{reason[:1].upper()}{reason[1:]} (from {q.option} {a.value}).")
     if question.default in order:
         answer = question.answer(question.default or "")
         label = answer.label if answer else question.default
-        return PrivacyUnit(value=str(question.default), why=f"the default ({label}); name it with {question.option}")
+        why = f"The default: {label}; name another with {question.option}."
+        return PrivacyUnit(value=str(question.default), why=why)
     return None
 
 

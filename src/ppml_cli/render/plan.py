@@ -33,7 +33,7 @@ def situation_line(inputs: dict[str, Any]) -> str:
 def strength_label(strength: str) -> str:
     """How a person reads a technique's strength; ``none`` means no threat in scope, not no use."""
     if strength == "none":
-        return "no protection of its own: recommended for the situation, with the layers it combines with"
+        return "the architecture: it protects with what it combines with"
     return strength
 
 
@@ -57,7 +57,7 @@ def summary_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("techniques", " → ".join(summary.get("techniques") or ())),
         ("tools", ", ".join(summary.get("tools") or ())),
         ("budget", summary.get("budget") or ""),
-        ("unit", f"{unit['value']}: {unit['why']}" if unit else ""),
+        ("unit", f"{unit['value']}. {unit['why']}" if unit else ""),
         ("audit", summary.get("audit") or ""),
     ]
     return [(label, value) for label, value in rows if value]
