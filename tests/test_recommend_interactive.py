@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import shlex
 import signal
@@ -62,15 +63,18 @@ class Terminal:
 
     def read_until(self, text: str) -> str:
         while text not in self.seen:
-            ready, _, _ = select.select([self.master], [], [], PATIENCE)
-            assert ready, f"waited for {text!r}; the terminal shows:\n{self.seen}"
-            try:
-                chunk = os.read(self.master, 4096).decode("utf-8", "replace")
-            except OSError:  # the child closed the terminal
-                chunk = ""
-            assert chunk, f"the program ended before {text!r}; it showed:\n{self.seen}"
-            self.seen += chunk.replace("\r\n", "\n")
+            self.read_more(text)
         return self.seen
+
+    def read_more(self, waiting_for: str) -> None:
+        ready, _, _ = select.select([self.master], [], [], PATIENCE)
+        assert ready, f"waited for {waiting_for!r}; the terminal shows:\n{self.seen}"
+        try:
+            chunk = os.read(self.master, 4096).decode("utf-8", "replace")
+        except OSError:  # the child closed the terminal
+            chunk = ""
+        assert chunk, f"the program ended before {waiting_for!r}; it showed:\n{self.seen}"
+        self.seen += chunk.replace("\r\n", "\n")
 
     def send(self, text: str) -> None:
         os.write(self.master, text.encode())
@@ -110,11 +114,18 @@ class Terminal:
         return code
 
     def answer_all(self, answers: dict[str, str]) -> None:
-        """Answer each question by its option (Enter for those not named), up to the last one."""
-        for option in OPTIONS:
-            self.read_until(f"[{option}] [")
-            self.read_until("]: ")
-            self.send(answers.get(option, "") + "\n")
+        """Answer each question the interview asks by its option (Enter for those not named), to the last."""
+        prompt = re.compile(r"\[(--[a-z-]+)\] \[[^]\n]*\]: ")
+        start = 0
+        while True:
+            found = prompt.search(self.seen, start)
+            while found is None:
+                self.read_more("a question")
+                found = prompt.search(self.seen, start)
+            start = found.end()
+            self.send(answers.get(found.group(1), "") + "\n")
+            if found.group(1) == OPTIONS[-1]:
+                return
 
 
 def test_it_asks_one_question_at_a_time_with_defaults(tmp_path: Path) -> None:
@@ -131,10 +142,9 @@ def test_it_asks_one_question_at_a_time_with_defaults(tmp_path: Path) -> None:
     terminal.send("Model Extraction\n")  # a name, as --threat takes it
     terminal.read_until("[--deploy] [trusted-server]: ")
     terminal.send("devices\n")  # an alias of on-device
-    for option in ("--partition", "--parties", "--data"):
-        terminal.read_until(f"[{option}] [")
-        terminal.read_until("]: ")
-        terminal.send("\n")
+    shown = terminal.read_until("[--data] [tabular]: ")
+    assert "[--partition]" not in shown, "how parties split the data is asked only where there are parties"
+    terminal.send("\n")
     shown = terminal.read_until("[--framework] [any]: ")
     assert "pytorch" in shown and "tensorflow" in shown, "the catalog's own frameworks are offered"
     terminal.send("TensorFlow\n")

@@ -60,12 +60,14 @@ def interview(index: Index, advice: Advice, ask: Ask = _prompt) -> Situation:
     answers: dict[str, list[str]] = {}
     say("A few questions about your situation (Enter keeps the [default]; Ctrl-C leaves).")
     for question in advice.questions:
+        spec = SPECS.get(question.id)
+        if spec is not None and any(not set(answers.get(q, ())) & set(v) for q, v in spec.asked_after):
+            continue  # only some situations need it (how parties split the data)
         labels = answer_labels(index, advice, question.id)
         valid = list(labels)
         if not valid:
             continue
         _show(question, labels)
-        spec = SPECS.get(question.id)
         if spec is not None and spec.derived:
             say(f"  (Enter: {DERIVED}, as the plan derives it from your other answers)")
             default = DERIVED

@@ -53,8 +53,12 @@ class QuestionSpec(Record):
     #: it matters only in some situations (how parties split the data); the interview's Enter
     #: then leaves it unanswered rather than taking the rules' default.
     derived: bool = False
+    #: The interview asks it only after one of these answers (question id -> values); an option
+    #: may always give it.
+    asked_after: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+_SEVERAL_PARTIES = (("deploy", ("multi-party", "untrusted-server")),)
 #: Every question of ``ppml recommend``, in the order the interview asks them. A new question
 #: is one line here and its answers in the rules file; nothing else names it.
 QUESTIONS: tuple[QuestionSpec, ...] = (
@@ -64,9 +68,11 @@ QUESTIONS: tuple[QuestionSpec, ...] = (
                  short="threats", help="A privacy attack to plan against: id, name or alias (repeatable)."),
     QuestionSpec(id="deploy", option="--deploy", metavar="WHERE", short="deploy",
                  help="trusted-server, untrusted-server, on-device, multi-party or public-release."),
-    QuestionSpec(id="partition", option="--partition", derived=True, metavar="HOW", short="partition",
+    QuestionSpec(id="partition", option="--partition", metavar="HOW", short="partition", derived=True,
+                 asked_after=_SEVERAL_PARTIES,
                  help="How parties split the data: horizontal (different people) or vertical (same people)."),
-    QuestionSpec(id="parties", option="--parties", derived=True, metavar="HOW-MANY", short="parties",
+    QuestionSpec(id="parties", option="--parties", metavar="HOW-MANY", short="parties", derived=True,
+                 asked_after=_SEVERAL_PARTIES,
                  help="few (a handful of organisations) or many (clients, devices)."),
     QuestionSpec(id="data", option="--data", metavar="TYPE", short="data",
                  help="tabular, images, text, time-series, graph or audio."),
