@@ -273,6 +273,9 @@ def test_options_at_a_terminal_never_ask(tmp_path: Path) -> None:
         ("ppml recommend --protect inf", {"inference-data"}),
         ("ppml recommend --sensitivity h", {"high"}),
         ("ppml recommend --framework ja", {"jax"}),
+        ("ppml recommend --regulation g", {"gdpr"}),
+        ("ppml recommend --unit u", {"user"}),
+        ("ppml recommend --partition v", {"vertical"}),
     ],
 )
 def test_shell_completion_offers_the_rules_answers(words: str, expected: set[str]) -> None:
