@@ -165,7 +165,7 @@ ISSUE_SITUATIONS = [
             | HE_LIBRARIES
             | DP_TRAINING_LIBRARIES
         ),
-        unit="user",
+        unit="record",  # no DP in this plan: the unit is the stated default, not a training unit
         epsilon=None,
     ),
     Scenario(

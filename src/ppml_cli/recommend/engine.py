@@ -791,7 +791,9 @@ def _privacy_unit(ctx: _Context) -> PrivacyUnit | None:
         value = sorted(stated, key=order.index)[-1]
         answer = question.answer(value)
         return PrivacyUnit(value=value, why=f"Named with {question.option}: {answer.label if answer else value}.")
-    implied = [(a.unit, q, a) for q, a in ctx.answers if a.unit is not None and a.unit.id in order]
+    implied = [
+        (a.unit, q, a) for q, a in ctx.answers if a.unit is not None and a.unit.id in order and ctx.holds(a.unit)
+    ]
     if implied:
         unit, q, a = max(implied, key=lambda item: order.index(item[0].id))
         reason = unit.reason.rstrip(".")

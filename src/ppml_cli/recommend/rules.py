@@ -637,6 +637,7 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
                 *answer.audit,
                 *answer.unfit,
                 *answer.rule_out,
+                *((answer.unit,) if answer.unit is not None else ()),
             )
             for suggestion in conditional:
                 for question_id, wanted in suggestion.when:
