@@ -327,3 +327,11 @@ def test_the_named_unit_wins_and_the_strictest_implied_one_otherwise() -> None:
     assert named["privacy_unit"]["value"] == "organisation" and "--unit" in named["privacy_unit"]["why"]
     implied = recommend(INDEX, ADVICE, Situation.of(deploy="multi-party", data="text")).to_data()
     assert implied["privacy_unit"]["value"] == "user", "text makes the person the unit, even across parties"
+
+
+def test_what_the_law_asks_for_is_never_cut_by_the_plan_limit() -> None:
+    """A keyboard on phones under GDPR: the architecture's techniques, the text's, and the law's all stay."""
+    situation = Situation.of(deploy="on-device", data="text", regulation=["gdpr"], protect=["training-data"])
+    techniques = [t["id"] for t in recommend(INDEX, ADVICE, situation).to_data()["techniques"]]
+    assert techniques[0] == "federated-learning"
+    assert {"machine-unlearning", "data-minimization", "llm-privacy", "dp-training"} <= set(techniques)

@@ -440,7 +440,9 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
                 best_so_far[threat] = max(points, best_so_far.get(threat, 0))
                 if points:
                     phases_so_far.setdefault(threat, set()).add(technique.phase)
-    chosen = kept[:limit]
+    # what an answer asked for (the architecture, the law, the data) is never cut; the limit
+    # trims only what joined for its strength alone
+    chosen = kept[: max(limit, sum(1 for t in kept if t in first_recommended))]
     for rule in rules:  # the limit may have cut the partner that allowed a technique
         rule_out(rule)
         if rule.technique in chosen and rule.unless:
