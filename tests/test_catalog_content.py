@@ -37,6 +37,8 @@ ADDED_TECHNIQUES = {
     "machine-unlearning": "training",
     "llm-privacy": "training",
     "output-guardrails": "deployment",
+    "on-device-inference": "deployment",
+    "dp-statistics": "processing",
 }
 
 

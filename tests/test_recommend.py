@@ -75,7 +75,7 @@ class TestScenarios:
         fl_only = [t["id"] for t in data["tools"] if t["techniques"] == ["federated-learning"]]
         assert fl_only and fl_only[0] in ("tensorflow-federated", "flower")
         assert all("tensorflow" in t["frameworks"] or "agnostic" in t["frameworks"] for t in data["tools"])
-        assert set(data["references"]) >= {"mcmahan2017fedavg", "bonawitz2017secagg"}
+        assert set(data["references"]) >= {"mcmahan2018dplm", "xu2023gboard", "bonawitz2017secagg"}
 
     def test_encrypted_inference_for_a_tabular_model_on_an_untrusted_cloud(self, plan: Plan_) -> None:
         data = plan("--protect", "inference-data", "--deploy", "untrusted-server", "--data", "tabular")
@@ -89,7 +89,7 @@ class TestScenarios:
         data = plan("--deploy", "multi-party", "--framework", "pytorch", "--sensitivity", "high")
         techniques = ids(data["techniques"])
         assert {"federated-learning", "secure-multi-party-computation", "dp-training"} <= set(techniques)
-        assert data["techniques"][0]["id"] == "dp-training"
+        assert data["techniques"][0]["id"] == "federated-learning", "the architecture first, its protections after"
         fl_tools = [t["id"] for t in data["tools"] if "federated-learning" in t["techniques"]]
         assert fl_tools[0] in ("fed-biomed", "nvflare", "flower"), "a framework built for institutions first"
         assert all("pytorch" in t["frameworks"] or "agnostic" in t["frameworks"] for t in data["tools"])
@@ -97,7 +97,8 @@ class TestScenarios:
 
     def test_publishing_a_tabular_dataset(self, plan: Plan_) -> None:
         data = plan("--deploy", "public-release", "--data", "tabular")
-        assert data["techniques"][0]["id"] == "synthetic-data"
+        assert ids(data["techniques"])[:2] == ["dp-statistics", "privacy-budget"], "DP statistics, accounted"
+        assert "synthetic-data" in ids(data["techniques"])
         synthetic = [t for t in data["tools"] if "synthetic-data" in t["techniques"]]
         assert synthetic[0]["id"] in ("smartnoise-sdk", "synthcity"), "a DP synthesizer first"
         assert data["audit"][0]["id"] == "anonymeter"
@@ -164,10 +165,11 @@ class TestScenarios:
     def test_untrusted_server_rules_out_central_dp_alone(self, plan: Plan_, run: Run) -> None:
         data = plan("--protect", "training-data", "--deploy", "untrusted-server")
         techniques = ids(data["techniques"])
-        assert "federated-learning" in techniques
+        assert techniques[0] == "trusted-execution", "what keeps the server from seeing the data comes first"
+        assert "local-differential-privacy" in ids(data["ruled_out"]), "local DP is a last resort for training"
         assert "dp-training" in techniques
         why = next(t["why"] for t in data["techniques"] if t["id"] == "dp-training")
-        assert "Only together with Federated Learning, Secure Multi-Party Computation" in why
+        assert "Only together with Secure Multi-Party Computation, Trusted Execution Environments" in why
         # without a partner that keeps the raw data from the server, DP training is ruled out
         result = run("--no-bundled", "--catalog", str(ONLY_DP), "recommend", "--deploy", "untrusted-server", "--json")
         assert result.exit_code == 0, result.stderr
@@ -176,22 +178,44 @@ class TestScenarios:
         assert ids(alone["ruled_out"]) == ["dp-training"]
         assert "untrusted server must not be that curator" in alone["ruled_out"][0]["reason"]
 
-    def test_open_source_only_drops_source_available_tools(self, plan: Plan_) -> None:
-        everything = plan("--deploy", "public-release", "--framework", "pytorch")
-        assert any(t["open_source"] is False for t in everything["tools"])
-        data = plan("--deploy", "public-release", "--framework", "pytorch", "--open-source")
-        assert data["inputs"]["open_source"] is True
-        assert all(t["open_source"] is not False for t in data["tools"])
+    def test_open_source_only_drops_source_available_tools(self, run: Run, write_catalog: Callable[..., Path]) -> None:
+        # synthetic data for development (not a release, where only DP synthesizers fit) has
+        # source-available tools among its candidates
+        path = write_catalog(
+            """
+            questions:
+              - id: deploy
+                answers:
+                  - value: sandbox
+                    label: fake data for developers
+                    recommend:
+                      - {technique: synthetic-data, reason: Developers work on samples, not records.}
+            """,
+            "advice.yaml",
+        )
+
+        def tools(*args: str) -> list[dict[str, Any]]:
+            result = run(
+                "recommend", "--deploy", "sandbox", *args, "--no-input", "-o", "json", env={"PPML_ADVICE": str(path)}
+            )
+            assert result.exit_code == 0, result.stderr
+            data: list[dict[str, Any]] = json.loads(result.stdout)["tools"]
+            return data
+
+        assert any(t["open_source"] is False for t in tools())
+        assert all(t["open_source"] is not False for t in tools("--open-source")) and tools("--open-source")
 
 
 class TestOptions:
     @pytest.mark.parametrize(
         ("args", "expected"),
         [
-            (["--deploy", "untrusted"], "did you mean 'untrusted-server'"),
-            (["--deploy", "cloud"], "valid values: trusted-server, untrusted-server"),
+            (["--deploy", "untrusted-sever"], "did you mean 'untrusted-server'"),
+            (["--deploy", "moon"], "valid values: trusted-server, untrusted-server"),
             (["--data", "imgs"], "did you mean 'images'"),
-            (["--protect", "training"], "did you mean 'training-data'"),
+            (["--protect", "traning-data"], "did you mean 'training-data'"),
+            (["--regulation", "gdrp"], "did you mean 'gdpr'"),
+            (["--unit", "galaxy"], "valid values: record, device, user, organisation"),
             (["--sensitivity", "extreme"], "valid values: high, medium, low"),
             (["--framework", "pytorh"], "did you mean 'pytorch'"),
             (["--threat", "membership-inferense"], "did you mean 'membership-inference'"),
@@ -278,7 +302,11 @@ class TestViews:
         ]
         assert data["schema_version"] == 1
         inputs = {"protect", "threats", "deploy", "data", "framework", "sensitivity", "open_source"}
-        assert set(data["inputs"]) == inputs
+        assert set(data["inputs"]) == inputs | {"partition", "parties", "regulation", "unit"}
+        assert data["inputs"]["regulation"] == [] and data["inputs"]["unit"] is None
+        assert list(data)[-3:] == ["summary", "privacy_unit", "audit_recipe"], "added at the end"
+        assert set(data["privacy_unit"]) == {"value", "why"}
+        assert data["summary"]["architecture"].startswith("One trusted organisation")
         assert {"id", "name", "strength", "why"} <= set(data["techniques"][0])
         assert {"id", "name", "url", "install", "status", "license", "why"} <= set(data["tools"][0])
         assert set(data["epsilon"]) >= {"guidance", "sources"}
@@ -315,14 +343,14 @@ class TestEngine:
     """The core, without the CLI."""
 
     def test_a_plan_is_built_from_the_index_and_the_rules(self) -> None:
-        result = recommend(INDEX, load_advice(), Situation(deploy="trusted-server"))
+        result = recommend(INDEX, load_advice(), Situation.of(deploy="trusted-server"))
         assert isinstance(result, Plan)
         assert result.techniques[0].entry.id == "dp-training"
         assert result.entries[0].id == "dp-training"
 
     def test_refreshed_stars_break_ties_between_equally_fitting_tools(self) -> None:
         advice = load_advice()
-        situation = Situation(threats=["membership-inference"])
+        situation = Situation.of(threats=["membership-inference"])
         plain = [t.entry.id for t in recommend(INDEX, advice, situation).tools]
         assert plain.index("opacus") < plain.index("jax-privacy")
         starred = recommend(INDEX, advice, situation, {"jax-privacy": {"stars": 10_000}, "opacus": {"stars": 10}})
@@ -334,7 +362,14 @@ class TestEngine:
         advice = load_advice()
         for deploy in ("trusted-server", "public-release", "on-device"):
             for framework in (None, "tensorflow", "agnostic"):
-                plan = recommend(INDEX, advice, Situation(deploy=deploy, framework=framework))
+                plan = recommend(INDEX, advice, Situation.of(deploy=deploy, framework=framework))
                 for tool in plan.tools:
                     if TOOLS[tool.entry.id].status.value == "deprecated":
                         assert tool.successor is not None
+
+
+def test_a_plan_has_its_formats_beside_every_other_result() -> None:
+    from ppml_cli.recommend.plan import Plan
+    from ppml_cli.results import FORMATS
+
+    assert FORMATS[Plan] == frozenset({"table", "json", "yaml", "markdown"})

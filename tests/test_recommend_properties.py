@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ppml_cli.catalog.loading import load_index
 from ppml_cli.model import Kind, Tool
 from ppml_cli.recommend.engine import Situation, recommend, valid_answers
-from ppml_cli.recommend.rules import load_advice
+from ppml_cli.recommend.rules import SPECS, load_advice
 
 from .conftest import Run
 
@@ -27,13 +27,17 @@ def answers(question: str) -> st.SearchStrategy[str | None]:
 
 
 situations = st.builds(
-    Situation,
+    Situation.of,
     protect=st.lists(st.sampled_from(valid_answers(INDEX, ADVICE, "protect")), max_size=3),
     threats=st.lists(st.sampled_from(THREATS), max_size=3),
     deploy=answers("deploy"),
     data=answers("data"),
     framework=answers("framework"),
     sensitivity=answers("sensitivity"),
+    partition=answers("partition"),
+    parties=answers("parties"),
+    regulation=st.lists(st.sampled_from(valid_answers(INDEX, ADVICE, "regulation")), max_size=2),
+    unit=answers("unit"),
     open_source=st.booleans(),
 )
 
@@ -81,18 +85,9 @@ def test_any_valid_situation_gives_a_valid_plan(situation: Situation) -> None:
 @given(situations, st.sampled_from(["table", "json", "markdown", "yaml"]))
 def test_any_valid_options_through_the_cli(run: Run, situation: Situation, fmt: str) -> None:
     args = ["recommend", "--no-input", "-o", fmt]
-    args += [a for value in situation.protect for a in ("--protect", value)]
-    args += [a for value in situation.threats for a in ("--threat", value)]
-    for option, value in (
-        ("--deploy", situation.deploy),
-        ("--data", situation.data),
-        ("--framework", situation.framework),
-        ("--sensitivity", situation.sensitivity),
-    ):
-        if value is not None:
-            args += [option, value]
-    if situation.open_source:
-        args.append("--open-source")
+    for question_id, values in situation.answers:  # every question's option, as the interview prints it
+        option = SPECS[question_id].option
+        args += [option] if SPECS[question_id].flag else [a for value in values for a in (option, value)]
     result = run(*args)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ppml_cli.recommend.rules import advice_paths, bundled_advice_path, check_advice, read_advice
+from ppml_cli.recommend.rules import advice_paths, bundled_advice_path, check_advice, load_advice, read_advice
 
 from .conftest import Run, modules_imported
 
@@ -222,3 +222,18 @@ def test_a_warm_json_plan_imports_no_yaml_network_or_rich(tmp_path: Path) -> Non
     loaded = warm.modules
     assert "ppml_cli.recommend.engine" in loaded  # the probe saw the run
     assert not {"yaml", "httpx", "rich", "rapidfuzz", "ppml_cli.catalog.parse", "ppml_cli.net"} & loaded
+
+
+def test_each_option_help_names_the_answers_its_question_accepts() -> None:
+    """The help of an option lists its answers; the rules and QUESTIONS must not drift apart."""
+    from ppml_cli.recommend.rules import QUESTIONS
+
+    advice = load_advice()
+    for spec in QUESTIONS:
+        question = advice.question(spec.id)
+        assert question is not None, spec.id
+        if spec.flag or spec.answers_from:
+            continue
+        for answer in question.answers:
+            if answer.value != "none":
+                assert answer.value in spec.help, (spec.id, answer.value)

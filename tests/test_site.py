@@ -349,7 +349,7 @@ def test_advisor_data_can_use_an_injected_planner(session: Session) -> None:
     advice: Advice = load_advice()
 
     def planner(situation: Any) -> dict[str, Any]:
-        return {"inputs": {"deploy": situation.deploy}, "techniques": [{"id": "x"}, {"id": "x"}], "n": 1}
+        return {"inputs": {"deploy": list(situation.get("deploy"))}, "techniques": [{"id": "x"}, {"id": "x"}], "n": 1}
 
     data = advisor_data(session.index, advice, plan_of=planner).to_data()
     some_key = next(iter(data["keys"]))

@@ -137,7 +137,7 @@ def test_search_box_on_every_page_leads_to_results_as_you_type(site: Path, page:
 def test_advisor_gives_the_cli_plan_for_an_on_device_keyboard_team(site: Path, session: Session, page: Page) -> None:
     """A keyboard app's team: models trained on the phones, text typed by users, training data to protect."""
     plan = recommend(
-        session.index, load_advice(), Situation(deploy="on-device", data="text", protect=["training-data"])
+        session.index, load_advice(), Situation.of(deploy="on-device", data="text", protect=["training-data"])
     ).to_data()
     shown = page.open(site, "advisor.html")
     shown.select_option("#deploy", "on-device")

@@ -599,10 +599,10 @@ def recommend(
     from ppml_cli.interview import can_ask, interview
     from ppml_cli.queries import repositories_of
     from ppml_cli.recommend.engine import recommend as make_plan
+    from ppml_cli.recommend.plan import Plan
     from ppml_cli.recommend.rules import load_advice
-    from ppml_cli.results import PLAN_FORMATS
 
-    chosen = output_format(ctx, fmt, as_json, PLAN_FORMATS)
+    chosen = output_format(ctx, fmt, as_json, Plan)
     index, advice = state(ctx).index, load_advice()
     if situation.is_empty() and can_ask(no_input):
         situation = interview(index, advice)

@@ -14,6 +14,7 @@ import typer
 from ppml_cli import completion
 from ppml_cli.model import Kind, Record
 from ppml_cli.netsettings import NetworkSettings
+from ppml_cli.recommend.rules import QUESTIONS, QuestionSpec
 from ppml_cli.render import Format
 
 if TYPE_CHECKING:
@@ -157,38 +158,28 @@ FILTERS: tuple[DeclaredOption, ...] = (
 #: The repeatable filters: (parameter name, option as typed, FilterRequest field).
 FILTER_LISTS = tuple((f.name, f.option, f.field) for f in FILTERS if f.repeatable)
 
-#: What ``recommend`` is told about a situation, one option per question of the advice rules
-#: (a test holds the two together), in the order the interview asks them.
-SITUATION: tuple[DeclaredOption, ...] = (
-    _listed(
-        "protect", "protect", ("--protect",),
-        "What must stay private: training-data, model, inference-data (repeatable).", "ASSET",
-        completion.advice("protect"), panel=SITUATION_PANEL,
-    ),
-    _listed(
-        "threat", "threats", ("--threat",), "A privacy attack to plan against: id, name or alias (repeatable).",
-        "THREAT", completion.entries(Kind.THREAT), panel=SITUATION_PANEL,
-    ),
-    _scalar(
-        "deploy", "--deploy", str | None, "trusted-server, untrusted-server, on-device, multi-party or public-release.",
-        "WHERE", completion.advice("deploy"), panel=SITUATION_PANEL,
-    ),
-    _scalar(
-        "data", "--data", str | None, "tabular, images, text, time-series, graph or audio.", "TYPE",
-        completion.advice("data"), panel=SITUATION_PANEL,
-    ),
-    _scalar(
-        "framework", "--framework", str | None, "The catalog's framework values (pytorch, tensorflow, jax, ...).",
-        "NAME", completion.attribute("frameworks"), panel=SITUATION_PANEL,
-    ),
-    _scalar(
-        "sensitivity", "--sensitivity", str | None, "high, medium or low.", "LEVEL", completion.advice("sensitivity"),
-        panel=SITUATION_PANEL,
-    ),
-    _scalar(
-        "open_source", "--open-source", bool | None, "Only tools under an open-source licence.", panel=SITUATION_PANEL,
-    ),
-)  # fmt: skip
+
+def _situation_option(spec: QuestionSpec) -> DeclaredOption:
+    """The option of one recommend question: repeatable, a yes/no switch, or one value."""
+    complete: Any
+    if spec.answers_from == "threats":
+        complete = completion.entries(Kind.THREAT)
+    elif spec.answers_from == "frameworks":
+        complete = completion.attribute("frameworks")
+    else:
+        complete = completion.advice(spec.id)
+    if spec.multiple:
+        return _listed(
+            spec.id, spec.id, (spec.option,), spec.help, spec.metavar or "VALUE", complete, panel=SITUATION_PANEL
+        )
+    if spec.flag:
+        return _scalar(spec.id, spec.option, bool | None, spec.help, panel=SITUATION_PANEL)
+    return _scalar(spec.id, spec.option, str | None, spec.help, spec.metavar, complete, panel=SITUATION_PANEL)
+
+
+#: What ``recommend`` is told about a situation: one option per question of
+#: :data:`ppml_cli.recommend.rules.QUESTIONS`, where each is declared, in the order the interview asks them.
+SITUATION: tuple[DeclaredOption, ...] = tuple(_situation_option(spec) for spec in QUESTIONS)
 
 
 def _network(name: str, flags: tuple[str, ...], annotation: type, help_: str, *, minimum: float) -> DeclaredOption:
@@ -225,11 +216,10 @@ def request_from(values: dict[str, Any]) -> "FilterRequest":
 
 
 def situation_from(values: dict[str, Any]) -> "Situation":
-    """The situation as the recommend engine wants it; an absent ``--open-source`` means no."""
+    """The situation as the recommend engine wants it, from parameter values by question id."""
     from ppml_cli.recommend.engine import Situation
 
-    fields = values_of(SITUATION, values)
-    return Situation(**{**fields, "open_source": bool(fields["open_source"])})
+    return Situation.of(**values_of(SITUATION, values))
 
 
 def filter_request(ctx: typer.Context) -> "FilterRequest":

@@ -37,18 +37,34 @@ from typing import Any
 
 from ppml_cli.errors import InvalidValueError
 from ppml_cli.index import Index
-from ppml_cli.model import Entry, Kind, Record, Reference, Technique, Threat, Tool, fields
+from ppml_cli.model import Entry, Kind, Record, Reference, Technique, Threat, Tool
 from ppml_cli.recommend.plan import (
+    AuditRecipe,
     AuditStep,
     Epsilon,
     Plan,
     PlannedTechnique,
     PlannedTool,
+    PrivacyUnit,
     RuledOut,
+    Summary,
     TechniqueEffect,
     ThreatInScope,
 )
-from ppml_cli.recommend.rules import FRAMEWORKS, THREATS, Advice, Answer, Question, RuleOut, Suggestion
+from ppml_cli.recommend.rules import (
+    FRAMEWORKS,
+    QUESTION_IDS,
+    QUESTIONS,
+    SPECS,
+    THREATS,
+    Advice,
+    Answer,
+    Question,
+    Recipe,
+    RuleOut,
+    Setting,
+    Suggestion,
+)
 
 STRENGTH_POINTS = {"strong": 3, "partial": 2, "weak": 1}
 RECOMMENDED_POINTS = 6
@@ -58,42 +74,85 @@ ANY = "any"
 
 
 class Situation(Record):
-    """A practitioner's situation, as typed (ids, names or aliases; any case)."""
+    """A practitioner's situation, as typed: values by question id (ids, names or aliases; any case).
 
-    protect: Sequence[str] = ()
-    threats: Sequence[str] = ()
-    deploy: str | None = None
-    data: str | None = None
-    framework: str | None = None
-    sensitivity: str | None = None
-    open_source: bool = False
+    Its questions are those of :data:`~ppml_cli.recommend.rules.QUESTIONS`; build one with
+    :meth:`of` (``Situation.of(deploy="on-device", protect=["training-data"])``).
+    """
+
+    answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def of(cls, **values: str | Sequence[str] | bool | None) -> Situation:
+        """A situation from values by question id: a string, several, a yes/no flag, or None."""
+        unknown = sorted(set(values) - set(QUESTION_IDS))
+        if unknown:
+            raise TypeError(f"Situation has no question {', '.join(unknown)}; the questions: {', '.join(QUESTION_IDS)}")
+        answers = []
+        for question_id in QUESTION_IDS:
+            value = values.get(question_id)
+            if isinstance(value, bool):
+                found: tuple[str, ...] = ("yes",) if value else ()
+            elif isinstance(value, str):
+                found = (value,)
+            else:
+                found = tuple(value or ())
+            if found:
+                answers.append((question_id, found))
+        return cls(answers=tuple(answers))
+
+    def get(self, question_id: str) -> tuple[str, ...]:
+        """The values given for a question, as typed (empty when it was not answered)."""
+        return next((values for qid, values in self.answers if qid == question_id), ())
 
     def is_empty(self) -> bool:
         """Nothing was said about the situation (so, at a terminal, it is worth asking)."""
-        return not any(getattr(self, name) for name in fields(self))
+        return not self.answers
 
 
 class _Inputs(Record):
-    """The situation resolved against the rules and the catalog."""
+    """The situation resolved against the rules and the catalog: answer values by question id."""
 
-    protect: tuple[str, ...]
-    threats: tuple[str, ...]
-    deploy: str | None
-    data: str | None
-    framework: str | None
-    sensitivity: str | None
-    open_source: bool
+    values: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def many(self, question_id: str) -> tuple[str, ...]:
+        return next((values for qid, values in self.values if qid == question_id), ())
+
+    def one(self, question_id: str) -> str | None:
+        values = self.many(question_id)
+        return values[0] if values else None
+
+    @property
+    def protect(self) -> tuple[str, ...]:
+        return self.many("protect")
+
+    @property
+    def threats(self) -> tuple[str, ...]:
+        return self.many("threats")
+
+    @property
+    def framework(self) -> str | None:
+        return self.one("framework")
+
+    @property
+    def sensitivity(self) -> str | None:
+        return self.one("sensitivity")
+
+    @property
+    def open_source(self) -> bool:
+        return self.one("open_source") == "yes"
 
     def to_data(self) -> dict[str, Any]:
-        return {
-            "protect": list(self.protect),
-            "threats": list(self.threats),
-            "deploy": self.deploy,
-            "data": self.data,
-            "framework": self.framework,
-            "sensitivity": self.sensitivity,
-            "open_source": self.open_source,
-        }
+        """Each question's answer: a list where several are allowed, a flag as true/false, else a value or null."""
+        out: dict[str, Any] = {}
+        for spec in QUESTIONS:
+            if spec.multiple:
+                out[spec.id] = list(self.many(spec.id))
+            elif spec.flag:
+                out[spec.id] = self.one(spec.id) == "yes"
+            else:
+                out[spec.id] = self.one(spec.id)
+        return out
 
 
 # ------------------------------------------------------------------ inputs
@@ -120,14 +179,31 @@ def answer_labels(index: Index, advice: Advice, question_id: str) -> dict[str, s
     return labels
 
 
-def _choose(index: Index, advice: Advice, question_id: str, value: str) -> str:
+def choose(index: Index, advice: Advice, question_id: str, value: str) -> str:
+    """The answer a typed value means (its value, an alias, any case), or an error naming the valid ones.
+
+    The options and the interview both go through here, so both accept the same words.
+    """
     question = advice.question(question_id)
-    option = question.option if question else f"--{question_id}"
-    if question is not None and question.answers_from == FRAMEWORKS and value.strip().casefold() != ANY:
+    spec = SPECS.get(question_id)
+    option = spec.option if spec else f"--{question_id}"
+    wanted = value.strip().casefold()
+    if question is not None:  # an answer's own value first, then the aliases
+        for answer in question.answers:
+            if wanted == answer.value.casefold():
+                return answer.value
+        for answer in question.answers:
+            if wanted in (a.casefold() for a in answer.aliases):
+                return answer.value
+    if spec is not None and spec.answers_from == FRAMEWORKS:
         (match,) = index.resolve_values(option, [value], "frameworks")
         return match
+    if spec is not None and spec.answers_from == THREATS:
+        (found,) = index.resolve_option(option, [value], Kind.THREAT)
+        return found
+    if spec is not None and spec.flag and wanted in ("true", "y", "yes"):
+        return "yes"
     valid = valid_answers(index, advice, question_id)
-    wanted = value.strip().casefold()
     for candidate in valid:
         if candidate.casefold() == wanted:
             return candidate
@@ -138,27 +214,23 @@ def _choose(index: Index, advice: Advice, question_id: str, value: str) -> str:
     raise InvalidValueError(f"invalid value for {option}: {value!r}", hint=f"{hint}valid values: {', '.join(valid)}")
 
 
+#: Answers that mean "nothing to add": they resolve to no value.
+_NOTHING = {"framework": ANY, "threats": "none", "regulation": "none"}
+
+
 def resolve(index: Index, advice: Advice, situation: Situation) -> _Inputs:
     """Validate every value; an unknown one raises naming the valid ones."""
-    protect = tuple(dict.fromkeys(_choose(index, advice, "protect", v) for v in situation.protect))
-    threat_ids = index.resolve_option("--threat", list(situation.threats), Kind.THREAT)
-    ordered_threats = tuple(t.id for t in index.of_kind(Kind.THREAT) if t.id in threat_ids)
-
-    def one(question_id: str, value: str | None) -> str | None:
-        if value is None:
-            return None
-        chosen = _choose(index, advice, question_id, value)
-        return None if chosen == ANY and question_id == "framework" else chosen
-
-    return _Inputs(
-        protect=protect,
-        threats=ordered_threats,
-        deploy=one("deploy", situation.deploy),
-        data=one("data", situation.data),
-        framework=one("framework", situation.framework),
-        sensitivity=one("sensitivity", situation.sensitivity),
-        open_source=situation.open_source,
-    )
+    values: list[tuple[str, tuple[str, ...]]] = []
+    for spec in QUESTIONS:
+        given = situation.get(spec.id)
+        chosen = [choose(index, advice, spec.id, v) for v in given]
+        chosen = [c for c in chosen if c != _NOTHING.get(spec.id) and not (spec.flag and c == "no")]
+        if spec.id == "threats":  # in the catalog's order, as before
+            order = {t.id: n for n, t in enumerate(index.of_kind(Kind.THREAT))}
+            chosen = sorted(chosen, key=lambda t: order.get(t, len(order)))
+        if chosen:
+            values.append((spec.id, tuple(dict.fromkeys(chosen))))
+    return _Inputs(values=tuple(values))
 
 
 # -------------------------------------------------------------------- plan
@@ -173,23 +245,25 @@ class _Context:
         self.inputs = inputs
         self.order = {e.id: n for n, e in enumerate(index.entries)}
         self.answers: list[tuple[Question, Answer]] = []
-        for question_id, values in (
-            ("protect", inputs.protect),
-            ("deploy", (inputs.deploy,) if inputs.deploy else ()),
-            ("data", (inputs.data,) if inputs.data else ()),
-            ("sensitivity", (inputs.sensitivity,) if inputs.sensitivity else ()),
-        ):
-            question = advice.question(question_id)
-            for value in values:
-                answer = question.answer(value) if question else None
-                if question is not None and answer is not None:
+        for question in advice.questions:  # the answers given, in the rules' order of questions
+            if question.answers_from is not None:
+                continue  # frameworks and threats: their catalog values imply nothing here
+            for value in sorted(self.stated(question.id), key=[a.value for a in question.answers].index):
+                answer = question.answer(value)
+                if answer is not None:
                     self.answers.append((question, answer))
+        #: Tools that do not fit an answer given (a tabular anonymiser for text), with the reason.
+        self.unfit: dict[str, str] = {}
+        for _, answer in self.answers:
+            for suggestion in answer.unfit:
+                if self.holds(suggestion):
+                    self.unfit.setdefault(suggestion.id, suggestion.reason)
 
     def entry(self, entry_id: str, kind: Kind) -> Entry | None:
         entry = self.index.by_id.get(entry_id)
         return entry if entry is not None and entry.kind is kind else None
 
-    def holds(self, suggestion: Suggestion) -> bool:
+    def holds(self, suggestion: Suggestion | RuleOut | Recipe | Setting) -> bool:
         """Whether a suggestion's ``when`` conditions hold for these inputs (defaults count)."""
         for question_id, values in suggestion.when:
             given = self.given(question_id)
@@ -197,14 +271,12 @@ class _Context:
                 return False
         return True
 
+    def stated(self, question_id: str) -> set[str]:
+        """The values given for a question (no default)."""
+        return set(self.inputs.many(question_id))
+
     def given(self, question_id: str) -> set[str]:
-        value = getattr(self.inputs, question_id, None)
-        if isinstance(value, tuple):
-            chosen = set(value)
-        elif isinstance(value, bool):
-            chosen = {"yes" if value else "no"}
-        else:
-            chosen = {value} if value else set()
+        chosen = self.stated(question_id)
         if not chosen:
             question = self.advice.question(question_id)
             if question is not None and question.default:
@@ -224,6 +296,9 @@ def recommend(index: Index, advice: Advice, situation: Situation, repositories: 
     audit = _audit(ctx, [t.id for t in threats], repos, {t.entry.id for t in techniques})
     references = _references(ctx, techniques, tools, epsilon)
     not_covered = _not_covered(ctx, threats, techniques, audit) + tool_gaps
+    unit = _privacy_unit(ctx)
+    recipe = _audit_recipe(ctx, {t.entry.id for t in techniques})
+    summary = _summary(ctx, techniques, tools, epsilon, recipe, unit)
     return Plan(
         inputs=inputs.to_data(),
         threats=tuple(threats),
@@ -234,6 +309,9 @@ def recommend(index: Index, advice: Advice, situation: Situation, repositories: 
         references=tuple(references),
         not_covered=tuple(dict.fromkeys(not_covered)),
         ruled_out=tuple(ruled_out),
+        summary=summary,
+        privacy_unit=unit,
+        audit_recipe=recipe,
     )
 
 
@@ -298,12 +376,17 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
             scores[entry.id] = points
             reasons[entry.id] = []
     first_recommended: dict[str, int] = {}
-    for _, answer in ctx.answers:
+    # the answers that decide the architecture (a deployment) speak first: their techniques
+    # lead the plan in the rules' order; then what other answers ask for; then strength alone
+    tier: dict[str, int] = {}
+    deciding = sorted(ctx.answers, key=lambda qa: 0 if qa[1].architecture else 1)
+    for _, answer in deciding:
         for suggestion in answer.recommend:
             if ctx.entry(suggestion.id, Kind.TECHNIQUE) is not None and ctx.holds(suggestion):
                 scores[suggestion.id] = scores.get(suggestion.id, 0) + RECOMMENDED_POINTS
                 reasons.setdefault(suggestion.id, []).append(suggestion.reason)
                 first_recommended.setdefault(suggestion.id, len(first_recommended))
+                tier.setdefault(suggestion.id, 0 if answer.architecture else 1)
 
     def best(technique_id: str) -> int:
         technique = ctx.index.by_id[technique_id]
@@ -315,14 +398,16 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
         assert isinstance(technique, Technique)
         return sum(STRENGTH_POINTS.get(m.strength.value, 0) for m in technique.mitigates)
 
-    ranked = sorted(
-        scores,
-        key=lambda t: (-scores[t], -best(t), first_recommended.get(t, len(ctx.order)), -breadth(t), ctx.order[t]),
-    )
+    def rank(t: str) -> tuple[int, ...]:
+        if t in first_recommended:
+            return (tier[t], first_recommended[t])
+        return (2, -scores[t], -best(t), -breadth(t), ctx.order[t])
+
+    ranked = sorted(scores, key=rank)
     chosen = list(ranked)
     # what the situation rules out goes first, unless combined with a technique it allows
     ruled_out: list[RuledOut] = []
-    rules = [rule for _, answer in ctx.answers for rule in answer.rule_out]
+    rules = [rule for _, answer in ctx.answers for rule in answer.rule_out if ctx.holds(rule)]
 
     def rule_out(rule: RuleOut) -> None:
         if rule.technique in chosen and not set(rule.unless).intersection(chosen):
@@ -355,7 +440,9 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
                 best_so_far[threat] = max(points, best_so_far.get(threat, 0))
                 if points:
                     phases_so_far.setdefault(threat, set()).add(technique.phase)
-    chosen = kept[:limit]
+    # what an answer asked for (the architecture, the law, the data) is never cut; the limit
+    # trims only what joined for its strength alone
+    chosen = kept[: max(limit, sum(1 for t in kept if t in first_recommended))]
     for rule in rules:  # the limit may have cut the partner that allowed a technique
         rule_out(rule)
         if rule.technique in chosen and rule.unless:
@@ -388,7 +475,7 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
                 combine += [t for t in combination.with_ if ctx.entry(t, Kind.TECHNIQUE) is not None]
             elif technique_id in combination.with_ and combination.technique in chosen:
                 combine.append(combination.technique)
-        tradeoffs = tuple(_plain(x) for x in technique.tradeoffs)
+        tradeoffs = tuple(_setting(ctx, _plain(x)) for x in technique.tradeoffs)
         planned.append(
             PlannedTechnique(
                 entry=technique,
@@ -403,6 +490,20 @@ def _techniques(ctx: _Context, threats: list[str]) -> tuple[list[PlannedTechniqu
             )
         )
     return planned, ruled_out
+
+
+def _setting(ctx: _Context, tradeoff: dict[str, Any]) -> dict[str, Any]:
+    """A trade-off figure with ``matches``: False when its reference measured it in another setting
+    (another data type or architecture than the one stated), True when the setting is the one
+    stated, None when the rules do not say where it comes from or nothing was stated."""
+    setting = next((s for s in ctx.advice.settings if s.reference == tradeoff.get("reference")), None)
+    matches: bool | None = None
+    if setting is not None:
+        for question_id, values in setting.when:
+            stated = ctx.stated(question_id)
+            if stated:
+                matches = bool(stated.intersection(values)) and matches is not False
+    return {**tradeoff, "matches": matches}
 
 
 def _plain(value: Any) -> dict[str, Any]:
@@ -498,13 +599,16 @@ def _tools(
     chosen: dict[str, PlannedTool] = {}
     gaps: list[str] = []
     all_tools = [t for t in ctx.index.of_kind(Kind.TOOL) if isinstance(t, Tool)]
+    roles = {t.entry.id: t.role for t in techniques}
     for planned in techniques:
         technique_id = planned.entry.id
         implementing = [t for t in all_tools if technique_id in t.techniques]
         candidates = []
         for tool in implementing:
             fit = _framework_fit(tool, framework)
-            if fit is None or not _usable(ctx, tool):
+            if fit is None or not _usable(ctx, tool) or tool.id in ctx.unfit:
+                continue
+            if not _claims(tool, technique_id, hints, roles):
                 continue
             hint = hints.get(tool.id)
             fit += 1 if hint and (not hint.for_techniques or technique_id in hint.for_techniques) else 0
@@ -515,12 +619,13 @@ def _tools(
         if any(_status(tool) not in UNMAINTAINED for _, tool, _ in candidates):
             candidates = [c for c in candidates if _status(c[1]) not in UNMAINTAINED]
         provided = any(tool.id in chosen for _, tool, _ in candidates)
-        if planned.role == "enabler" and not planned.asked and provided:
+        if planned.role == "enabler" and provided:
             for _, tool, _ in candidates:  # a tool already in the plan provides it: no more tools needed
                 if tool.id in chosen:
-                    chosen[tool.id] = _planned_tool(ctx, tool, plan_ids, hints, repos, threats)
+                    chosen[tool.id] = _planned_tool(ctx, tool, plan_ids, hints, repos, threats, roles)
             continue
-        if not candidates and implementing:
+        blocked = [t for t in implementing if t.id not in ctx.unfit and _claims(t, technique_id, hints, roles)]
+        if not candidates and blocked:
             reasons = []
             if framework:
                 reasons.append(f"for {framework}")
@@ -529,11 +634,32 @@ def _tools(
             gaps.append(
                 f"No tool in the catalog implements {planned.entry.name} {' and '.join(reasons)}".rstrip() + "."
             )
-        for _, tool, _ in candidates[:per_technique]:
+        added = 0  # a tool already shown under an earlier technique does not take a slot here
+        for _, tool, _ in candidates:
+            if added >= per_technique:
+                break
             if tool.id in chosen:
                 continue
-            chosen[tool.id] = _planned_tool(ctx, tool, plan_ids, hints, repos, threats)
+            chosen[tool.id] = _planned_tool(ctx, tool, plan_ids, hints, repos, threats, roles)
+            added += 1
     return list(chosen.values()), gaps
+
+
+def _claims(tool: Tool, technique_id: str, hints: dict[str, Suggestion], roles: dict[str, str]) -> bool:
+    """Whether a tool stands under a technique: the one it is built for (its first), one the
+    rules name it for in this situation, or an enabler it provides for another technique of
+    the plan (a DP-SGD library's accountant). An FL framework with a DP option is not a DP library."""
+    if technique_id not in tool.techniques:
+        return False
+    hint = hints.get(tool.id)
+    hinted = hint is not None and (not hint.for_techniques or technique_id in hint.for_techniques)
+    if hinted or tool.techniques[0] == technique_id:
+        return True
+    return (
+        roles.get(technique_id) == "enabler"
+        and _claims(tool, tool.techniques[0], hints, roles)
+        and (tool.techniques[0] in roles)
+    )
 
 
 def _planned_tool(
@@ -543,8 +669,9 @@ def _planned_tool(
     hints: dict[str, Suggestion],
     repos: dict[str, Any],
     threats: list[str],
+    roles: dict[str, str],
 ) -> PlannedTool:
-    serves = tuple(t for t in plan_ids if t in tool.techniques)
+    serves = tuple(t for t in plan_ids if _claims(tool, t, hints, roles))
     names = [ctx.index.by_id[t].name for t in serves]
     why = [f"Implements {' and '.join(names)}."]
     framework = ctx.inputs.framework
@@ -602,7 +729,9 @@ def _epsilon(ctx: _Context, techniques: list[PlannedTechnique]) -> Epsilon | Non
     if guidance is None:
         return None
     sources = tuple(s for s in guidance.sources if ctx.entry(s, Kind.REFERENCE) is not None)
-    return Epsilon(guidance=guidance.guidance, sources=sources, sensitivity=guidance.sensitivity)
+    return Epsilon(
+        guidance=guidance.guidance, sources=sources, sensitivity=guidance.sensitivity, short=guidance.short or None
+    )
 
 
 def _audit(ctx: _Context, threats: list[str], repos: dict[str, Any], plan: set[str]) -> list[AuditStep]:
@@ -652,6 +781,71 @@ def _audit_why(ctx: _Context, tool: Tool, audited: Sequence[str]) -> list[str]:
     return why
 
 
+def _privacy_unit(ctx: _Context) -> PrivacyUnit | None:
+    """The unit named with ``--unit``; else the strictest any answer implies (the unit question
+    lists its answers from the least to the most protective); else the question's default."""
+    question = ctx.advice.question("unit")
+    if question is None:
+        return None
+    order = [a.value for a in question.answers]
+    stated = ctx.stated("unit")
+    if stated:
+        value = sorted(stated, key=order.index)[-1]
+        answer = question.answer(value)
+        return PrivacyUnit(value=value, why=f"Named with {question.option}: {answer.label if answer else value}.")
+    implied = [
+        (a.unit, q, a) for q, a in ctx.answers if a.unit is not None and a.unit.id in order and ctx.holds(a.unit)
+    ]
+    if implied:
+        unit, q, a = max(implied, key=lambda item: order.index(item[0].id))
+        reason = unit.reason.rstrip(".")
+        return PrivacyUnit(value=unit.id, why=f"{reason[:1].upper()}{reason[1:]} (from {q.option} {a.value}).")
+    if question.default in order:
+        answer = question.answer(question.default or "")
+        label = answer.label if answer else question.default
+        why = f"The default: {label}; name another with {question.option}."
+        return PrivacyUnit(value=str(question.default), why=why)
+    return None
+
+
+def _audit_recipe(ctx: _Context, plan: set[str]) -> AuditRecipe | None:
+    for recipe in ctx.advice.audit_recipes:
+        if recipe.techniques and not plan.intersection(recipe.techniques):
+            continue
+        if ctx.holds(recipe):
+            sources = tuple(s for s in recipe.sources if ctx.entry(s, Kind.REFERENCE) is not None)
+            return AuditRecipe(recipe=recipe.recipe, sources=sources)
+    return None
+
+
+def _summary(
+    ctx: _Context,
+    techniques: list[PlannedTechnique],
+    tools: list[PlannedTool],
+    epsilon: Epsilon | None,
+    recipe: AuditRecipe | None,
+    unit: PrivacyUnit | None,
+) -> Summary:
+    architecture = " ".join(a.architecture for _, a in ctx.answers if a.architecture)
+    if not architecture:
+        deploy = ctx.advice.question("deploy")
+        option = deploy.option if deploy else "--deploy"
+        architecture = f"Not decided by a deployment (name one with {option}); the techniques follow the threats."
+    firsts: list[str] = []
+    for planned in techniques[:3]:  # the first tool of each of the leading techniques
+        tool = next((t for t in tools if planned.entry.id in t.techniques and t.entry.name not in firsts), None)
+        if tool is not None:
+            firsts.append(tool.entry.name)
+    return Summary(
+        architecture=architecture,
+        techniques=tuple(t.entry.name for t in techniques[:3]),
+        tools=tuple(firsts),
+        budget=epsilon.short if epsilon is not None else None,
+        audit=recipe.recipe if recipe is not None else None,
+        unit=unit.value if unit is not None else None,
+    )
+
+
 # ------------------------------------------------------ reading and gaps
 
 
@@ -659,9 +853,10 @@ def _references(
     ctx: _Context, techniques: list[PlannedTechnique], tools: list[PlannedTool], epsilon: Epsilon | None
 ) -> list[Reference]:
     limit = ctx.advice.limit("references", 6)
-    wanted: list[str] = list(epsilon.sources if epsilon else ())
-    for _, answer in ctx.answers:
+    wanted: list[str] = []
+    for _, answer in ctx.answers:  # what the situation calls for first, then the budget's sources
         wanted += answer.references
+    wanted += list(epsilon.sources if epsilon else ())
     for planned in techniques:
         wanted += [str(t.get("reference")) for t in planned.tradeoffs if t.get("reference")]
     rank = {t.entry.id: n for n, t in enumerate(techniques)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ppml_cli.model import Entry, Record, plain
+from ppml_cli.results import FORMATS, PLAN_FORMATS
 
 #: The plan's JSON shape: fields are only ever added; this changes when one changes incompatibly.
 SCHEMA_VERSION = 1
@@ -69,6 +70,33 @@ class Epsilon(Record):
     guidance: str
     sources: tuple[str, ...]
     sensitivity: str
+    #: The target in one line, for the plan's summary.
+    short: str | None = None
+
+
+class PrivacyUnit(Record):
+    """Whose privacy a DP guarantee protects: one record, one user (all their records), a device, an organisation."""
+
+    value: str
+    why: str
+
+
+class AuditRecipe(Record):
+    """How to test the plan against the threat that matters in this situation."""
+
+    recipe: str
+    sources: tuple[str, ...] = ()
+
+
+class Summary(Record):
+    """The decision in a few lines, read before the detail."""
+
+    architecture: str
+    techniques: tuple[str, ...]
+    tools: tuple[str, ...]
+    budget: str | None
+    audit: str | None
+    unit: str | None
 
 
 class Plan(Record):
@@ -83,6 +111,9 @@ class Plan(Record):
     references: tuple[Entry, ...]
     not_covered: tuple[str, ...]
     ruled_out: tuple[RuledOut, ...] = ()
+    summary: Summary | None = None
+    privacy_unit: PrivacyUnit | None = None
+    audit_recipe: AuditRecipe | None = None
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -138,6 +169,7 @@ class Plan(Record):
                 "guidance": self.epsilon.guidance,
                 "sources": list(self.epsilon.sources),
                 "sensitivity": self.epsilon.sensitivity,
+                "short": self.epsilon.short,
             },
             "audit": [
                 {
@@ -153,7 +185,16 @@ class Plan(Record):
             "references": [r.id for r in self.references],
             "not_covered": list(self.not_covered),
             "ruled_out": [plain(r) for r in self.ruled_out],
+            # added in the same schema version: fields are only ever added
+            "summary": None if self.summary is None else plain(self.summary),
+            "privacy_unit": None if self.privacy_unit is None else plain(self.privacy_unit),
+            "audit_recipe": None if self.audit_recipe is None else plain(self.audit_recipe),
         }
+
+
+# A plan's formats sit in results.FORMATS beside every other result's; it registers them
+# itself, so that commands which never build a plan never import this module.
+FORMATS[Plan] = PLAN_FORMATS
 
 
 def _install(entry: Entry) -> str | None:

@@ -26,10 +26,74 @@ FRAMEWORKS = "frameworks"
 THREATS = "threats"
 #: Where a question's answers may come from besides its own list.
 ANSWER_SOURCES = (FRAMEWORKS, THREATS)
+
+
+class QuestionSpec(Record):
+    """How a question is asked on the command line: declared once here, in :data:`QUESTIONS`.
+
+    The option (``recommend --deploy``), its completion and help, the fields of a
+    :class:`~ppml_cli.recommend.engine.Situation`, the inputs of a plan, the interview and
+    the plan's situation line are all derived from this list; the rules file
+    (``data/advice.yaml``) gives each question its prompt, default and answers.
+    """
+
+    id: str
+    option: str
+    help: str
+    metavar: str | None = None
+    #: Several answers allowed (a repeatable option, comma-separated at the prompt).
+    multiple: bool = False
+    #: A yes/no switch (``--open-source``) rather than an option with a value.
+    flag: bool = False
+    #: Where answers come from besides the rules' own (the catalog's frameworks or threats).
+    answers_from: str | None = None
+    #: How the plan's situation line names it.
+    short: str = ""
+    #: Without an answer, the plan derives it from the other answers (the unit of privacy) or
+    #: it matters only in some situations (how parties split the data); the interview's Enter
+    #: then leaves it unanswered rather than taking the rules' default.
+    derived: bool = False
+    #: The interview asks it only after one of these answers (question id -> values); an option
+    #: may always give it.
+    asked_after: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+_SEVERAL_PARTIES = (("deploy", ("multi-party", "untrusted-server")),)
+#: Every question of ``ppml recommend``, in the order the interview asks them. A new question
+#: is one line here and its answers in the rules file; nothing else names it.
+QUESTIONS: tuple[QuestionSpec, ...] = (
+    QuestionSpec(id="protect", option="--protect", metavar="ASSET", multiple=True, short="protect",
+                 help="What must stay private: training-data, model, inference-data (repeatable)."),
+    QuestionSpec(id="threats", option="--threat", metavar="THREAT", multiple=True, answers_from=THREATS,
+                 short="threats", help="A privacy attack to plan against: id, name or alias (repeatable)."),
+    QuestionSpec(id="deploy", option="--deploy", metavar="WHERE", short="deploy",
+                 help="trusted-server, untrusted-server, on-device, multi-party or public-release."),
+    QuestionSpec(id="partition", option="--partition", metavar="HOW", short="partition", derived=True,
+                 asked_after=_SEVERAL_PARTIES,
+                 help="How parties split the data: horizontal (different people) or vertical (same people)."),
+    QuestionSpec(id="parties", option="--parties", metavar="HOW-MANY", short="parties", derived=True,
+                 asked_after=_SEVERAL_PARTIES,
+                 help="few (a handful of organisations) or many (clients, devices)."),
+    QuestionSpec(id="data", option="--data", metavar="TYPE", short="data",
+                 help="tabular, images, text, time-series, graph or audio."),
+    QuestionSpec(id="framework", option="--framework", metavar="NAME", answers_from=FRAMEWORKS, short="framework",
+                 help="The catalog's framework values (pytorch, tensorflow, jax, ...)."),
+    QuestionSpec(id="sensitivity", option="--sensitivity", metavar="LEVEL", short="sensitivity",
+                 help="high, medium or low."),
+    QuestionSpec(id="regulation", option="--regulation", metavar="LAW", multiple=True, short="regulation",
+                 help="gdpr, hipaa or ccpa (repeatable)."),
+    QuestionSpec(id="unit", option="--unit", metavar="UNIT", short="unit of privacy", derived=True,
+                 help="The unit of privacy: record, device, user or organisation (default: from the situation)."),
+    QuestionSpec(id="open_source", option="--open-source", flag=True, short="open source only",
+                 help="Only tools under an open-source licence."),
+)  # fmt: skip
 #: The questions the engine gives meaning to; the rules supply their prompts and answers.
-QUESTION_IDS = ("protect", "threats", "deploy", "data", "framework", "sensitivity", "open_source")
+QUESTION_IDS = tuple(q.id for q in QUESTIONS)
+SPECS = {q.id: q for q in QUESTIONS}
 #: Text keys whose values are prose a person reads; a digit in them needs a source.
-_PROSE_KEYS = frozenset({"prompt", "label", "reason", "guidance", "not_covered", "help"})
+_PROSE_KEYS = frozenset(
+    {"prompt", "label", "reason", "guidance", "not_covered", "help", "architecture", "recipe", "short"}
+)
 _DIGIT = re.compile(r"\d")
 
 
@@ -47,12 +111,14 @@ class Suggestion(Record):
 
 
 class RuleOut(Record):
-    """A technique an answer rules out, unless it is combined with one of ``unless``."""
+    """A technique an answer rules out, unless it is combined with one of ``unless``;
+    ``when`` limits the rule to other answers (as for a suggestion)."""
 
     technique: str
     reason: str
     unless: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class Answer(Record):
@@ -60,6 +126,8 @@ class Answer(Record):
 
     value: str
     label: str
+    #: Other words a person may type for this answer (at the prompt or as the option's value).
+    aliases: tuple[str, ...] = ()
     threats: tuple[str, ...] = ()
     recommend: tuple[Suggestion, ...] = ()
     rule_out: tuple[RuleOut, ...] = ()
@@ -67,6 +135,12 @@ class Answer(Record):
     audit: tuple[Suggestion, ...] = ()
     references: tuple[str, ...] = ()
     not_covered: tuple[str, ...] = ()
+    #: For an answer that decides the architecture (a deployment): one sentence saying it.
+    architecture: str | None = None
+    #: Tools that do not fit this answer (a tabular anonymiser for text), and why.
+    unfit: tuple[Suggestion, ...] = ()
+    #: The unit of privacy this answer implies (``id`` is a value of the ``unit`` question).
+    unit: Suggestion | None = None
 
 
 class Question(Record):
@@ -79,6 +153,10 @@ class Question(Record):
     default: str | None = None
     multiple: bool = False
     answers_from: str | None = None
+    #: How the plan names this question in its situation line ("open source only").
+    short: str = ""
+    #: A yes/no switch: its answers are "yes" and "no".
+    flag: bool = False
 
     def answer(self, value: str) -> Answer | None:
         return next((a for a in self.answers if a.value == value), None)
@@ -100,6 +178,8 @@ class Guidance(Record):
     sensitivity: str
     guidance: str
     sources: tuple[str, ...] = ()
+    #: The target in one line, for the plan's summary.
+    short: str = ""
 
 
 class AuditScope(Record):
@@ -108,6 +188,27 @@ class AuditScope(Record):
     techniques: tuple[str, ...]
     tools: tuple[str, ...]
     reason: str = ""
+
+
+class Recipe(Record):
+    """An audit recipe: how to test the plan against the threat that matters in this situation.
+
+    It applies when each ``when`` condition holds and, if ``techniques`` is given, the plan
+    holds one of them; the first recipe that applies is the plan's.
+    """
+
+    recipe: str
+    sources: tuple[str, ...] = ()
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    techniques: tuple[str, ...] = ()
+
+
+class Setting(Record):
+    """The setting a reference's trade-off figures were measured in (answer values by question)."""
+
+    reference: str
+    when: tuple[tuple[str, tuple[str, ...]], ...]
+    label: str = ""
 
 
 class Advice(Record):
@@ -123,6 +224,10 @@ class Advice(Record):
     files: tuple[str, ...] = ()
     #: Audit tools that fit only some plans (a data release, a language model).
     audit_scopes: tuple[AuditScope, ...] = ()
+    #: How to audit, by situation; the first that applies is the plan's recipe.
+    audit_recipes: tuple[Recipe, ...] = ()
+    #: Where each reference's trade-off figures come from, to tell a matching setting from another.
+    settings: tuple[Setting, ...] = ()
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -275,12 +380,19 @@ class _Reader:
                 reason=self.text(item, "reason", entry),
                 unless=self.ids(item, "unless", entry),
                 sources=self.ids(item, "sources", entry),
+                when=self.when(item, entry),
             )
             for item in self.mappings(node, "rule_out", entry)
         )
+        unit = None
+        if isinstance(node.get("unit"), dict):
+            (unit,) = self.suggestions({"unit": [node["unit"]]}, "unit", "value", entry)
+        elif node.get("unit") is not None:
+            self.problem(node, entry, "unit", "expected a mapping {value, reason}")
         return Answer(
             value=value,
             label=self.text(node, "label", entry),
+            aliases=self.ids(node, "aliases", entry),
             threats=self.ids(node, "threats", entry),
             recommend=self.suggestions(node, "recommend", "technique", entry),
             rule_out=rule_out,
@@ -288,6 +400,9 @@ class _Reader:
             audit=self.suggestions(node, "audit", "tool", entry),
             references=self.ids(node, "references", entry),
             not_covered=tuple(" ".join(s.split()) for s in not_covered),
+            architecture=self.text(node, "architecture", entry, required=False) or None,
+            unfit=self.suggestions(node, "unfit", "tool", entry),
+            unit=unit,
         )
 
     def question(self, node: Mapping[str, Any]) -> Question | None:
@@ -299,25 +414,40 @@ class _Reader:
         values = [a.value for a in answers]
         for value in sorted({v for v in values if values.count(v) > 1}):
             self.problem(node, question_id, "answers", f"the answer {value!r} is given twice")
-        answers_from = node.get("answers_from")
-        if answers_from is not None and answers_from not in ANSWER_SOURCES:
-            self.problem(node, question_id, "answers_from", f"must be one of: {', '.join(ANSWER_SOURCES)}")
-            answers_from = None
-        if not answers and answers_from is None:
+        for key in ("option", "multiple", "answers_from", "short", "metavar"):
+            if key in node:
+                self.problem(node, question_id, key, "declared once, in ppml_cli.recommend.rules.QUESTIONS")
+        spec = SPECS.get(question_id)
+        answers_from = spec.answers_from if spec else None
+        if not answers and answers_from is None and spec is not None:
             self.problem(node, question_id, "answers", "a question needs answers (or answers_from)")
         default = node.get("default")
         return Question(
             id=question_id,
-            option=self.text(node, "option", question_id, required=False) or "--" + question_id.replace("_", "-"),
+            option=spec.option if spec else "--" + question_id.replace("_", "-"),
             prompt=self.text(node, "prompt", question_id, required=False),
             answers=answers,
             default=str(default).lower() if isinstance(default, (str, bool)) else None,
-            multiple=bool(node.get("multiple", False)),
+            multiple=spec.multiple if spec else False,
             answers_from=answers_from,
+            short=spec.short if spec else question_id,
+            flag=spec.flag if spec else False,
         )
 
 
-_TOP_LEVEL = frozenset({"version", "questions", "default_threats", "combinations", "epsilon", "limits", "audit_scopes"})
+_TOP_LEVEL = frozenset(
+    {
+        "version",
+        "questions",
+        "default_threats",
+        "combinations",
+        "epsilon",
+        "limits",
+        "audit_scopes",
+        "audit_recipes",
+        "settings",
+    }
+)
 
 
 def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Sequence[bytes] | None = None) -> Advice:
@@ -329,6 +459,8 @@ def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Seq
     dp_techniques: tuple[str, ...] = ()
     limits: dict[str, int] = {}
     scopes: dict[tuple[str, ...], AuditScope] = {}
+    recipes: list[Recipe] = []
+    settings: dict[str, Setting] = {}
     for path, document in _documents(paths, problems, contents):
         reader = _Reader(str(path), problems)
         for key in document:
@@ -370,6 +502,7 @@ def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Seq
                     sensitivity=reader.text(node, "sensitivity", "epsilon"),
                     guidance=reader.text(node, "guidance", "epsilon"),
                     sources=reader.ids(node, "sources", "epsilon"),
+                    short=reader.text(node, "short", "epsilon", required=False),
                 )
                 guidance[item.sensitivity] = item
         elif epsilon is not None:
@@ -381,6 +514,23 @@ def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Seq
                 reason=reader.text(node, "reason", "audit_scopes", required=False),
             )
             scopes[scope.techniques] = scope
+        if "audit_recipes" in document:  # a later file's recipes replace the earlier ones
+            recipes = [
+                Recipe(
+                    recipe=reader.text(node, "recipe", "audit_recipes"),
+                    sources=reader.ids(node, "sources", "audit_recipes"),
+                    when=reader.when(node, "audit_recipes"),
+                    techniques=reader.ids(node, "techniques", "audit_recipes"),
+                )
+                for node in reader.mappings(document, "audit_recipes", None)
+            ]
+        for node in reader.mappings(document, "settings", None):
+            setting = Setting(
+                reference=reader.text(node, "reference", "settings"),
+                when=reader.when(node, "settings"),
+                label=reader.text(node, "label", "settings", required=False),
+            )
+            settings[setting.reference] = setting
         raw_limits = document.get("limits")
         if isinstance(raw_limits, dict):
             for name, value in raw_limits.items():
@@ -388,8 +538,9 @@ def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Seq
                     limits[str(name)] = value
                 else:
                     reader.problem(raw_limits, "limits", str(name), "expected a positive integer")
+    order = {q: n for n, q in enumerate(QUESTION_IDS)}  # the command line's order, whatever the files'
     return Advice(
-        questions=tuple(questions.values()),
+        questions=tuple(sorted(questions.values(), key=lambda q: order.get(q.id, len(order)))),
         default_threats=default_threats,
         combinations=tuple(combinations.values()),
         dp_techniques=dp_techniques,
@@ -397,6 +548,8 @@ def read_advice(paths: Sequence[Path], problems: list[Problem], *, contents: Seq
         limits=limits,
         files=tuple(str(p) for p in paths),
         audit_scopes=tuple(scopes.values()),
+        audit_recipes=tuple(recipes),
+        settings=tuple(settings.values()),
     )
 
 
@@ -444,6 +597,10 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
             if kinds.get(target) is not kind:
                 report(entry, field, f"unknown {kind.value} id {target!r}")
 
+    asked = {q.id for q in advice.questions}
+    for spec in QUESTIONS:
+        if spec.id not in asked:
+            report(spec.id, "id", "a question of the command line has no prompt or answers in the rules")
     for question in advice.questions:
         if question.id not in QUESTION_IDS:
             report(question.id, "id", f"the engine asks only: {', '.join(QUESTION_IDS)}")
@@ -466,6 +623,7 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
             expect(entry, "for", [t for s in answer.tools for t in s.for_techniques], Kind.TECHNIQUE)
             expect(entry, "audit", [s.id for s in answer.audit], Kind.TOOL)
             expect(entry, "references", answer.references, Kind.REFERENCE)
+            expect(entry, "unfit", [s.id for s in answer.unfit], Kind.TOOL)
             sources = [
                 s for group in (answer.recommend, answer.tools, answer.audit) for item in group for s in item.sources
             ]
@@ -473,19 +631,33 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
     questions = {q.id: q for q in advice.questions}
     for question in advice.questions:
         for answer in question.answers:
-            for suggestion in (*answer.recommend, *answer.tools, *answer.audit):
+            conditional: tuple[Suggestion | RuleOut, ...] = (
+                *answer.recommend,
+                *answer.tools,
+                *answer.audit,
+                *answer.unfit,
+                *answer.rule_out,
+                *((answer.unit,) if answer.unit is not None else ()),
+            )
+            for suggestion in conditional:
                 for question_id, wanted in suggestion.when:
-                    other = questions.get(question_id)
-                    if other is None:
-                        report(f"{question.id}={answer.value}", "when", f"unknown question {question_id!r}")
-                        continue
-                    known = {a.value for a in other.answers}
-                    for value in wanted:
-                        if value not in known:
-                            report(
-                                f"{question.id}={answer.value}", "when", f"{value!r} is not an answer of {question_id}"
-                            )
+                    _check_when(questions, f"{question.id}={answer.value}", question_id, wanted, report, frameworks)
     expect("default_threats", "default_threats", advice.default_threats, Kind.THREAT)
+    unit_question = questions.get("unit")
+    units = {a.value for a in unit_question.answers} if unit_question else set()
+    for question in advice.questions:
+        for answer in question.answers:
+            if answer.unit is not None and answer.unit.id not in units:
+                report(f"{question.id}={answer.value}", "unit", f"{answer.unit.id!r} is not an answer of unit")
+    for recipe in advice.audit_recipes:
+        expect("audit_recipes", "sources", recipe.sources, Kind.REFERENCE)
+        expect("audit_recipes", "techniques", recipe.techniques, Kind.TECHNIQUE)
+        for question_id, wanted in recipe.when:
+            _check_when(questions, "audit_recipes", question_id, wanted, report, frameworks)
+    for setting in advice.settings:
+        expect("settings", "reference", [setting.reference], Kind.REFERENCE)
+        for question_id, wanted in setting.when:
+            _check_when(questions, "settings", question_id, wanted, report, frameworks)
     for scope in advice.audit_scopes:
         expect("audit_scopes", "tools", scope.tools, Kind.TOOL)
         expect("audit_scopes", "techniques", scope.techniques, Kind.TECHNIQUE)
@@ -503,6 +675,25 @@ def check_advice(advice: Advice, entries: Iterable[Entry], paths: Sequence[Path]
         report("epsilon", "guidance", "give guidance for sensitivity 'any' (used when none is given)")
     problems += _unsourced_numbers(paths)
     return problems
+
+
+def _check_when(
+    questions: Mapping[str, Question],
+    entry: str,
+    question_id: str,
+    wanted: Sequence[str],
+    report: Any,
+    frameworks: set[str],
+) -> None:
+    """A ``when`` condition must name a question and values it accepts (a framework's, from the catalog)."""
+    other = questions.get(question_id)
+    if other is None:
+        report(entry, "when", f"unknown question {question_id!r}")
+        return
+    known = {a.value for a in other.answers} | (frameworks if other.answers_from == FRAMEWORKS else set())
+    for value in wanted:
+        if value not in known:
+            report(entry, "when", f"{value!r} is not an answer of {question_id}")
 
 
 def _unsourced_numbers(paths: Sequence[Path]) -> list[Problem]:

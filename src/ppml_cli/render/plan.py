@@ -15,20 +15,13 @@ from ppml_cli.recommend.plan import Plan
 from ppml_cli.textsafe import clean, markdown_link, markdown_text
 
 SECTIONS = ("Techniques", "Tools", "Privacy budget", "Audit", "Read next", "Not covered")
-INPUT_LABELS = (
-    ("protect", "protect"),
-    ("threats", "threats"),
-    ("deploy", "deploy"),
-    ("data", "data"),
-    ("framework", "framework"),
-    ("sensitivity", "sensitivity"),
-    ("open_source", "open source only"),
-)
 
 
 def situation_line(inputs: dict[str, Any]) -> str:
+    from ppml_cli.recommend.rules import QUESTIONS
+
     parts = []
-    for key, label in INPUT_LABELS:
+    for key, label in ((q.id, q.short or q.id) for q in QUESTIONS):
         value = inputs.get(key)
         if value in (None, [], False):
             continue
@@ -40,7 +33,7 @@ def situation_line(inputs: dict[str, Any]) -> str:
 def strength_label(strength: str) -> str:
     """How a person reads a technique's strength; ``none`` means no threat in scope, not no use."""
     if strength == "none":
-        return "no threat in scope: recommended for the situation"
+        return "the architecture: it protects with what it combines with"
     return strength
 
 
@@ -55,20 +48,50 @@ def _reference_label(plan: Plan, reference_id: str) -> str:
 # ------------------------------------------------------------------ terminal
 
 
+def summary_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The decision in a few labelled lines: architecture, first techniques and tools, budget, unit, audit."""
+    summary = data.get("summary") or {}
+    unit = data.get("privacy_unit")
+    rows = [
+        ("architecture", summary.get("architecture") or ""),
+        ("techniques", " → ".join(summary.get("techniques") or ())),
+        ("tools", ", ".join(summary.get("tools") or ())),
+        ("budget", summary.get("budget") or ""),
+        ("unit", f"{unit['value']}. {unit['why']}" if unit else ""),
+        ("audit", summary.get("audit") or ""),
+    ]
+    return [(label, value) for label, value in rows if value]
+
+
+def tradeoff_line(t: dict[str, Any]) -> str:
+    line = f"{t.get('metric')}: {t.get('value')} ({t.get('setting')}) [{t.get('reference')}]"
+    return line + (" (from another setting than yours)" if t.get("matches") is False else "")
+
+
 def write_plan_table(plan: Plan, out: IO[str]) -> None:
-    from rich.console import Console
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
+
+    from ppml_cli.render.human import console_for
 
     def text(value: object, style: str = "") -> Text:
         return Text(clean(str(value)) if value is not None else "", style=style)
 
-    console = Console(file=out, highlight=False, soft_wrap=False, emoji=False, markup=False)
+    console = console_for(out)  # the one console every table uses: NO_COLOR, sane widths
     data = plan.to_data()
+    parts: list[Any] = []  # printed at once: a reader that leaves early (| head) is one broken pipe
+
+    class _Collect:
+        @staticmethod
+        def print(*renderables: Any) -> None:
+            parts.append(renderables[0] if renderables else Text(""))
+
+    collect = _Collect()
 
     def heading(number: int, title: str) -> None:
-        console.print()
-        console.print(text(title.upper(), "bold"))
+        collect.print()
+        collect.print(text(title.upper(), "bold"))
 
     def fields(rows: list[tuple[str, object]]) -> None:
         grid = Table.grid(padding=(0, 2))
@@ -77,23 +100,25 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         for label, value in rows:
             if value not in (None, "", []):
                 grid.add_row(text(label), value if isinstance(value, Text) else text(value))
-        console.print(grid)
+        collect.print(grid)
 
     title = text("Privacy plan", "bold")
     title.append_text(text(f"  ({situation_line(data['inputs'])})", "dim"))
-    console.print(title)
+    collect.print(title)
     if data["threats"]:
-        console.print(
+        collect.print(
             text("Threats in scope: ", "bold").append_text(text(", ".join(t["name"] for t in data["threats"])))
         )
+    heading(0, "In short")
+    fields([(label, value) for label, value in summary_rows(data)])
 
     heading(1, "Techniques, best first")
     if not data["techniques"]:
-        console.print(text("No technique in the catalog fits; see Not covered.", "dim"))
+        collect.print(text("No technique in the catalog fits; see Not covered.", "dim"))
     for n, item in enumerate(data["techniques"], 1):
         head = text(f"{n}. {item['name']}", "bold magenta")
         head.append_text(text(f"  {item['id']} · {strength_label(item['strength'])}", "dim"))
-        console.print(head)
+        collect.print(head)
         situational = next(t for t in plan.techniques if t.entry.id == item["id"]).why
         against = "\n".join(
             f"{m['threat']}: {m['strength']}"
@@ -102,10 +127,7 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
             for m in item["mitigates"]
             if m["strength"] != "none"
         )
-        tradeoffs = "\n".join(
-            f"{t.get('metric')}: {t.get('value')} ({t.get('setting')}) [{t.get('reference')}]"
-            for t in item["tradeoffs"]
-        )
+        tradeoffs = "\n".join(tradeoff_line(t) for t in item["tradeoffs"])
         fields(
             [
                 ("why", " ".join(situational)),
@@ -118,14 +140,14 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
 
     heading(2, "Tools")
     if not data["tools"]:
-        console.print(text("No tool in the catalog fits; see Not covered.", "dim"))
+        collect.print(text("No tool in the catalog fits; see Not covered.", "dim"))
     status_style = {"active": "green", "low-activity": "yellow", "legacy": "red", "deprecated": "bold red"}
     for item in data["tools"]:
         head = text(item["name"], "bold cyan")
         head.append_text(text(f"  {item['id']} · ", "dim"))
         head.append_text(text(item["status"] or "unknown", status_style.get(item["status"] or "", "")))
         head.append_text(text(f" · {item['license'] or 'licence unknown'}", "dim"))
-        console.print(head)
+        collect.print(head)
         fields(
             [
                 ("install", item["install"]),
@@ -139,7 +161,7 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
     heading(3, "Privacy budget (epsilon)")
     epsilon = data["epsilon"]
     if epsilon is None:
-        console.print(text("No differential privacy in this plan, so no budget to set.", "dim"))
+        collect.print(text("No differential privacy in this plan, so no budget to set.", "dim"))
     else:
         fields(
             [
@@ -149,12 +171,15 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         )
 
     heading(4, "Audit")
+    recipe = data.get("audit_recipe")
+    if recipe:
+        fields([("how", recipe["recipe"]), ("sources", ", ".join(recipe["sources"]))])
     if not data["audit"]:
-        console.print(text("No audit tool in the catalog measures the threats in scope.", "dim"))
+        collect.print(text("No audit tool in the catalog measures the threats in scope.", "dim"))
     for item in data["audit"]:
         head = text(item["name"], "bold cyan")
         head.append_text(text(f"  {item['id']}", "dim"))
-        console.print(head)
+        collect.print(head)
         fields([("install", item["install"]), ("why", item["why"])])
 
     heading(5, "Read next")
@@ -162,20 +187,21 @@ def write_plan_table(plan: Plan, out: IO[str]) -> None:
         line = text(f"• {entry.name}")
         year = getattr(entry, "year", None)
         line.append_text(text(f"  {entry.id}{f' ({year})' if year else ''}", "dim"))
-        console.print(line)
+        collect.print(line)
     if not plan.references:
-        console.print(text("Nothing specific.", "dim"))
+        collect.print(text("Nothing specific.", "dim"))
 
     heading(6, "Not covered")
     for note in data["not_covered"]:
-        console.print(text(f"• {note}"))
+        collect.print(text(f"• {note}"))
     if not data["not_covered"]:
-        console.print(text("Nothing the catalog knows of.", "dim"))
+        collect.print(text("Nothing the catalog knows of.", "dim"))
     if data["ruled_out"]:
-        console.print()
-        console.print(text("Ruled out by the situation", "bold"))
+        collect.print()
+        collect.print(text("Ruled out by the situation", "bold"))
         for item in data["ruled_out"]:
-            console.print(text(f"• {item['name']} ({item['id']}): {item['reason']}"))
+            collect.print(text(f"• {item['name']} ({item['id']}): {item['reason']}"))
+    console.print(Group(*parts))
 
 
 # ------------------------------------------------------------------ Markdown
@@ -203,6 +229,9 @@ def md_name(name: object, url: object) -> str:
 def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
     data = plan.to_data()
     lines = ["# Privacy plan", "", f"Situation: {md(situation_line(data['inputs']))}", ""]
+    lines += ["In short:", ""]
+    lines += [f"- **{label}**: {md(value)}" for label, value in summary_rows(data)]
+    lines.append("")
     if data["threats"]:
         lines += ["Threats in scope:", ""]
         lines += [f"- {md(t['name'])} (`{t['id']}`): {md(t['why'])}" for t in data["threats"]]
@@ -219,9 +248,10 @@ def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
         if item["costs"]:
             lines.append(f"   - costs: {md(item['costs'])}")
         for t in item["tradeoffs"]:
+            other = " (from another setting than yours)" if t.get("matches") is False else ""
             lines.append(
                 f"   - trade-off: {md(t.get('metric'))}: {md(t.get('value'))} ({md(t.get('setting'))}), "
-                f"source `{md(t.get('reference'))}`"
+                f"source `{md(t.get('reference'))}`{other}"
             )
         if item["combine_with"]:
             lines.append(f"   - combine with: {', '.join(f'`{c}`' for c in item['combine_with'])}")
@@ -255,6 +285,10 @@ def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
         lines.append("")
         lines.append("Sources: " + (", ".join(f"`{s}`" for s in epsilon["sources"]) or "none"))
     lines += ["", "## 4. Audit", ""]
+    recipe = data.get("audit_recipe")
+    if recipe:
+        sources = ", ".join(f"`{md(s)}`" for s in recipe["sources"])
+        lines += [f"How: {md(recipe['recipe'])}" + (f" Sources: {sources}." if sources else ""), ""]
     lines += [f"- {md_name(a['name'], a['url'])} (`{a['id']}`): {md(a['why'])}" for a in data["audit"]]
     if not data["audit"]:
         lines.append("No audit tool in the catalog measures the threats in scope.")

@@ -1,9 +1,11 @@
 """The advisor page's data: the recommend questions as a form, and the engine's plan for every answer.
 
 The questions come from the advice rules, never from a list here: each question
-the rules declare that has a :class:`~ppml_cli.recommend.engine.Situation` field
-and its own answers (not answers drawn from the catalog, such as frameworks or
-threats, which are too many to enumerate) is a candidate, in the rules' order.
+the rules declare (:data:`~ppml_cli.recommend.rules.QUESTIONS`) with answers of
+its own (not answers drawn from the catalog, such as frameworks or threats,
+which are too many to enumerate) is a candidate, in the rules' order, except
+that questions which matter only after some answer (how parties split the data)
+or which the plan derives when unsaid (the unit of privacy) come after the rest.
 A single-answer question offers its answers plus "not said"; a several-answer
 question every subset of its answers; a yes/no question its two answers. The
 form takes candidates in order while the number of combinations stays within
@@ -20,9 +22,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ppml_cli.index import Index
-from ppml_cli.model import Record, fields
+from ppml_cli.model import Record
 from ppml_cli.recommend.engine import Situation, answer_labels, recommend
-from ppml_cli.recommend.rules import Advice, Question
+from ppml_cli.recommend.rules import SPECS, Advice, Question
 
 #: At most this many plans are computed (2 to 5 ms each here: the build stays under 10 s) and shipped.
 MAX_COMBINATIONS = 1000
@@ -107,13 +109,10 @@ class AdvisorData(Record):
 
 def form_questions(index: Index, advice: Advice) -> tuple[list[FormQuestion], list[Question]]:
     """The questions the form asks, in the rules' order, and those it leaves to the CLI."""
-    situation_fields = set(fields(Situation))
     asked: list[FormQuestion] = []
     left: list[Question] = []
     combinations = 1
-    for question in advice.questions:
-        if question.id not in situation_fields:
-            continue
+    for question in sorted((q for q in advice.questions if q.id in SPECS), key=_conditional):
         labels = answer_labels(index, advice, question.id)
         if question.answers_from or not labels:
             left.append(question)
@@ -134,9 +133,14 @@ def form_questions(index: Index, advice: Advice) -> tuple[list[FormQuestion], li
     return asked, left
 
 
+def _conditional(question: Question) -> bool:
+    """Whether a question matters only after another answer, or is derived when unsaid (sorts last)."""
+    spec = SPECS[question.id]
+    return bool(spec.asked_after) or spec.derived
+
+
 def _mode(question: Question) -> str:
-    default = Situation.__defaults__.get(question.id)
-    if isinstance(default, bool):
+    if question.flag:
         return "flag"
     return "many" if question.multiple else "one"
 
@@ -156,7 +160,7 @@ def situation_for(questions: Sequence[FormQuestion], values: Sequence[str]) -> S
             said[question.id] = [v for v in value.split(VALUE_SEPARATOR) if v]
         elif value:
             said[question.id] = value
-    return Situation(**said)
+    return Situation.of(**said)
 
 
 def key_for(values: Sequence[str]) -> str:
