@@ -1,0 +1,434 @@
+"""The search index: per-entry BM25F weights of every catalog word, built once and cached.
+
+Each word is weighted within an entry by field (names over curated search
+phrases over authors over linked techniques and threats over prose),
+normalised by the field's length and saturated, BM25F-style, and stored as a
+posting (entry number, impact, best field). The index also holds every id,
+name and alias as a whole, and the lookups a query needs: a word exactly, as
+a prefix, as a typo (Meilisearch's rules), and a whole query as a label.
+Each indexed field is cut at :data:`MAX_FIELD_CHARS` characters, so building
+takes time linear in the catalog and bounded per entry.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ppml_cli.index import Index, compact, entry_labels
+from ppml_cli.model import Entry, Mitigation, Reference, Technique, Tool, Tutorial
+from ppml_cli.search.query import Term
+from ppml_cli.search.words import MAX_FIELD_CHARS, analyse, stemmed, tokens, typo_budget
+
+try:  # the C module itself: struct.py only re-exports it, at an import cost on every run
+    from _struct import Struct
+except ImportError:  # pragma: no cover - a Python without the C accelerator
+    from struct import Struct
+
+if TYPE_CHECKING:
+    from ppml_cli.filters import Filters
+    from ppml_cli.search.ranking import Answer, Hit
+
+MAX_PREFIX_EXPANSION = 200
+MIN_PREFIX_LEN = 4  # shorter words match whole words only
+SURFACE_ENTRIES = 5  # entries read to spell a corrected word as the catalog does
+PREFIX_FACTOR = 0.8
+TYPO_FACTORS = (1.0, 0.7, 0.5)  # by number of typos: a correction is never worth an exact word
+NAME_SCORE = 100.0
+ALIAS_SCORE = 97.0
+LABEL_PREFIX_SCORE = 90.0
+LABEL_TYPO_PENALTY = 10.0  # per typo, for the whole query as a misspelt name
+MAX_LABEL_TYPOS = 4
+K1 = 2.5
+
+#: (name shown by --explain, weight, length normalisation b) per field; postings store the position.
+FIELDS: tuple[tuple[str, float, float], ...] = (
+    ("name", 8.0, 0.3),
+    ("search phrases", 4.0, 0.5),
+    ("authors", 3.0, 0.3),
+    ("technique", 2.0, 0.0),  # what a tool implements
+    ("topic", 1.2, 0.0),  # the techniques a paper, tutorial or threat is about
+    ("threats", 1.5, 0.6),
+    ("attributes", 1.2, 0.5),
+    ("technique phrases", 1.0, 0.0),
+    ("summary", 1.5, 0.5),  # the description's opening clause, where an entry says what it is
+    ("description", 1.0, 0.75),
+    ("notes", 0.6, 0.75),  # pros, notes, when to use, costs, why a technique mitigates a threat
+    ("phase", 0.5, 0.5),
+)
+(
+    F_NAME,
+    F_PHRASES,
+    F_AUTHORS,
+    F_TECHNIQUE,
+    F_TOPIC,
+    F_THREATS,
+    F_ATTRIBUTES,
+    F_TECH_PHRASES,
+    F_SUMMARY,
+    F_TEXT,
+    F_NOTES,
+    F_PHASE,
+) = range(len(FIELDS))
+#: Fields read as prose, where a negation denies the words after it.
+PROSE_FIELDS = frozenset({F_SUMMARY, F_TEXT, F_NOTES})
+COUNTED_STRENGTHS = frozenset({"strong", "partial"})
+_SUMMARY = r"[.:;]\s|\s[-–—]\s"  # where a description's opening clause ends
+SUMMARY_CHARS = 120
+_POSTING = Struct("<IBB")  # entry number, impact (0-255), field code
+
+#: How an entry matches one query word: (value, how, field code, catalog word).
+Match = tuple[float, str, int, str]
+
+
+class SearchIndex:
+    """Inverted index over the catalog's words and whole labels.
+
+    It pickles without the entries (see :mod:`ppml_cli.store.cache`); :meth:`attach`
+    binds a loaded index back to the catalog it was built from.
+    """
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.entries = list(index.entries)
+        self._build()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("index", None)
+        state.pop("entries", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def attach(self, index: Index) -> None:
+        self.index = index
+        self.entries = list(index.entries)
+
+    # ---------------------------------------------------------------- build
+
+    def _build(self) -> None:
+        fields_of = [self._entry_fields(entry) for entry in self.entries]
+        # Average length of each field over the entries that have it: most entries
+        # have no search phrases, and an average over all would punish those that do.
+        totals = [0] * len(FIELDS)
+        present = [0] * len(FIELDS)
+        for fields in fields_of:
+            for code, terms in enumerate(fields):
+                totals[code] += len(terms)
+                present[code] += 1 if terms else 0
+        average = [max(total / max(count, 1), 1.0) for total, count in zip(totals, present, strict=True)]
+        postings: dict[str, bytearray] = defaultdict(bytearray)
+        pack = _POSTING.pack
+        for number, fields in enumerate(fields_of):
+            weights: dict[str, float] = {}
+            best: dict[str, tuple[float, int]] = {}
+            for code, terms in enumerate(fields):
+                if not terms:
+                    continue
+                _, weight, b = FIELDS[code]
+                norm = weight / (1.0 - b + b * len(terms) / average[code])
+                for term, occurrences in Counter(terms).items():
+                    value = occurrences * norm
+                    known = weights.get(term)
+                    if known is None:
+                        weights[term] = value
+                        best[term] = (value, code)
+                    else:
+                        weights[term] = known + value
+                        if value > best[term][0]:
+                            best[term] = (value, code)
+            for term, weighted in weights.items():
+                impact = max(1, round(255 * weighted / (K1 + weighted)))
+                postings[term] += pack(number, impact, best[term][1])
+        self._postings = {term: bytes(data) for term, data in postings.items()}
+        self._vocabulary = sorted(self._postings)
+        names: dict[str, list[int]] = defaultdict(list)
+        aliases: dict[str, list[int]] = defaultdict(list)
+        for number, entry in enumerate(self.entries):
+            own = {compact(label) for label in entry_names(entry)} - {""}
+            for key in own:
+                names[key].append(number)
+            for key in {compact(label) for label in entry_aliases(entry)} - own - {""}:
+                aliases[key].append(number)
+        self._names = {k: tuple(v) for k, v in names.items()}
+        self._aliases = {k: tuple(v) for k, v in aliases.items()}
+        self._label_keys = sorted({*self._names, *self._aliases})
+
+    def _entry_fields(self, entry: Entry) -> list[list[str]]:
+        """The analysed terms of each field of ``entry``, each field capped at MAX_FIELD_CHARS."""
+        fields: list[list[str]] = [[] for _ in FIELDS]
+        used = [0] * len(FIELDS)
+        by_id = self.index.by_id
+
+        def add(code: int, text: str | None) -> None:
+            if not text or used[code] >= MAX_FIELD_CHARS:
+                return
+            text = text[: MAX_FIELD_CHARS - used[code]]
+            used[code] += len(text) + 1
+            fields[code].extend(analyse(text, prose=code in PROSE_FIELDS))
+
+        for label in (*entry_names(entry), *entry_aliases(entry)):
+            add(F_NAME, label)
+        for phrase in entry.search_phrases:
+            add(F_PHRASES, phrase)
+        add(F_SUMMARY, re.split(_SUMMARY, entry.description[:SUMMARY_CHARS], maxsplit=1)[0])
+        add(F_TEXT, entry.description)
+        linked = F_TECHNIQUE if isinstance(entry, Tool) else F_TOPIC
+        for ref_id in entry.techniques:
+            technique = by_id.get(ref_id)
+            if technique is not None and technique.id != entry.id:
+                for label in (technique.name, *technique.aliases):
+                    add(linked, label)
+                for phrase in technique.search_phrases:
+                    add(F_TECH_PHRASES, phrase)
+        for ref_id in entry.phases:
+            phase = by_id.get(ref_id)
+            if phase is not None and phase.id != entry.id:
+                for label in (phase.name, *phase.aliases):
+                    add(F_PHASE, label)
+        if isinstance(entry, Reference):
+            for author in entry.authors:
+                add(F_AUTHORS, author)
+            add(F_ATTRIBUTES, entry.venue)
+        if isinstance(entry, Tool):
+            add(F_NAME, entry.package)
+            for value in (*entry.categories, *entry.frameworks, entry.language):
+                add(F_ATTRIBUTES, value)
+            for note in (*entry.pros, *entry.notes):  # cons are negative evidence: not indexed
+                add(F_NOTES, note)
+            for threat_id in entry.audits:
+                threat = by_id.get(threat_id)
+                if threat is not None:
+                    for label in (threat.name, *threat.aliases):
+                        add(F_THREATS, label)
+            self._add_mitigations(entry.mitigates, add)
+        if isinstance(entry, Tutorial):
+            add(F_ATTRIBUTES, entry.topic)
+        if isinstance(entry, Technique):
+            add(F_NOTES, entry.when_to_use)
+            add(F_NOTES, entry.costs)
+            self._add_mitigations(entry.mitigates, add)
+        return fields
+
+    def _add_mitigations(self, mitigations: Iterable[Mitigation], add: Callable[[int, str | None], None]) -> None:
+        """The threats an entry protects against, and why; weak or no protection is not evidence of a match."""
+        for mitigation in mitigations:
+            threat = self.index.by_id.get(mitigation.threat)
+            if threat is not None and mitigation.strength.value in COUNTED_STRENGTHS:
+                for label in (threat.name, *threat.aliases):
+                    add(F_THREATS, label)
+                add(F_NOTES, mitigation.reason)
+
+    # ---------------------------------------------------------------- query
+
+    def search(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        limit: int | None = None,
+        stars: Callable[[list[Entry]], Mapping[str, int]] | None = None,
+    ) -> list[Hit]:
+        return self.answer(query, filters, limit, stars).hits
+
+    def answer(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        limit: int | None = None,
+        stars: Callable[[list[Entry]], Mapping[str, int]] | None = None,
+    ) -> Answer:
+        """Search for ``query``; ``stars`` gives refreshed star counts, asked only to break ties."""
+        from ppml_cli.search.ranking import rank
+
+        return rank(self, query, filters, limit, stars)
+
+    def term_matches(self, term: Term) -> tuple[dict[int, Match], float, list[str]]:
+        """Entries matching ``term``: number -> (idf-weighted value, how, field code, word); its idf; corrections."""
+        found: dict[int, Match] = {}
+        count = max(len(self.entries), 1)
+        top_idf = 0.0
+
+        def offer(word: str, factor: float, how: str) -> None:
+            nonlocal top_idf
+            posting = self._postings.get(word)
+            if posting is None:
+                return
+            df = len(posting) // _POSTING.size
+            idf = math.log(1.0 + (count - df + 0.5) / (df + 0.5))
+            top_idf = max(top_idf, idf)
+            weight = idf * factor / 255.0
+            get = found.get
+            for number, impact, code in _POSTING.iter_unpack(posting):
+                value = impact * weight
+                current = get(number)
+                if current is None or value > current[0]:
+                    found[number] = (value, how, code, word)
+
+        exact = [k for k in dict.fromkeys((term.key, stemmed(term.key))) if k in self._postings]
+        if not exact and "-" in term.key:
+            parts = term.key.split("-")
+            if len(parts) > 1 and all(len(p) > 2 for p in parts):  # "l-diversity" and "concrete-ml" stay whole
+                return self._all_parts(parts)
+        for key in exact:
+            offer(key, 1.0, "word")
+        prefix = term.shown
+        if term.last and not exact and len(prefix) >= MIN_PREFIX_LEN:  # an unfinished last word
+            start = bisect_left(self._vocabulary, prefix)
+            for word in self._vocabulary[start : start + MAX_PREFIX_EXPANSION]:
+                if not word.startswith(prefix):
+                    break
+                if word not in exact and "-" not in word:  # compounds ("dp-sgd") match only whole
+                    offer(word, PREFIX_FACTOR, "prefix of {}")
+        corrected: list[str] = []
+        if not found and term.budget:
+            for word, typos in self._typos(term.key, term.budget):
+                offer(word, TYPO_FACTORS[typos], "corrected to {}")
+                corrected.append(word)
+        return found, top_idf or 1.0, corrected
+
+    def _all_parts(self, parts: list[str]) -> tuple[dict[int, Match], float, list[str]]:
+        """A hyphenated word that is not in the catalog, matched as its separate parts (all needed)."""
+        combined: dict[int, Match] = {}
+        idf_total = 0.0
+        corrected: list[str] = []
+        for part in parts:
+            matches, idf, fixes = self.term_matches(Term(shown=part, key=stemmed(part), budget=typo_budget(part)))
+            if not matches:
+                return {}, 1.0, []
+            corrected += fixes
+            idf_total += idf
+            for number, (value, how, code, word) in matches.items():
+                old = combined.get(number)
+                combined[number] = (value + (old[0] if old else 0.0), how, code, word)
+        return {n: (v / len(parts), h, c, w) for n, (v, h, c, w) in combined.items()}, idf_total / len(parts), corrected
+
+    def _typos(self, key: str, budget: int) -> list[tuple[str, int]]:
+        """Catalog words within ``budget`` typos of ``key`` (a wrong first letter costs two), fewest first."""
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import extract
+
+        found = []
+        for word, distance, _ in extract(key, self._vocabulary, scorer=OSA.distance, score_cutoff=budget, limit=16):
+            typos = int(distance) + (1 if word[:1] != key[:1] else 0)
+            if typos <= budget and not word.isdigit():
+                found.append((word, typos))
+        found.sort(key=lambda p: (p[1], p[0]))
+        return found[:6]
+
+    def near_misses(self, unmatched: list[str]) -> dict[str, list[str]]:
+        """Catalog words one typo beyond the rules from each unmatched word, as the catalog spells them."""
+        from ppml_cli.suggest import suggest
+
+        out = {}
+        for word in unmatched:
+            key = "-".join(p for p in re.split(r"[-.']", word) if p) if "-" in word or "." in word else stemmed(word)
+            guesses = suggest(key, self._vocabulary, limit=3, max_typos=typo_budget(key) + 1)
+            shown = [self.surface_of(g, word) for g in guesses if len(g) > 1 and not g.isdigit()]
+            if shown:
+                out[word] = list(dict.fromkeys(shown))
+        return out
+
+    def surface_of(self, key: str, like: str = "") -> str:
+        """A catalog word that the index term ``key`` stands for, the one most like ``like`` if given."""
+        posting = self._postings.get(key)
+        if not posting:
+            return key
+        found: list[str] = []
+        for number, _, _ in list(_POSTING.iter_unpack(posting))[:SURFACE_ENTRIES]:
+            found += _surfaces(self.entries[number], key)
+        if not found:
+            return key
+        if not like:
+            return found[0]
+        from rapidfuzz.fuzz import ratio
+
+        return max(dict.fromkeys(found), key=lambda word: ratio(like, word))
+
+    def exact_labels(self, key: str) -> dict[int, tuple[float, str]]:
+        """Entries whose id, name or alias is exactly ``key`` (a compact form, stop words included)."""
+        found = dict.fromkeys(self._aliases.get(key, ()), (ALIAS_SCORE, "exact alias"))
+        found.update(dict.fromkeys(self._names.get(key, ()), (NAME_SCORE, "exact name or id")))
+        return found
+
+    def score_labels(self, whole: str, *, typos: int) -> dict[int, tuple[float, str]]:
+        """Whole-query matches against ids, names and aliases: entry number -> (score, reason).
+
+        ``typos`` is how many typos the query may hold (the sum over its words); a
+        misspelt name is looked for only when some word needed a correction.
+        """
+        found: dict[int, tuple[float, str]] = {}
+        if not whole:
+            return found
+
+        def offer(numbers: Iterable[int], score: float, reason: str) -> None:
+            for number in numbers:
+                if score > found.get(number, (0.0, ""))[0]:
+                    found[number] = (score, reason)
+
+        offer(self._names.get(whole, ()), NAME_SCORE, "exact name or id")
+        offer(self._aliases.get(whole, ()), ALIAS_SCORE, "exact alias")
+        if len(whole) >= MIN_PREFIX_LEN:
+            start = bisect_left(self._label_keys, whole)
+            for key in self._label_keys[start : start + MAX_PREFIX_EXPANSION]:
+                if not key.startswith(whole):
+                    break
+                if key != whole:
+                    score = LABEL_PREFIX_SCORE - min(len(key) - len(whole), 25) * 0.4
+                    offer(
+                        (*self._names.get(key, ()), *self._aliases.get(key, ())), score, f"name starts with {whole!r}"
+                    )
+        if typos and not found:
+            from rapidfuzz.distance import OSA
+            from rapidfuzz.process import extract
+
+            budget = min(typos, MAX_LABEL_TYPOS)
+            for key, distance, _ in extract(whole, self._label_keys, scorer=OSA.distance, score_cutoff=budget, limit=5):
+                cost = int(distance) + (1 if key[:1] != whole[:1] else 0)
+                if cost <= budget:
+                    score = ALIAS_SCORE - LABEL_TYPO_PENALTY * cost
+                    for number in (*self._names.get(key, ()), *self._aliases.get(key, ())):
+                        label = next((x for x in entry_labels(self.entries[number]) if compact(x) == key), key)
+                        offer((number,), score, f"name resembles {label!r}")
+        return found
+
+
+def _surfaces(entry: Entry, key: str) -> list[str]:
+    """The words of ``entry`` that the index term ``key`` came from ("federat" -> "federated")."""
+    found = []
+    for text in (*entry_labels(entry), *entry.search_phrases, entry.description):
+        for token in tokens(text[:MAX_FIELD_CHARS]):
+            if token is not None and stemmed(token[1].replace("'", "")) == key:
+                found.append(token[1])
+    return found
+
+
+def surface(entry: Entry, key: str) -> str:
+    """One word of ``entry`` that the index term ``key`` came from, for --explain."""
+    found = _surfaces(entry, key)
+    return found[0] if found else key
+
+
+def entry_names(entry: Entry) -> tuple[str, ...]:
+    """An entry's own names: id and name, and a paper's short name ("RAPPOR" of "RAPPOR: Randomized ...")."""
+    out = [entry.id, entry.name]
+    if isinstance(entry, Reference) and ":" in entry.name:
+        short = entry.name.split(":", 1)[0].strip()
+        if short and " " not in short:
+            out.append(short)
+    return tuple(out)
+
+
+def entry_aliases(entry: Entry) -> tuple[str, ...]:
+    """What an entry also answers to: aliases, a reference's citation key and arXiv id, a tool's package."""
+    labels = [label for label in entry_labels(entry) if label not in (entry.id, entry.name)]
+    if isinstance(entry, Reference) and entry.arxiv:
+        labels.append(entry.arxiv)
+    if isinstance(entry, Tool) and entry.package:
+        labels.append(entry.package)
+    return tuple(labels)
