@@ -12,6 +12,7 @@ takes time linear in the catalog and bounded per entry.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from bisect import bisect_left
@@ -77,9 +78,10 @@ FIELDS: tuple[tuple[str, float, float], ...] = (
 #: Fields read as prose, where a negation denies the words after it.
 PROSE_FIELDS = frozenset({F_SUMMARY, F_TEXT, F_NOTES})
 COUNTED_STRENGTHS = frozenset({"strong", "partial"})
-_SUMMARY = r"[.:;]\s|\s[-–—]\s"  # where a description's opening clause ends
+_SUMMARY = re.compile(r"[.:;]\s|\s[-–—]\s")  # where a description's opening clause ends
 SUMMARY_CHARS = 120
 _POSTING = Struct("<IBB")  # entry number, impact (0-255), field code
+_NUMBER = Struct("<I")  # the entry number alone, the head of a posting
 
 #: How an entry matches one query word: (value, how, field code, catalog word).
 Match = tuple[float, str, int, str]
@@ -95,7 +97,15 @@ class SearchIndex:
     def __init__(self, index: Index) -> None:
         self.index = index
         self.entries = list(index.entries)
-        self._build()
+        # The build makes hundreds of thousands of small objects and frees none of them in
+        # cycles: the collector would only walk the whole catalog again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build()
+        finally:
+            if collecting:
+                gc.enable()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -113,19 +123,23 @@ class SearchIndex:
     # ---------------------------------------------------------------- build
 
     def _build(self) -> None:
-        fields_of = [self._entry_fields(entry) for entry in self.entries]
+        labels = [(entry_names(entry), entry_aliases(entry)) for entry in self.entries]
+        linked: dict[tuple[object, ...], list[list[str]]] = {}
+        own_of = [self._entry_fields(e, own, linked) for e, own in zip(self.entries, labels, strict=True)]
         # Average length of each field over the entries that have it: most entries
         # have no search phrases, and an average over all would punish those that do.
         totals = [0] * len(FIELDS)
         present = [0] * len(FIELDS)
-        for fields in fields_of:
-            for code, terms in enumerate(fields):
-                totals[code] += len(terms)
-                present[code] += 1 if terms else 0
+        for fields, key in own_of:
+            for each in (fields, linked[key]):
+                for code, terms in enumerate(each):
+                    if terms:
+                        totals[code] += len(terms)
+                        present[code] += 1
         average = [max(total / max(count, 1), 1.0) for total, count in zip(totals, present, strict=True)]
-        postings: dict[str, bytearray] = defaultdict(bytearray)
-        pack = _POSTING.pack
-        for number, fields in enumerate(fields_of):
+
+        def weigh(fields: list[list[str]]) -> tuple[dict[str, float], dict[str, tuple[float, int]]]:
+            """Each term's weight summed over the fields, and its best field (the first of equals)."""
             weights: dict[str, float] = {}
             best: dict[str, tuple[float, int]] = {}
             for code, terms in enumerate(fields):
@@ -133,7 +147,7 @@ class SearchIndex:
                     continue
                 _, weight, b = FIELDS[code]
                 norm = weight / (1.0 - b + b * len(terms) / average[code])
-                for term, occurrences in Counter(terms).items():
+                for term, occurrences in Counter(terms).items() if len(terms) > 1 else ((terms[0], 1),):
                     value = occurrences * norm
                     known = weights.get(term)
                     if known is None:
@@ -143,25 +157,63 @@ class SearchIndex:
                         weights[term] = known + value
                         if value > best[term][0]:
                             best[term] = (value, code)
+            return weights, best
+
+        # What the links give is the same for every entry with the same links: weighed once,
+        # and for the words an entry's own fields lack, packed once (impact and field).
+        shared: dict[tuple[object, ...], tuple[dict[str, float], dict[str, tuple[float, int]], dict[str, bytes]]] = {}
+        for key, fields in linked.items():
+            weights, best = weigh(fields)
+            tails = {t: bytes((round(255 * w / (K1 + w)) or 1, best[t][1])) for t, w in weights.items()}
+            shared[key] = (weights, best, tails)
+        postings: dict[str, bytearray] = defaultdict(bytearray)
+        pack = _POSTING.pack
+        number_of = _NUMBER.pack
+        for number, (fields, key) in enumerate(own_of):
+            linked_weights, linked_best, tails = shared[key]
+            weights, best = weigh(fields)
+            head = number_of(number)
+            for term, tail in tails.items():
+                if term not in weights:
+                    postings[term] += head + tail
             for term, weighted in weights.items():
-                impact = max(1, round(255 * weighted / (K1 + weighted)))
-                postings[term] += pack(number, impact, best[term][1])
+                value, code = best[term]
+                also = linked_weights.get(term)
+                if also is not None:
+                    weighted += also
+                    other, other_code = linked_best[term]
+                    if other > value or (other == value and other_code < code):
+                        code = other_code
+                postings[term] += pack(number, round(255 * weighted / (K1 + weighted)) or 1, code)
         self._postings = {term: bytes(data) for term, data in postings.items()}
         self._vocabulary = sorted(self._postings)
         names: dict[str, list[int]] = defaultdict(list)
         aliases: dict[str, list[int]] = defaultdict(list)
-        for number, entry in enumerate(self.entries):
-            own = {compact(label) for label in entry_names(entry)} - {""}
-            for key in own:
-                names[key].append(number)
-            for key in {compact(label) for label in entry_aliases(entry)} - own - {""}:
-                aliases[key].append(number)
+        for number, (own_names, other_labels) in enumerate(labels):
+            own = {compact(label) for label in own_names} - {""}
+            for label_key in own:
+                names[label_key].append(number)
+            for label_key in {compact(label) for label in other_labels} - own - {""}:
+                aliases[label_key].append(number)
         self._names = {k: tuple(v) for k, v in names.items()}
         self._aliases = {k: tuple(v) for k, v in aliases.items()}
         self._label_keys = sorted({*self._names, *self._aliases})
+        #: How linked each entry is in the catalog (entries pointing at it, the tools a paper lists),
+        #: which breaks ties: counted once here rather than from the whole catalog on every search.
+        self.links = [len(self.index.users_of(e.id)) + len(getattr(e, "tools", ())) for e in self.entries]
 
-    def _entry_fields(self, entry: Entry) -> list[list[str]]:
-        """The analysed terms of each field of ``entry``, each field capped at MAX_FIELD_CHARS."""
+    def _entry_fields(
+        self,
+        entry: Entry,
+        labels: tuple[tuple[str, ...], tuple[str, ...]],
+        linked: dict[tuple[object, ...], list[list[str]]],
+    ) -> tuple[list[list[str]], tuple[object, ...]]:
+        """The analysed terms of each field of ``entry``, each field capped at MAX_FIELD_CHARS.
+
+        What an entry takes from the techniques and phases it links to is the
+        same for every entry with the same links, so it is analysed once per
+        set of links (``linked``) and copied.
+        """
         fields: list[list[str]] = [[] for _ in FIELDS]
         used = [0] * len(FIELDS)
         by_id = self.index.by_id
@@ -169,29 +221,23 @@ class SearchIndex:
         def add(code: int, text: str | None) -> None:
             if not text or used[code] >= MAX_FIELD_CHARS:
                 return
-            text = text[: MAX_FIELD_CHARS - used[code]]
+            if len(text) > MAX_FIELD_CHARS - used[code]:
+                text = text[: MAX_FIELD_CHARS - used[code]]
             used[code] += len(text) + 1
             fields[code].extend(analyse(text, prose=code in PROSE_FIELDS))
 
-        for label in (*entry_names(entry), *entry_aliases(entry)):
+        for label in (*labels[0], *labels[1]):
             add(F_NAME, label)
         for phrase in entry.search_phrases:
             add(F_PHRASES, phrase)
-        add(F_SUMMARY, re.split(_SUMMARY, entry.description[:SUMMARY_CHARS], maxsplit=1)[0])
+        add(F_SUMMARY, _SUMMARY.split(entry.description[:SUMMARY_CHARS], maxsplit=1)[0])
         add(F_TEXT, entry.description)
-        linked = F_TECHNIQUE if isinstance(entry, Tool) else F_TOPIC
-        for ref_id in entry.techniques:
-            technique = by_id.get(ref_id)
-            if technique is not None and technique.id != entry.id:
-                for label in (technique.name, *technique.aliases):
-                    add(linked, label)
-                for phrase in technique.search_phrases:
-                    add(F_TECH_PHRASES, phrase)
-        for ref_id in entry.phases:
-            phase = by_id.get(ref_id)
-            if phase is not None and phase.id != entry.id:
-                for label in (phase.name, *phase.aliases):
-                    add(F_PHASE, label)
+        technique_code = F_TECHNIQUE if isinstance(entry, Tool) else F_TOPIC
+        key: tuple[object, ...] = (technique_code, tuple(entry.techniques), tuple(entry.phases))
+        if entry.id in entry.techniques or entry.id in entry.phases:  # an entry never links to itself
+            key += (entry.id,)
+        if key not in linked:
+            linked[key] = self._linked_fields(entry, technique_code)
         if isinstance(entry, Reference):
             for author in entry.authors:
                 add(F_AUTHORS, author)
@@ -214,6 +260,34 @@ class SearchIndex:
             add(F_NOTES, entry.when_to_use)
             add(F_NOTES, entry.costs)
             self._add_mitigations(entry.mitigates, add)
+        return fields, key
+
+    def _linked_fields(self, entry: Entry, technique_code: int) -> list[list[str]]:
+        """What ``entry`` takes from its techniques (names, aliases, search phrases) and phases."""
+        fields: list[list[str]] = [[] for _ in FIELDS]
+        used = [0] * len(FIELDS)
+        by_id = self.index.by_id
+
+        def add(code: int, text: str) -> None:
+            if not text or used[code] >= MAX_FIELD_CHARS:
+                return
+            if len(text) > MAX_FIELD_CHARS - used[code]:
+                text = text[: MAX_FIELD_CHARS - used[code]]
+            used[code] += len(text) + 1
+            fields[code].extend(analyse(text, prose=False))
+
+        for ref_id in entry.techniques:
+            technique = by_id.get(ref_id)
+            if technique is not None and technique.id != entry.id:
+                for label in (technique.name, *technique.aliases):
+                    add(technique_code, label)
+                for phrase in technique.search_phrases:
+                    add(F_TECH_PHRASES, phrase)
+        for ref_id in entry.phases:
+            phase = by_id.get(ref_id)
+            if phase is not None and phase.id != entry.id:
+                for label in (phase.name, *phase.aliases):
+                    add(F_PHASE, label)
         return fields
 
     def _add_mitigations(self, mitigations: Iterable[Mitigation], add: Callable[[int, str | None], None]) -> None:

@@ -212,8 +212,7 @@ def _links_for_ties(search: SearchIndex, eligible: list[tuple[float, int]]) -> M
     out = {}
     for score, number in eligible:
         if count[score] > 1:
-            entry = search.entries[number]  # entries pointing at it, and the tools a paper lists
-            out[entry.id] = len(search.index.users_of(entry.id)) + len(getattr(entry, "tools", ()))
+            out[search.entries[number].id] = search.links[number]
     return out
 
 

@@ -60,10 +60,11 @@ _STEMS: dict[str, str] = {}
 
 
 def stemmed(word: str) -> str:
-    stemmed = _STEMS.get(word)
-    if stemmed is None:
-        stemmed = _STEMS[word] = stem(word)
-    return stemmed
+    """:func:`stem`, remembered: a catalog repeats its words."""
+    key = _STEMS.get(word)
+    if key is None:
+        key = _STEMS[word] = stem(word)
+    return key
 
 
 def fold(text: str) -> str:
@@ -103,6 +104,35 @@ _ANALYSED_NAMES: dict[str, list[str]] = {}
 MEMO_CHARS = 200
 
 
+#: What one word is to :func:`analyse`: its index terms, or what it does to the words after it.
+_TERMS, _NEGATION, _CLAUSE_END, _SKIPPED = range(4)
+_WORDS: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+
+def _word(word: str) -> tuple[int, tuple[str, ...]]:
+    """How :func:`analyse` reads ``word`` (remembered: words recur far more than texts)."""
+    known = _WORDS.get(word)
+    if known is not None:
+        return known
+    raw = word
+    if word.endswith("'s"):
+        word = word[:-2]
+    compound = "-" in word or "." in word
+    if word in NEGATIONS or word.endswith("n't"):
+        found: tuple[int, tuple[str, ...]] = (_NEGATION, ())
+    elif word in CLAUSE_ENDS:
+        found = (_CLAUSE_END, ())
+    elif word in STOPWORDS or (len(word) < 2 and not compound):
+        found = (_SKIPPED, ())
+    elif compound:
+        parts = [p for p in re.split(_PARTS, word) if p]
+        found = (_TERMS, (*(stemmed(p) for p in parts if len(p) > 1), stemmed("-".join(parts))))
+    else:
+        found = (_TERMS, (stemmed(word.replace("'", "") if "'" in word else word),))
+    _WORDS[raw] = found
+    return found
+
+
 def analyse(text: str, *, prose: bool = True) -> list[str]:
     """The index terms of a catalog text, in order: stemmed words and joined compounds.
 
@@ -118,32 +148,24 @@ def analyse(text: str, *, prose: bool = True) -> list[str]:
         if cached is not None:
             return cached
     out: list[str] = []
+    extend = out.extend
     negated = 0
-    for match in _PIECE.finditer(fold(text[:MAX_FIELD_CHARS])):
-        word = match.group(1)
-        if word is None:  # punctuation ends a clause, and a negation's reach
+    scope = NEGATION_SCOPE if prose else 0
+    known = _WORDS.get
+    for word, _ in _PIECE.findall(fold(text[:MAX_FIELD_CHARS] if len(text) > MAX_FIELD_CHARS else text)):
+        if not word:  # punctuation ends a clause, and a negation's reach
             negated = 0
             continue
-        if word.endswith("'s"):
-            word = word[:-2]
-        if word in NEGATIONS or word.endswith("n't"):
-            negated = NEGATION_SCOPE if prose else 0
-            continue
-        if word in CLAUSE_ENDS:
+        kind, terms = known(word) or _word(word)
+        if kind == _TERMS:
+            if negated:
+                negated -= 1
+            else:
+                extend(terms)
+        elif kind == _NEGATION:
+            negated = scope
+        elif kind == _CLAUSE_END:
             negated = 0
-            continue
-        compound = "-" in word or "." in word
-        if word in STOPWORDS or (len(word) < 2 and not compound):
-            continue
-        if negated:
-            negated -= 1
-            continue
-        if compound:
-            parts = [p for p in re.split(_PARTS, word) if p]
-            out.extend(stemmed(p) for p in parts if len(p) > 1)
-            out.append(stemmed("-".join(parts)))
-        else:
-            out.append(stemmed(word.replace("'", "") if "'" in word else word))
     if short:
         memo[text] = out
     return out
