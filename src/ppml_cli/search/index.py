@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ppml_cli.index import Index, compact, entry_labels
-from ppml_cli.model import Entry, Mitigation, Reference, Technique, Tool, Tutorial
+from ppml_cli.model import Entry, Mitigation, Reference, Technique, Threat, Tool, Tutorial
 from ppml_cli.search.query import Term
 from ppml_cli.search.words import MAX_FIELD_CHARS, analyse, stemmed, tokens, typo_budget
 
@@ -78,6 +78,9 @@ FIELDS: tuple[tuple[str, float, float], ...] = (
 #: Fields read as prose, where a negation denies the words after it.
 PROSE_FIELDS = frozenset({F_SUMMARY, F_TEXT, F_NOTES})
 COUNTED_STRENGTHS = frozenset({"strong", "partial"})
+DOMAIN_SHARE = 0.2
+#: How much a curated mitigation counts when a query asks for a defence.
+STRENGTHS = {"strong": 1.0, "partial": 0.6}
 _SUMMARY = re.compile(r"[.:;]\s|\s[-–—]\s")  # where a description's opening clause ends
 SUMMARY_CHARS = 120
 _POSTING = Struct("<IBB")  # entry number, impact (0-255), field code
@@ -201,6 +204,47 @@ class SearchIndex:
         #: How linked each entry is in the catalog (entries pointing at it, the tools a paper lists),
         #: which breaks ties: counted once here rather than from the whole catalog on every search.
         self.links = [len(self.index.users_of(e.id)) + len(getattr(e, "tools", ())) for e in self.entries]
+        self._build_structure()
+
+    def _build_structure(self) -> None:
+        """What the catalog's structure says about a query's intent, kept beside the words.
+
+        * ``labels_of``: each threat's and technique's names and aliases as sets of
+          index terms, so a query that holds one of them names that threat or technique;
+        * ``mitigators``: per threat id, the techniques and tools whose own curated
+          ``mitigates`` claim a strong or partial defence, with the strength;
+        * ``domain``: the words of the catalog's curated labels (names, aliases and
+          search phrases of techniques and threats, names and aliases of tools) that at
+          most a fifth of the entries hold, which say a query is about what the catalog
+          covers even when some of its words are not in the catalog;
+        * ``frameworks``: the frameworks tools declare, for a ``recommend`` suggestion.
+        """
+        self.labels_of: dict[int, list[frozenset[str]]] = {}
+        self.mitigators: dict[str, dict[int, float]] = defaultdict(dict)
+        domain: set[str] = set()
+        frameworks: set[str] = set()
+        for number, entry in enumerate(self.entries):
+            if isinstance(entry, (Technique, Threat)):
+                for text in (entry.name, *entry.aliases, *entry.search_phrases):
+                    domain.update(analyse(text, prose=False))
+            elif isinstance(entry, Tool):  # not the parts of a package name ("presidio-image-redactor")
+                for text in (entry.name, *entry.aliases):
+                    if not any(mark in text for mark in "-._"):
+                        domain.update(analyse(text, prose=False))
+            if isinstance(entry, (Technique, Threat)):
+                labels = [frozenset(analyse(text, prose=False)) for text in (entry.name, *entry.aliases)]
+                self.labels_of[number] = [label for label in labels if label]
+            if isinstance(entry, (Technique, Tool)):
+                for mitigation in entry.mitigates:
+                    strength = STRENGTHS.get(mitigation.strength.value, 0.0)
+                    if strength:
+                        self.mitigators[mitigation.threat][number] = strength
+            if isinstance(entry, Tool):
+                frameworks.update(f for f in entry.frameworks if f != "agnostic")
+        most = DOMAIN_SHARE * len(self.entries)  # a word most entries hold says nothing about the domain
+        self.domain = frozenset(w for w in domain if len(self._postings.get(w, b"")) <= most * _POSTING.size)
+        self.frameworks = frozenset(frameworks)
+        self.mitigators = dict(self.mitigators)
 
     def _entry_fields(
         self,
@@ -346,6 +390,11 @@ class SearchIndex:
 
         exact = [k for k in dict.fromkeys((term.key, stemmed(term.key))) if k in self._postings]
         if not exact and "-" in term.key:
+            shortened = self._compounds_starting(term.key)
+            if shortened:  # a shortened compound ("k-anon" for "k-anonymity"), wherever it stands
+                for word in shortened:
+                    offer(word, PREFIX_FACTOR, "short for {}")
+                return found, top_idf or 1.0, []
             parts = term.key.split("-")
             if len(parts) > 1 and all(len(p) > 2 for p in parts):  # "l-diversity" and "concrete-ml" stay whole
                 return self._all_parts(parts)
@@ -365,6 +414,17 @@ class SearchIndex:
                 offer(word, TYPO_FACTORS[typos], "corrected to {}")
                 corrected.append(word)
         return found, top_idf or 1.0, corrected
+
+    def _compounds_starting(self, key: str) -> list[str]:
+        """Hyphenated catalog words that ``key`` (itself hyphenated) is the start of."""
+        start = bisect_left(self._vocabulary, key)
+        found = []
+        for word in self._vocabulary[start : start + MAX_PREFIX_EXPANSION]:
+            if not word.startswith(key):
+                break
+            if word.count("-") == key.count("-"):
+                found.append(word)
+        return found
 
     def _all_parts(self, parts: list[str]) -> tuple[dict[int, Match], float, list[str]]:
         """A hyphenated word that is not in the catalog, matched as its separate parts (all needed)."""

@@ -16,12 +16,41 @@ INTENTS: dict[str, Kind] = {
     **dict.fromkeys(("technique", "method", "approach"), Kind.TECHNIQUE),
 }
 
+#: Query words that ask for a defence ("protect X from Y", "prevent Y"), as stems: the answer is
+#: what mitigates a threat (the catalog's curated ``mitigates``), not the attack itself.
+DEFENCE_WORDS = frozenset(
+    "protect prevent defend defense defence mitigate mitigat mitigation stop stopp guard avoid resist safeguard "
+    "countermeasure shield".split()
+)
+
 
 class Term(Record):
     shown: str  # the word as the user typed it (folded)
     key: str  # the stemmed index term
     budget: int  # typos allowed
     last: bool = False  # the query's last word, which may be unfinished: it also matches as a prefix
+
+
+class Query(Record):
+    """A query read: its content terms, what it asks for, and its compact form without intent words."""
+
+    terms: list[Term]
+    intent: Kind | None
+    whole: str
+    #: The query asks for a defence ("protect", "prevent"...): those words are not searched for.
+    defence: bool = False
+
+
+def read_query(query: str) -> Query:
+    """The query's content terms and intent (a kind of entry, a defence)."""
+    terms, intent, whole = parse_query(query)
+    defence = [t for t in terms if t.key in DEFENCE_WORDS]
+    asks_defence = bool(defence) and len(defence) < len(terms)
+    if asks_defence:
+        terms = [t for t in terms if t.key not in DEFENCE_WORDS]
+        terms[-1] = replace(terms[-1], last=True)
+        whole = "".join(compact(t.shown) for t in terms)
+    return Query(terms=terms, intent=intent, whole=whole, defence=asks_defence)
 
 
 def parse_query(query: str) -> tuple[list[Term], Kind | None, str]:

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from ppml_cli.filters import Filters, passes
 from ppml_cli.index import compact
-from ppml_cli.model import Entry, Kind, Record, Tool
+from ppml_cli.model import Entry, Kind, Record, Technique, Threat, Tool
 from ppml_cli.search.index import FIELDS, entry_aliases, entry_names, surface
-from ppml_cli.search.query import Term, parse_query
-from ppml_cli.search.words import MAX_FIELD_CHARS, MAX_QUERY_CHARS, analyse, fold, tokens
+from ppml_cli.search.query import Term, read_query
+from ppml_cli.search.words import MAX_FIELD_CHARS, MAX_QUERY_CHARS, analyse, fold, stemmed, tokens
 
 if TYPE_CHECKING:
     from ppml_cli.search.index import Match, SearchIndex
@@ -25,6 +25,13 @@ PHRASE_CANDIDATES = 40
 TUTORIAL_FACTOR = 0.9  # word matches of a tutorial when the query asks for no kind in particular
 OTHER_KIND_FACTOR = 0.5  # entries of another kind than the query's intent asks for
 NEUTRAL_RANK = 2
+SUBJECT_WEIGHT = 2.0  # the words naming the attack a question is about, against the rest of its words
+DEFENCE_FACTOR = 0.8  # word matches of an entry that mitigates what a "protect from" question names...
+DEFENCE_BONUS = 30.0  # ...plus this much for a strong mitigation (partial: 0.6 of it)
+NOT_A_DEFENCE_FACTOR = 0.6  # entries that share the question's words but defend against nothing it names
+TOPIC_READING_FACTOR = 0.85
+TOPIC_READING_FACTOR = 0.85  # references, when the query names a technique and asks for no kind
+STATUS_FACTORS = {"legacy": 0.85, "deprecated": 0.75}  # word matches of tools nobody maintains
 
 
 class Hit(Record):
@@ -48,6 +55,10 @@ class Answer(Record):
     intent: Kind | None = None
     #: When a query holds only stop words or single letters: those words (nothing was searched).
     common: tuple[str, ...] = ()
+    #: Query words the catalog never uses, left out because the rest of the query carries the domain.
+    ignored: tuple[str, ...] = ()
+    #: When the query asks how to protect something: the ``ppml recommend`` options that plan it.
+    recommend: tuple[str, ...] = ()
 
 
 def rank(
@@ -58,7 +69,8 @@ def rank(
     stars: Callable[[list[Entry]], Mapping[str, int]] | None = None,
 ) -> Answer:
     """Search for ``query``; ``stars`` gives refreshed star counts, asked only to break ties."""
-    terms, intent, whole = parse_query(query)
+    read = read_query(query)
+    terms, intent, whole = read.terms, read.intent, read.whole
     if not terms:
         common = tuple(dict.fromkeys(t[1] for t in tokens(query[:MAX_QUERY_CHARS]) if t is not None))
         return Answer(hits=[], common=common)
@@ -75,7 +87,13 @@ def rank(
         per_term.append(matches)
         idfs.append(idf)
     named = search.exact_labels(compact(query[:MAX_QUERY_CHARS]))
-    if unmatched and not named:
+    ignored: tuple[str, ...] = ()
+    kept = _words_to_keep(search, terms, per_term, corrections) if unmatched and not named else None
+    if kept is not None:
+        ignored = tuple(t.shown for n, t in enumerate(terms) if n not in kept)
+        unmatched = list(ignored)
+        corrections = {w: fix for w, fix in corrections.items() if w not in ignored}
+    elif unmatched and not named:
         return Answer(
             hits=[],
             unmatched=tuple(unmatched),
@@ -83,12 +101,25 @@ def rank(
             corrections=corrections,
             intent=intent,
         )
-    if unmatched:  # the query is an entry's whole name ("Not What You've Signed Up For: ..."): that accounts for it
+    if unmatched:  # ignorable, or the query is an entry's whole name ("Not What You've Signed Up For: ...")
         kept = [n for n, term in enumerate(terms) if term.shown not in unmatched]
         terms = [terms[n] for n in kept]
         per_term = [per_term[n] for n in kept]
         idfs = [idfs[n] for n in kept]
 
+    keys = {t.key for t in terms} | {stemmed(w) for fixes in corrections.values() for w in fixes}
+    threats = _named(search, keys, Threat)
+    techniques = _named(search, keys, Technique)
+    if threats and not read.defence:  # a question about an attack: the attack's words are its subject
+        subject = set().union(*(label for n in threats for label in search.labels_of[n] if label <= keys))
+        idfs = [idf * (SUBJECT_WEIGHT if t.key in subject else 1.0) for t, idf in zip(terms, idfs, strict=True)]
+        defenders = _defences(search, [search.entries[n].id for n in threats])  # they name it, as a defence
+        per_term = [
+            {n: (m[0] * (1.0 if n in defenders else SUBJECT_WEIGHT), *m[1:]) for n, m in matches.items()}
+            if t.key in subject
+            else matches
+            for t, matches in zip(terms, per_term, strict=True)
+        ]
     scores: dict[int, float] = defaultdict(float)
     for matches in per_term:
         for number, (value, *_) in matches.items():
@@ -97,6 +128,10 @@ def rank(
     for number in scores:
         scores[number] *= scale
     phrased = _phrase_bonus(search, terms, per_term, corrections, scores)
+    for number in scores:  # a maintained tool answers a question better than a legacy one that matches as well
+        entry = search.entries[number]
+        if isinstance(entry, Tool):
+            scores[number] *= STATUS_FACTORS.get(entry.status.value, 1.0)
     if intent is None:  # a tutorial shows how to use a tool: unasked for, it comes after the tool
         for number in scores:
             if search.entries[number].kind is Kind.TUTORIAL:
@@ -113,6 +148,19 @@ def rank(
         for number in scores:
             if search.entries[number].kind is not intent:
                 scores[number] *= OTHER_KIND_FACTOR
+    defences: dict[int, float] = {}
+    if read.defence:
+        defences = _defences(search, [search.entries[n].id for n in threats])
+        for number in scores:
+            strength = defences.get(number, 0.0)
+            if strength:
+                scores[number] = scores[number] * DEFENCE_FACTOR + DEFENCE_BONUS * strength
+            elif number not in threats:  # an attack, or what only shares the question's words
+                scores[number] *= NOT_A_DEFENCE_FACTOR
+    elif techniques and not threats and intent is None:  # a topic: its tools first, then the reading
+        for number in scores:
+            if search.entries[number].kind is Kind.REFERENCE and number not in labels:
+                scores[number] *= TOPIC_READING_FACTOR
 
     eligible = [(round(min(score, 100.0), 1), number) for number, score in scores.items() if score >= MIN_SCORE]
     if filters is not None and not filters.is_empty():
@@ -139,12 +187,20 @@ def rank(
                     reasons.append(f"{term.shown}: {shown} in {FIELDS[code][0]}")
         if number in phrased:
             reasons.append("the query as a phrase")
+        if number in defences:
+            reasons.append("mitigates what the query asks to protect against")
         if intent is not None:
             kind = search.entries[number].kind
             wanted = "as the query asks" if kind is intent else f"the query asks for {intent.plural}"
             reasons.append(f"a {kind.value}, {wanted}")
         hits.append(Hit(entry=search.entries[number], score=score, matched=tuple(reasons)))
-    return Answer(hits=hits, corrections=corrections, intent=intent)
+    return Answer(
+        hits=hits,
+        corrections=corrections,
+        intent=intent,
+        ignored=ignored,
+        recommend=_recommend_args(search, read.defence, threats, keys) if hits else (),
+    )
 
 
 def _phrase_bonus(
@@ -199,6 +255,80 @@ def _stars_for_ties(
                 tied += [search.entries[seen[key]], entry]
             seen[key] = number
     return stars(tied) if tied else {}
+
+
+def _words_to_keep(
+    search: SearchIndex, terms: list[Term], per_term: list[dict[int, Match]], corrections: Mapping[str, list[str]]
+) -> list[int] | None:
+    """Which words to search for when some are not in the catalog, as Meilisearch drops words until documents match.
+
+    Only when what remains is about what the catalog covers: the words from the
+    catalog's curated labels that few entries hold (see ``SearchIndex.domain``)
+    that some entry holds together (dropping from the end
+    until one does), and words that together name a technique or threat, then
+    each other matched word, rarest first, that such an entry also holds; at
+    least half of the query must be kept. Otherwise (no
+    such word) the answer stays empty, so an everyday word next to a common one
+    ("music genre classification") does not answer a question the catalog does
+    not cover. None when the query cannot be answered that way.
+    """
+
+    def domain(n: int) -> bool:
+        words = {terms[n].key, *(stemmed(w) for w in corrections.get(terms[n].shown, ()))}
+        return bool(words & search.domain)
+
+    known = [n for n, matches in enumerate(per_term) if matches]
+    keys = {terms[n].key for n in known}
+    naming = {  # words that together name a technique or threat ("differential privacy")
+        word for labels in search.labels_of.values() for label in labels if label <= keys for word in label
+    }
+    core = [n for n in known if domain(n) or terms[n].key in naming]
+    while core:
+        common = set(per_term[core[0]]).intersection(*(per_term[n].keys() for n in core[1:]))
+        if common:
+            break
+        core.pop()
+    if not core:
+        return None
+    kept = list(core)
+    for n in sorted((n for n in known if n not in core), key=lambda n: len(per_term[n])):
+        narrower = common & per_term[n].keys()
+        if narrower:
+            common = narrower
+            kept.append(n)
+    return sorted(kept) if len(kept) * 2 >= len(terms) else None
+
+
+def _named(search: SearchIndex, keys: set[str], kind: type[Entry]) -> list[int]:
+    """The threats or techniques one of whose names or aliases the query holds in full."""
+    return [
+        number
+        for number, labels in search.labels_of.items()
+        if isinstance(search.entries[number], kind) and any(label <= keys for label in labels)
+    ]
+
+
+def _defences(search: SearchIndex, threats: list[str]) -> dict[int, float]:
+    """Entries that mitigate the threats named (or any threat, when none is), by their best curated strength."""
+    found: dict[int, float] = {}
+    for threat, mitigators in search.mitigators.items():
+        if threats and threat not in threats:
+            continue
+        for number, strength in mitigators.items():
+            found[number] = max(found.get(number, 0.0), strength)
+    return found
+
+
+def _recommend_args(search: SearchIndex, defence: bool, threats: list[int], keys: set[str]) -> tuple[str, ...]:
+    """``ppml recommend`` options for a question that asks how to protect something, from what it names."""
+    if not defence:
+        return ()
+    args: list[str] = []
+    for number in threats:
+        args += ["--threat", search.entries[number].id]
+    for framework in sorted(search.frameworks & keys):
+        args += ["--framework", framework]
+    return tuple(args) or ("--no-input",)
 
 
 def _links_for_ties(search: SearchIndex, eligible: list[tuple[float, int]]) -> Mapping[str, int]:
