@@ -242,6 +242,13 @@ class SearchIndex:
             if isinstance(entry, Tool):
                 frameworks.update(f for f in entry.frameworks if f != "agnostic")
         most = DOMAIN_SHARE * len(self.entries)  # a word most entries hold says nothing about the domain
+        measuring = {e.id for e in self.entries if isinstance(e, Technique) and e.role.value == "measurement"}
+        #: Entries that measure privacy: tools that audit a threat, and what belongs to a measurement technique.
+        self.measuring = frozenset(
+            n
+            for n, e in enumerate(self.entries)
+            if (isinstance(e, Tool) and e.audits) or measuring.intersection(e.techniques) or e.id in measuring
+        )
         self.domain = frozenset(w for w in domain if len(self._postings.get(w, b"")) <= most * _POSTING.size)
         self.frameworks = frozenset(frameworks)
         self.mitigators = dict(self.mitigators)

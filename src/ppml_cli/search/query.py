@@ -23,6 +23,10 @@ DEFENCE_WORDS = frozenset(
     "countermeasure shield".split()
 )
 
+#: Query words that ask to measure privacy ("evaluate", "audit"), as stems: they stay searched for,
+#: and favour what the catalog's measurement techniques and auditing tools hold.
+MEASURE_WORDS = frozenset("evaluate evaluat measure measur audit assess assess quantify test check".split())
+
 
 class Term(Record):
     shown: str  # the word as the user typed it (folded)
@@ -39,6 +43,8 @@ class Query(Record):
     whole: str
     #: The query asks for a defence ("protect", "prevent"...): those words are not searched for.
     defence: bool = False
+    #: The query asks to measure privacy ("evaluate", "audit"...).
+    measure: bool = False
 
 
 def read_query(query: str) -> Query:
@@ -50,7 +56,8 @@ def read_query(query: str) -> Query:
         terms = [t for t in terms if t.key not in DEFENCE_WORDS]
         terms[-1] = replace(terms[-1], last=True)
         whole = "".join(compact(t.shown) for t in terms)
-    return Query(terms=terms, intent=intent, whole=whole, defence=asks_defence)
+    measure = any(t.key in MEASURE_WORDS for t in terms) and len(terms) > 1
+    return Query(terms=terms, intent=intent, whole=whole, defence=asks_defence, measure=measure)
 
 
 def parse_query(query: str) -> tuple[list[Term], Kind | None, str]:

@@ -31,6 +31,11 @@ DEFENCE_BONUS = 30.0  # ...plus this much for a strong mitigation (partial: 0.6 
 NOT_A_DEFENCE_FACTOR = 0.6  # entries that share the question's words but defend against nothing it names
 TOPIC_READING_FACTOR = 0.85
 TOPIC_READING_FACTOR = 0.85  # references, when the query names a technique and asks for no kind
+OFF_TOPIC_FACTOR = 0.8  # entries outside the technique a query names
+MEASURE_FACTOR = 1.25  # entries that measure privacy, when a query asks to measure it
+QUESTION_WORDS = 3  # content words from which a query is a question rather than a name or a concept
+HUB_FACTOR = 0.85  # word matches of techniques, threats and phases in a question
+HUB_KINDS = frozenset({Kind.TECHNIQUE, Kind.THREAT, Kind.PHASE})
 STATUS_FACTORS = {"legacy": 0.85, "deprecated": 0.75}  # word matches of tools nobody maintains
 
 
@@ -136,6 +141,11 @@ def rank(
         for number in scores:
             if search.entries[number].kind is Kind.TUTORIAL:
                 scores[number] *= TUTORIAL_FACTOR
+    # a question: what answers it, before the hub pages
+    if intent is None and not read.defence and len(terms) >= QUESTION_WORDS:
+        for number in scores:
+            if search.entries[number].kind in HUB_KINDS:
+                scores[number] *= HUB_FACTOR
     labels = search.score_labels(whole, typos=sum(t.budget for t in terms) if corrections else 0)
     for number, found in named.items():
         if found[0] > labels.get(number, (0.0, ""))[0]:
@@ -148,6 +158,10 @@ def rank(
         for number in scores:
             if search.entries[number].kind is not intent:
                 scores[number] *= OTHER_KIND_FACTOR
+    if read.measure:  # "evaluate the privacy of...": what measures privacy, by the catalog's technique roles
+        for number in scores:
+            if number in search.measuring:
+                scores[number] *= MEASURE_FACTOR
     defences: dict[int, float] = {}
     if read.defence:
         defences = _defences(search, [search.entries[n].id for n in threats])
@@ -158,9 +172,13 @@ def rank(
             elif number not in threats:  # an attack, or what only shares the question's words
                 scores[number] *= NOT_A_DEFENCE_FACTOR
     elif techniques and not threats and intent is None:  # a topic: its tools first, then the reading
+        topics = {search.entries[n].id for n in techniques}
         for number in scores:
-            if search.entries[number].kind is Kind.REFERENCE and number not in labels:
+            entry = search.entries[number]
+            if entry.kind is Kind.REFERENCE and number not in labels:
                 scores[number] *= TOPIC_READING_FACTOR
+            if entry.id not in topics and not topics.intersection(entry.techniques):
+                scores[number] *= OFF_TOPIC_FACTOR  # shares words with the question, not its technique
 
     eligible = [(round(min(score, 100.0), 1), number) for number, score in scores.items() if score >= MIN_SCORE]
     if filters is not None and not filters.is_empty():
