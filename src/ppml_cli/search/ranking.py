@@ -181,6 +181,12 @@ def rank(
                 scores[number] *= OFF_TOPIC_FACTOR  # shares words with the question, not its technique
 
     eligible = [(round(min(score, 100.0), 1), number) for number, score in scores.items() if score >= MIN_SCORE]
+    if len(terms) >= QUESTION_WORDS:  # one word of a question alone is a coincidence, not an answer
+        covered: dict[int, int] = defaultdict(int)
+        for matches in per_term:
+            for number in matches:
+                covered[number] += 1
+        eligible = [p for p in eligible if covered[p[1]] >= 2 or p[1] in labels]
     if filters is not None and not filters.is_empty():
         eligible = [p for p in eligible if passes(search.index, search.entries[p[1]], filters)]
     if limit is not None and len(eligible) > limit:
