@@ -140,7 +140,7 @@ def main() -> None:
             rows.append((label, name, first, warm_time, max(first_rss, warm_rss), first_cpu, warm_cpu))
 
     print(f"warm = median of {args.rounds} runs with the cache filled; ratio = warm / warm of the bundled catalog\n")
-    header = ("extra entries", "command", "first run", "warm run", "ratio")
+    header: tuple[str, ...] = ("extra entries", "command", "first run", "warm run", "ratio")
     header += ("first CPU", "warm CPU", "ratio", "peak RSS")
     print("| {:>13} | {:<7} | {:>9} | {:>8} | {:>5} | {:>9} | {:>8} | {:>5} | {:>9} |".format(*header))
     rule = [f"{'-' * 13}:", f" {'-' * 7} ", *(f"{'-' * n}:" for n in (10, 9, 6, 10, 9, 6, 10))]

@@ -31,7 +31,7 @@ DEFENCE_BONUS = 30.0  # ...plus this much for a strong mitigation (partial: 0.6 
 NOT_A_DEFENCE_FACTOR = 0.6  # entries that share the question's words but defend against nothing it names
 TOPIC_READING_FACTOR = 0.85
 TOPIC_READING_FACTOR = 0.85  # references, when the query names a technique and asks for no kind
-OFF_TOPIC_FACTOR = 0.8  # entries outside the technique a query names
+OFF_TOPIC_FACTOR = 0.65  # entries outside the technique a query names
 MEASURE_FACTOR = 1.25  # entries that measure privacy, when a query asks to measure it
 QUESTION_WORDS = 3  # content words from which a query is a question rather than a name or a concept
 HUB_FACTOR = 0.85  # word matches of techniques, threats and phases in a question
@@ -113,6 +113,7 @@ def rank(
         idfs = [idfs[n] for n in kept]
 
     keys = {t.key for t in terms} | {stemmed(w) for fixes in corrections.values() for w in fixes}
+    keys |= {stemmed(part) for key in list(keys) if "-" in key for part in key.split("-") if len(part) > 1}
     threats = _named(search, keys, Threat)
     techniques = _named(search, keys, Technique)
     if threats and not read.defence:  # a question about an attack: the attack's words are its subject
