@@ -249,6 +249,18 @@ class SearchIndex:
             for n, e in enumerate(self.entries)
             if (isinstance(e, Tool) and e.audits) or measuring.intersection(e.techniques) or e.id in measuring
         )
+        #: Per technique id, the entries linked to it (and the technique itself).
+        members: dict[str, set[int]] = defaultdict(set)
+        for number, entry in enumerate(self.entries):
+            for technique in (*entry.techniques, *((entry.id,) if isinstance(entry, Technique) else ())):
+                members[technique].add(number)
+        self.members = {technique: frozenset(numbers) for technique, numbers in members.items()}
+        #: Tools nobody maintains (legacy, deprecated): entry number -> status.
+        self.unmaintained = {
+            n: e.status.value
+            for n, e in enumerate(self.entries)
+            if isinstance(e, Tool) and e.status.value in ("legacy", "deprecated")
+        }
         self.domain = frozenset(w for w in domain if len(self._postings.get(w, b"")) <= most * _POSTING.size)
         self.frameworks = frozenset(frameworks)
         self.mitigators = dict(self.mitigators)

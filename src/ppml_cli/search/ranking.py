@@ -134,10 +134,9 @@ def rank(
     for number in scores:
         scores[number] *= scale
     phrased = _phrase_bonus(search, terms, per_term, corrections, scores)
-    for number in scores:  # a maintained tool answers a question better than a legacy one that matches as well
-        entry = search.entries[number]
-        if isinstance(entry, Tool):
-            scores[number] *= STATUS_FACTORS.get(entry.status.value, 1.0)
+    for number, status in search.unmaintained.items():  # a maintained tool answers better than a legacy one
+        if number in scores:
+            scores[number] *= STATUS_FACTORS.get(status, 1.0)
     if intent is None:  # a tutorial shows how to use a tool: unasked for, it comes after the tool
         for number in scores:
             if search.entries[number].kind is Kind.TUTORIAL:
@@ -173,12 +172,11 @@ def rank(
             elif number not in threats:  # an attack, or what only shares the question's words
                 scores[number] *= NOT_A_DEFENCE_FACTOR
     elif techniques and not threats and intent is None:  # a topic: its tools first, then the reading
-        topics = {search.entries[n].id for n in techniques}
+        on_topic = frozenset().union(*(search.members.get(search.entries[n].id, ()) for n in techniques))
         for number in scores:
-            entry = search.entries[number]
-            if entry.kind is Kind.REFERENCE and number not in labels:
+            if search.entries[number].kind is Kind.REFERENCE and number not in labels:
                 scores[number] *= TOPIC_READING_FACTOR
-            if entry.id not in topics and not topics.intersection(entry.techniques):
+            if number not in on_topic:
                 scores[number] *= OFF_TOPIC_FACTOR  # shares words with the question, not its technique
 
     eligible = [(round(min(score, 100.0), 1), number) for number, score in scores.items() if score >= MIN_SCORE]
