@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import math
 import re
+from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -198,12 +199,15 @@ class SearchIndex:
                 names[label_key].append(number)
             for label_key in {compact(label) for label in other_labels} - own - {""}:
                 aliases[label_key].append(number)
-        self._names = {k: tuple(v) for k, v in names.items()}
-        self._aliases = {k: tuple(v) for k, v in aliases.items()}
+        # one entry is stored as its number, not a 1-tuple: a warm run unpickles these tables
+        self._names: dict[str, int | tuple[int, ...]] = {k: v[0] if len(v) == 1 else tuple(v) for k, v in names.items()}
+        self._aliases: dict[str, int | tuple[int, ...]] = {
+            k: v[0] if len(v) == 1 else tuple(v) for k, v in aliases.items()
+        }
         self._label_keys = sorted({*self._names, *self._aliases})
         #: How linked each entry is in the catalog (entries pointing at it, the tools a paper lists),
         #: which breaks ties: counted once here rather than from the whole catalog on every search.
-        self.links = [len(self.index.users_of(e.id)) + len(getattr(e, "tools", ())) for e in self.entries]
+        self.links = array("I", [len(self.index.users_of(e.id)) + len(getattr(e, "tools", ())) for e in self.entries])
         self._build_structure()
 
     def _build_structure(self) -> None:
@@ -244,17 +248,22 @@ class SearchIndex:
         most = DOMAIN_SHARE * len(self.entries)  # a word most entries hold says nothing about the domain
         measuring = {e.id for e in self.entries if isinstance(e, Technique) and e.role.value == "measurement"}
         #: Entries that measure privacy: tools that audit a threat, and what belongs to a measurement technique.
-        self.measuring = frozenset(
-            n
-            for n, e in enumerate(self.entries)
-            if (isinstance(e, Tool) and e.audits) or measuring.intersection(e.techniques) or e.id in measuring
+        self.measuring = array(
+            "I",
+            (
+                n
+                for n, e in enumerate(self.entries)
+                if (isinstance(e, Tool) and e.audits) or measuring.intersection(e.techniques) or e.id in measuring
+            ),
         )
+        # Number lists are arrays: they unpickle as one block of bytes, where a set of ints
+        # would be rebuilt int by int on every warm run.
         #: Per technique id, the entries linked to it (and the technique itself).
         members: dict[str, set[int]] = defaultdict(set)
         for number, entry in enumerate(self.entries):
             for technique in (*entry.techniques, *((entry.id,) if isinstance(entry, Technique) else ())):
                 members[technique].add(number)
-        self.members = {technique: frozenset(numbers) for technique, numbers in members.items()}
+        self.members = {technique: array("I", sorted(numbers)) for technique, numbers in members.items()}
         #: Tools nobody maintains (legacy, deprecated): entry number -> status.
         self.unmaintained = {
             n: e.status.value
@@ -505,8 +514,8 @@ class SearchIndex:
 
     def exact_labels(self, key: str) -> dict[int, tuple[float, str]]:
         """Entries whose id, name or alias is exactly ``key`` (a compact form, stop words included)."""
-        found = dict.fromkeys(self._aliases.get(key, ()), (ALIAS_SCORE, "exact alias"))
-        found.update(dict.fromkeys(self._names.get(key, ()), (NAME_SCORE, "exact name or id")))
+        found = dict.fromkeys(_labelled(self._aliases, key), (ALIAS_SCORE, "exact alias"))
+        found.update(dict.fromkeys(_labelled(self._names, key), (NAME_SCORE, "exact name or id")))
         return found
 
     def score_labels(self, whole: str, *, typos: int) -> dict[int, tuple[float, str]]:
@@ -524,8 +533,8 @@ class SearchIndex:
                 if score > found.get(number, (0.0, ""))[0]:
                     found[number] = (score, reason)
 
-        offer(self._names.get(whole, ()), NAME_SCORE, "exact name or id")
-        offer(self._aliases.get(whole, ()), ALIAS_SCORE, "exact alias")
+        offer(_labelled(self._names, whole), NAME_SCORE, "exact name or id")
+        offer(_labelled(self._aliases, whole), ALIAS_SCORE, "exact alias")
         if len(whole) >= MIN_PREFIX_LEN:
             start = bisect_left(self._label_keys, whole)
             for key in self._label_keys[start : start + MAX_PREFIX_EXPANSION]:
@@ -534,7 +543,9 @@ class SearchIndex:
                 if key != whole:
                     score = LABEL_PREFIX_SCORE - min(len(key) - len(whole), 25) * 0.4
                     offer(
-                        (*self._names.get(key, ()), *self._aliases.get(key, ())), score, f"name starts with {whole!r}"
+                        (*_labelled(self._names, key), *_labelled(self._aliases, key)),
+                        score,
+                        f"name starts with {whole!r}",
                     )
         if typos and not found:
             from rapidfuzz.distance import OSA
@@ -545,10 +556,16 @@ class SearchIndex:
                 cost = int(distance) + (1 if key[:1] != whole[:1] else 0)
                 if cost <= budget:
                     score = ALIAS_SCORE - LABEL_TYPO_PENALTY * cost
-                    for number in (*self._names.get(key, ()), *self._aliases.get(key, ())):
+                    for number in (*_labelled(self._names, key), *_labelled(self._aliases, key)):
                         label = next((x for x in entry_labels(self.entries[number]) if compact(x) == key), key)
                         offer((number,), score, f"name resembles {label!r}")
         return found
+
+
+def _labelled(table: Mapping[str, int | tuple[int, ...]], key: str) -> tuple[int, ...]:
+    """The entry numbers a label table holds for ``key``."""
+    found = table.get(key, ())
+    return (found,) if isinstance(found, int) else found
 
 
 def _surfaces(entry: Entry, key: str) -> list[str]:

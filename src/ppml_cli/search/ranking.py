@@ -159,8 +159,8 @@ def rank(
             if search.entries[number].kind is not intent:
                 scores[number] *= OTHER_KIND_FACTOR
     if read.measure:  # "evaluate the privacy of...": what measures privacy, by the catalog's technique roles
-        for number in scores:
-            if number in search.measuring:
+        for number in search.measuring:
+            if number in scores:
                 scores[number] *= MEASURE_FACTOR
     defences: dict[int, float] = {}
     if read.defence:
