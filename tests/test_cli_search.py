@@ -253,6 +253,10 @@ class TestIntent:
         assert {"anonymeter", "giomi2023anonymeter", "sdmetrics", "synthcity"} & set(found[:3])
         assert "imbalanced-learn" not in found
 
+    def test_which_epsilon_to_choose_gives_the_guidance_first(self) -> None:
+        """The privacy budget page (sourced epsilons of real deployments) before one paper's method."""
+        assert top("which epsilon should I choose", 2) == ["privacy-budget", "hsu2014epsilon"]
+
     @pytest.mark.parametrize("query", ["k-anon", "K-Anon"])
     def test_a_shortened_compound_is_read_as_the_catalog_word(self, query: str) -> None:
         assert {"sweeney2002kanonymity", "de-identification"} & set(top(query, 2))

@@ -22,7 +22,7 @@ MRR = 0.9
 # The level achieved over every answerable query.
 SUCCESS_AT_1 = 0.91
 SUCCESS_AT_3 = 0.97
-ACHIEVED_MRR = 0.945
+ACHIEVED_MRR = 0.94
 # The practitioners' suite (issue 22), written before the intent ranking and added unchanged: the level
 # achieved (before the intent ranking: success@3 0.692, MRR 0.622, one out-of-scope query answered).
 # The goals (success@3 and MRR >= 0.9) are not reached yet; raise these floors as search improves.

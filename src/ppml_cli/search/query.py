@@ -27,6 +27,10 @@ DEFENCE_WORDS = frozenset(
 #: and favour what the catalog's measurement techniques and auditing tools hold.
 MEASURE_WORDS = frozenset("evaluate evaluat measure measur audit assess assess quantify test check".split())
 
+#: Query words that ask for a decision ("which epsilon should I choose"), as typed: the answer is
+#: the guidance the catalog holds on the technique named (its hub page), before single papers.
+CHOICE_WORDS = frozenset("which choose choosing pick select decide should".split())
+
 
 class Term(Record):
     shown: str  # the word as the user typed it (folded)
@@ -45,6 +49,8 @@ class Query(Record):
     defence: bool = False
     #: The query asks to measure privacy ("evaluate", "audit"...).
     measure: bool = False
+    #: The query asks for a decision ("which", "choose"...).
+    choice: bool = False
 
 
 def read_query(query: str) -> Query:
@@ -57,7 +63,9 @@ def read_query(query: str) -> Query:
         terms[-1] = replace(terms[-1], last=True)
         whole = "".join(compact(t.shown) for t in terms)
     measure = any(t.key in MEASURE_WORDS for t in terms) and len(terms) > 1
-    return Query(terms=terms, intent=intent, whole=whole, defence=asks_defence, measure=measure)
+    typed = {t[1] for t in tokens(query[:MAX_QUERY_CHARS]) if t is not None}
+    choice = bool(typed & CHOICE_WORDS)
+    return Query(terms=terms, intent=intent, whole=whole, defence=asks_defence, measure=measure, choice=choice)
 
 
 def parse_query(query: str) -> tuple[list[Term], Kind | None, str]:

@@ -33,6 +33,7 @@ TOPIC_READING_FACTOR = 0.85
 TOPIC_READING_FACTOR = 0.85  # references, when the query names a technique and asks for no kind
 OFF_TOPIC_FACTOR = 0.65  # entries outside the technique a query names
 MEASURE_FACTOR = 1.25  # entries that measure privacy, when a query asks to measure it
+CHOICE_BONUS = 1.0  # over the best word match, for the technique or threat a "which/choose" question names
 QUESTION_WORDS = 3  # content words from which a query is a question rather than a name or a concept
 HUB_FACTOR = 0.85  # word matches of techniques, threats and phases in a question
 HUB_KINDS = frozenset({Kind.TECHNIQUE, Kind.THREAT, Kind.PHASE})
@@ -141,8 +142,13 @@ def rank(
         for number in scores:
             if search.entries[number].kind is Kind.TUTORIAL:
                 scores[number] *= TUTORIAL_FACTOR
+    if read.choice and intent is None and scores:  # "which epsilon should I choose": the guidance first
+        best = max(scores.values())
+        for number in (*techniques, *threats):  # their pages hold the catalog's sourced trade-offs and advice
+            if number in scores:
+                scores[number] = best + CHOICE_BONUS
     # a question: what answers it, before the hub pages
-    if intent is None and not read.defence and len(terms) >= QUESTION_WORDS:
+    elif intent is None and not read.defence and len(terms) >= QUESTION_WORDS:
         for number in scores:
             if search.entries[number].kind in HUB_KINDS:
                 scores[number] *= HUB_FACTOR
