@@ -20,7 +20,7 @@ NAMES_SUCCESS_AT_1 = 0.95
 QUESTIONS_SUCCESS_AT_3 = 0.9
 MRR = 0.9
 # The level achieved over every answerable query.
-SUCCESS_AT_1 = 0.91
+SUCCESS_AT_1 = 0.9
 SUCCESS_AT_3 = 0.97
 ACHIEVED_MRR = 0.94
 # The practitioners' suite (issue 22), written before the intent ranking and added unchanged: the level
