@@ -409,6 +409,14 @@ class SearchIndex:
             idf = math.log(1.0 + (count - df + 0.5) / (df + 0.5))
             top_idf = max(top_idf, idf)
             weight = idf * factor / 255.0
+            if not found:  # the first word offered (most often the only one): no comparison needed
+                found.update(
+                    {
+                        number: (impact * weight, how, code, word)
+                        for number, impact, code in _POSTING.iter_unpack(posting)
+                    }
+                )
+                return
             get = found.get
             for number, impact, code in _POSTING.iter_unpack(posting):
                 value = impact * weight
