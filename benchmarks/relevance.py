@@ -1,6 +1,8 @@
 """Print the search relevance suite: per query, then success@1, success@3 and MRR per class.
 
-python benchmarks/relevance.py [--failures]
+python benchmarks/relevance.py [--failures] [--practitioners]
+
+``--practitioners`` scores the second suite (tests/data/relevance-practitioners.yaml).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.relevance import NAMES, OUT_OF_SCOPE, QUESTIONS, Scores, evaluate
+from tests.relevance import NAMES, OUT_OF_SCOPE, PRACTITIONERS, QUESTIONS, SUITE, Scores, evaluate, load_cases
 
 from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index
@@ -25,7 +27,8 @@ def summary(label: str, scores: Scores) -> str:
 
 
 def main() -> None:
-    scores = evaluate(SearchIndex(Index(load_catalog())))
+    suite = PRACTITIONERS if "--practitioners" in sys.argv else SUITE
+    scores = evaluate(SearchIndex(Index(load_catalog())), load_cases(suite))
     only_failures = "--failures" in sys.argv
     print(f"| {'query':<50} | {'class':<12} | {'rank':>4} | {'want':>4} | {'top result':<32} |")
     print(f"| {'-' * 50} | {'-' * 12} | ---: | ---: | {'-' * 32} |")

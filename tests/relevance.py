@@ -18,6 +18,8 @@ import yaml
 from ppml_cli.search import SearchIndex
 
 SUITE = Path(__file__).parent / "data" / "relevance.yaml"
+#: Questions worded as practitioners ask them, written before the intent ranking (issue 22).
+PRACTITIONERS = Path(__file__).parent / "data" / "relevance-practitioners.yaml"
 DEPTH = 10
 OUT_OF_SCOPE = "out-of-scope"
 #: Query classes grouped as "names": what a user types when they know what they want.
@@ -84,8 +86,8 @@ class Scores:
         return [o.case.query for o in self.outcomes if o.case.out_of_scope and o.top]
 
 
-def load_cases() -> list[Case]:
-    data = yaml.safe_load(SUITE.read_text(encoding="utf-8"))
+def load_cases(suite: Path = SUITE) -> list[Case]:
+    data = yaml.safe_load(suite.read_text(encoding="utf-8"))
     return [Case(str(q["query"]), tuple(q["expect"]), int(q["within"]), str(q["class"])) for q in data["queries"]]
 
 

@@ -215,3 +215,105 @@ def test_cli_search_handles_any_text(query: str) -> None:
     result = CliRunner().invoke(app, ["search", "-o", "json", "--", query])
     assert result.exit_code == 0, result.output
     assert result.stdout.lstrip().startswith("[")
+
+
+class TestIntent:
+    """Issue 22: what a question asks for, read from the catalog's structure (threats, mitigations, roles)."""
+
+    def test_protect_from_a_threat_asks_for_what_mitigates_it(self, run: Run) -> None:
+        result = run("search", "protect training data from membership inference", "-n", "5", "-o", "json")
+        found = [e["id"] for e in json.loads(result.stdout)]
+        assert {"dp-training", "opacus"} <= set(found)
+        assert "choquettechoo2021labelonly" not in found  # an attack paper is not a defence
+        assert "ppml recommend --threat membership-inference" in result.stderr
+
+    def test_a_maker_called_protect_ai_does_not_answer_protect(self, run: Run) -> None:
+        result = run("search", "protect", "training", "data", "pytorch", "-n", "3", "-o", "json")
+        found = [e["id"] for e in json.loads(result.stdout)]
+        assert found[0] == "opacus"
+        assert "llm-guard" not in found
+        assert "ppml recommend --framework pytorch" in result.stderr
+
+    def test_a_question_about_an_attack_asks_for_the_attack(self) -> None:
+        assert {"zhu2019dlg", "geiping2020inverting"} <= set(top("gradient inversion in federated learning", 3))
+
+    def test_a_topic_gives_its_tools_before_the_reading(self) -> None:
+        found = top("synthetic tabular data", 8)
+        assert found.index("ctgan") < 3
+        assert "sdv" in found
+        first_reference = next(n for n, e in enumerate(found) if SEARCH.index.by_id[e].kind.value == "reference")
+        assert first_reference > found.index("ctgan")
+
+    def test_a_legacy_tool_is_not_second_for_its_technique(self) -> None:
+        assert "fedscale" not in top("FL", 3)
+        assert "helib" not in top("homomorphic encryption tabular", 3)
+
+    def test_evaluating_synthetic_data_finds_what_measures_it(self) -> None:
+        found = top("how do I evaluate the privacy of a synthetic dataset", 5)
+        assert {"anonymeter", "giomi2023anonymeter", "sdmetrics", "synthcity"} & set(found[:3])
+        assert "imbalanced-learn" not in found
+
+    def test_which_epsilon_to_choose_gives_the_guidance_first(self) -> None:
+        """The privacy budget page (sourced epsilons of real deployments) before one paper's method."""
+        assert top("which epsilon should I choose", 2) == ["privacy-budget", "hsu2014epsilon"]
+
+    @pytest.mark.parametrize("query", ["k-anon", "K-Anon"])
+    def test_a_shortened_compound_is_read_as_the_catalog_word(self, query: str) -> None:
+        assert {"sweeney2002kanonymity", "de-identification"} & set(top(query, 2))
+
+
+class TestIgnoredWords:
+    """Issue 22: an everyday word the catalog never uses does not empty a fair question."""
+
+    def test_words_the_catalog_never_uses_are_ignored_and_said(self, run: Run) -> None:
+        result = run("search", "a competitor cloned our model by querying it", "-n", "3", "-o", "json")
+        assert result.exit_code == 0
+        found = [e["id"] for e in json.loads(result.stdout)]
+        assert {"model-extraction", "tramer2016stealing"} & set(found)
+        assert "ignored 'competitor', 'cloned'" in result.stderr
+
+    def test_a_question_with_one_domain_word_is_answered(self, run: Run) -> None:
+        result = run("search", "customer", "support", "chat", "LLM", "-o", "json")
+        assert json.loads(result.stdout)
+        assert "ignored 'customer'" in result.stderr
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "music genre classification",
+            "train yolo on custom images",
+            "best laptop for deep learning",
+            "react state management library",
+            "speech recognition for podcasts",
+        ],
+    )
+    def test_out_of_scope_questions_stay_empty(self, run: Run, query: str) -> None:
+        result = run("search", query, "-o", "json")
+        assert result.exit_code == 0
+        assert result.stdout.strip() == "[]"
+        assert "ignored" not in result.stderr
+
+
+ASKED_WORDS = st.sampled_from(["competitor", "colleague", "quickly", "yesterday", "zzqqxxj"])
+DOMAIN_QUERIES = st.sampled_from(["membership inference", "differential privacy", "federated learning", "opacus"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(DOMAIN_QUERIES, st.lists(ASKED_WORDS, min_size=1, max_size=1))
+def test_an_unknown_word_beside_a_domain_question_is_ignored_never_invented(query: str, extra: list[str]) -> None:
+    """An unknown word next to a domain question: answered as the question alone would be, the word named."""
+    plain = top(query, 5)
+    answer = SEARCH.answer(f"{query} {' '.join(extra)}", limit=5)
+    assert answer.ignored == tuple(extra)
+    assert answer.hits
+    assert answer.hits[0].entry.id in plain
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="qxzjkvw", min_size=3, max_size=8), min_size=1, max_size=4))
+def test_unknown_words_alone_are_never_answered(words: list[str]) -> None:
+    """Without a word of the catalog's own labels, nothing is ignored and nothing is answered."""
+    answer = SEARCH.answer(" ".join(words))
+    assert answer.ignored == ()
+    assert answer.hits == []
+    assert answer.unmatched

@@ -13,16 +13,26 @@ from ppml_cli.index import Index
 from ppml_cli.model import Kind
 from ppml_cli.search import SearchIndex
 
-from .relevance import NAMES, OUT_OF_SCOPE, QUESTIONS, Scores, evaluate, load_cases
+from .relevance import NAMES, OUT_OF_SCOPE, PRACTITIONERS, QUESTIONS, Scores, evaluate, load_cases
 
 # The goals: names and acronyms first, questions within three, no invented answers.
 NAMES_SUCCESS_AT_1 = 0.95
 QUESTIONS_SUCCESS_AT_3 = 0.9
 MRR = 0.9
 # The level achieved over every answerable query.
-SUCCESS_AT_1 = 0.88
+# 0.904 on the search branch; 0.898 once the DP-statistics technique joined the catalog (it outranks
+# federated learning's page for one concept query by a hair).
+SUCCESS_AT_1 = 0.89
 SUCCESS_AT_3 = 0.97
-ACHIEVED_MRR = 0.93
+ACHIEVED_MRR = 0.94
+# The practitioners' suite (issue 22), written before the intent ranking and added unchanged: the level
+# achieved (before the intent ranking: success@3 0.692, MRR 0.622, one out-of-scope query answered).
+# The goals (success@3 and MRR >= 0.9) are not reached yet; raise these floors as search improves.
+# 0.908 on the search branch; 0.892 once the DP-statistics technique joined the catalog: it now
+# comes first for "collect usage statistics from phones without seeing individual answers",
+# where local DP is the answer (ranked 9th). The goal stays 0.9: issue 22 is not done.
+PRACTITIONERS_SUCCESS_AT_3 = 0.89
+PRACTITIONERS_MRR = 0.8
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +93,34 @@ def test_every_expected_id_exists() -> None:
     for case in load_cases():
         for entry_id in case.expect:
             assert entry_id in index.by_id, (case.query, entry_id)
+
+
+@pytest.fixture(scope="module")
+def practitioners() -> Scores:
+    return evaluate(SearchIndex(Index(load_catalog())), load_cases(PRACTITIONERS))
+
+
+def test_the_practitioners_suite_is_large_and_not_in_the_catalogs_words() -> None:
+    """At least 60 questions, almost none of them a name, alias or search phrase of the catalog.
+
+    Two turned out to be catalog wording as well ("private aggregation of teacher
+    ensembles", PATE's expansion, and a tutorial's search phrase "federated learning
+    with pytorch"); the suite is kept as it was written.
+    """
+    cases = load_cases(PRACTITIONERS)
+    assert sum(1 for c in cases if c.cls in QUESTIONS) >= 60
+    assert sum(1 for c in cases if c.cls == OUT_OF_SCOPE) >= 10
+    index = Index(load_catalog())
+    wording = {w.casefold() for e in index.entries for w in (e.id, e.name, *e.aliases, *e.search_phrases)}
+    assert len([c.query for c in cases if c.query.casefold() in wording]) <= 2
+    assert all(entry_id in index.by_id for c in cases for entry_id in c.expect)
+
+
+def test_the_practitioners_suite_holds_its_level(practitioners: Scores) -> None:
+    failed = [o.case.query for o in practitioners.answerable if not o.passed]
+    assert practitioners.success_at(3) >= PRACTITIONERS_SUCCESS_AT_3, failed
+    assert practitioners.mrr >= PRACTITIONERS_MRR
+
+
+def test_the_practitioners_out_of_scope_questions_return_nothing(practitioners: Scores) -> None:
+    assert practitioners.out_of_scope_answered == []

@@ -177,12 +177,27 @@ class TestRanking:
     def test_ties_go_to_the_better_maintained_tool_not_the_alphabet(self, build: Callable[[str], SearchIndex]) -> None:
         search = build(
             "tools:"
-            + tool("aaa", "Aardvark", "Federated learning framework.", status="deprecated")
+            + tool("aaa", "Aardvark", "Federated learning framework.", status="low-activity")
             + tool("zzz", "Zebra", "Federated learning framework.", status="active")
         )
         hits = search.search("federated framework")
         assert [h.entry.id for h in hits] == ["zzz", "aaa"]
         assert hits[0].score == hits[1].score
+
+    def test_a_tool_nobody_maintains_scores_less_than_one_that_matches_as_well(
+        self, build: Callable[[str], SearchIndex]
+    ) -> None:
+        """Issue 22: "FL" put legacy FedScale second; a legacy or deprecated tool's word matches count less."""
+        search = build(
+            "tools:"
+            + tool("aaa", "Aardvark", "Federated learning framework.", status="deprecated")
+            + tool("bbb", "Badger", "Federated learning framework.", status="legacy")
+            + tool("zzz", "Zebra", "Federated learning framework.", status="active")
+        )
+        hits = search.search("federated framework")
+        assert [h.entry.id for h in hits] == ["zzz", "bbb", "aaa"]
+        assert hits[0].score > hits[1].score > hits[2].score
+        assert search.search("Aardvark")[0].score == 100.0  # its own name still finds it first
 
     def test_stars_break_ties_between_equally_maintained_tools(self, build: Callable[[str], SearchIndex]) -> None:
         search = build(

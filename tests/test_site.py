@@ -162,7 +162,7 @@ def test_the_threat_map_is_a_matrix_of_techniques_and_threats(site: Path, sessio
 
 
 def test_search_data_holds_the_aliases_and_the_cli_stop_words(site: Path) -> None:
-    from ppml_cli.search import STOPWORDS
+    from ppml_cli.search.words import STOPWORDS
 
     text = (site / "assets" / "search-data.js").read_text()
     assert text.startswith("window.PPML_SEARCH = ")

@@ -75,6 +75,11 @@ def search_entries(
     notes = _unmatched_notes(answer.unmatched, answer.suggestions)
     if answer.corrections and hits:
         notes = ("read " + ", ".join(f"{typed!r} as {fixes[0]!r}" for typed, fixes in answer.corrections.items()),)
+    if answer.ignored and hits:
+        words = ", ".join(repr(w) for w in answer.ignored)
+        notes = (*notes, f"ignored {words}: not in the catalog, and the rest of the query is about what it covers")
+    if answer.recommend and hits:
+        notes = (*notes, f"for a plan that fits your situation: ppml recommend {' '.join(answer.recommend)}")
     if answer.common:
         words = ", ".join(repr(w) for w in answer.common)
         verb = "is" if len(answer.common) == 1 else "are"

@@ -245,7 +245,7 @@ def _fold(text: str) -> str:
 
 
 def _search_documents(index: Index, pages: Mapping[str, str]) -> dict[str, Any]:
-    from ppml_cli.search import STOPWORDS
+    from ppml_cli.search.words import STOPWORDS
 
     names = {e.id: e.name for e in index.entries}
     documents = []

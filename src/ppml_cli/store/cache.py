@@ -58,7 +58,7 @@ KEEP = 16  # cache files kept; older ones are removed
 #: every key). A part is declared here once; file names, pruning and the stamps follow from it.
 PARTS: dict[str, tuple[str, ...]] = {
     "index": ("record.py", "model.py", "index.py"),
-    "search": ("search.py",),
+    "search": ("search/words.py", "search/query.py", "search/index.py"),
     "advice": ("recommend/rules.py",),
 }
 PICKLED_MODULES = tuple(module for modules in PARTS.values() for module in modules)
