@@ -52,21 +52,30 @@ def make_environment(
     *,
     find_links: tuple[str, ...] = (),
     extra_env: dict[str, str] | None = None,
+    excludes: tuple[str, ...] = (),
     timeout: float = 900,
 ) -> str:
     """A fresh virtual environment with ``requires`` installed from the index; returns its python.
 
-    Raises :class:`EnvironmentFailure` when the installer fails or runs out of time.
+    ``excludes`` are distributions left out of the resolution even when a requirement depends
+    on them (uv's ``--excludes``; pip has no such option). Raises :class:`EnvironmentFailure`
+    when the installer fails or runs out of time.
     """
     env = {**clean_environment(), **(extra_env or {})}
     links = [arg for link in find_links for arg in ("--find-links", link)]
     installer = uv()
+    if excludes and installer is None:
+        raise EnvironmentFailure(f"leaving {', '.join(excludes)} out of the install needs uv (pip install uv)")
     try:
         if installer is not None:
             env["UV_CACHE_DIR"] = str(cache)
             subprocess.run([*installer, "venv", "--quiet", "--python", sys.executable, str(venv)], env=env, check=True)
             python = str(venv / "bin" / "python")
-            command = [*installer, "pip", "install", "--quiet", "--python", python, *links, *requires]
+            left_out: list[str] = []
+            if excludes:
+                (venv / "excludes.txt").write_text("\n".join(excludes) + "\n", encoding="utf-8")
+                left_out = ["--excludes", str(venv / "excludes.txt")]
+            command = [*installer, "pip", "install", "--quiet", "--python", python, *links, *left_out, *requires]
         else:
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
             python = str(venv / "bin" / "python")

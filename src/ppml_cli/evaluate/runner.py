@@ -85,10 +85,11 @@ def run_program(
     run_timeout: float = 2400,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     python_for: Callable[..., str] = make_environment,
+    source: Callable[[str], str] = program_source,
 ) -> tuple[Evaluation, ...]:
     """Install and run one program; its results for every family it feeds (failures included)."""
     settings = settings_for(program, quick=quick, reps=reps)
-    code, kit = program_source(program.program) if not program.skip else "", program_source("evalkit.py")
+    code, kit = source(program.program) if not program.skip else "", source("evalkit.py")
     provenance: dict[str, Any] = {
         "date": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": command,
@@ -96,6 +97,7 @@ def run_program(
         "platform": platform.platform(),
         "cpu": cpu_name(),
         "requires": list(program.requires),
+        "excludes": list(program.excludes),
         "seed": settings["seed"],
         "reps": settings["reps"],
         "epsilons": settings["epsilons"],
@@ -130,7 +132,13 @@ def run_program(
     env = dict(program.env)
     try:
         python = python_for(
-            workdir / "venv", program.requires, cache, find_links=find_links, extra_env=env, timeout=install_timeout
+            workdir / "venv",
+            program.requires,
+            cache,
+            find_links=find_links,
+            extra_env=env,
+            excludes=program.excludes,
+            timeout=install_timeout,
         )
     except EnvironmentFailure as failure:
         return results(
