@@ -247,6 +247,20 @@ class TestTamperCheck:
         self.edit(path, lambda e: e["provenance"]["versions"].update(diffprivlib="9.9"))
         assert [p.field for p in check_file(path)] == ["digest"]
 
+    def test_a_seeded_quick_run_must_repeat_the_full_runs_first_repetition(self, tmp_path: Path) -> None:
+        path = tmp_path / "evaluations.yaml"
+        records.save((evaluation(), evaluation((0.81,), quick=True)), path)  # sealed, but 0.81 is not 0.8
+        (problem,) = check_file(path)
+        assert problem.entry == "dp-training/diffprivlib (quick)"
+        assert problem.message == (
+            "accuracy at epsilon 1.0: the seeded quick run gave 0.81, the full run's first repetition (same seed) 0.8"
+        )
+
+    def test_unseeded_quick_runs_need_not_repeat_the_full_run(self, tmp_path: Path) -> None:
+        path = tmp_path / "evaluations.yaml"
+        records.save((evaluation(seeded=False), evaluation((0.81,), quick=True, seeded=False)), path)
+        assert check_file(path) == []
+
     def test_a_tampered_result_is_not_shown(self, tmp_path: Path) -> None:
         path = self.saved(tmp_path)
         self.edit(path, lambda e: e["measurements"][0]["values"].__setitem__(0, 0.99))

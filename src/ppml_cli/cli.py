@@ -634,6 +634,8 @@ def evaluate(
         write_evaluations(report, sys.stdout)
     else:
         emit(report, chosen)  # type: ignore[arg-type]
+        for line in report.mismatches:
+            note(f"does not reproduce: {line}")
     if report.mismatches:
         raise typer.Exit(EXIT_USAGE)
 

@@ -82,11 +82,22 @@ def run_evaluations(
     return tuple(out)
 
 
+def shown(evaluations: tuple[Evaluation, ...]) -> tuple[Evaluation, ...]:
+    """The results worth showing: full runs, and a quick run where its full run measured nothing."""
+    measured = {(e.family, e.tool) for e in evaluations if not e.quick and e.status == "ok"}
+    full = {(e.family, e.tool) for e in evaluations if not e.quick}
+    return tuple(
+        e
+        for e in evaluations
+        if not e.quick or ((e.family, e.tool) not in measured and (e.family, e.tool) in full and e.status == "ok")
+    )
+
+
 def evaluations_for(tool_id: str, *, path: Path | None = None) -> tuple[Evaluation, ...]:
-    """The shipped full-run results of one tool (quick runs are CI's check, not figures to show)."""
+    """The shipped results of one tool: full runs (and quick ones where the full run could not measure)."""
     from ppml_cli.evaluate import records
 
-    return tuple(e for e in records.load(path) if e.tool == tool_id and not e.quick)
+    return shown(tuple(e for e in records.load(path) if e.tool == tool_id))
 
 
 def evaluations_for_technique(technique_id: str, *, path: Path | None = None) -> tuple[Evaluation, ...]:
@@ -95,7 +106,7 @@ def evaluations_for_technique(technique_id: str, *, path: Path | None = None) ->
     from ppml_cli.evaluate.families import FAMILIES
 
     ids = {f.id for f in FAMILIES if f.technique == technique_id}
-    return tuple(e for e in records.load(path) if e.family in ids and not e.quick)
+    return shown(tuple(e for e in records.load(path) if e.family in ids))
 
 
 def headline(evaluation: Evaluation) -> list[str]:
@@ -136,6 +147,7 @@ def measured_here(evaluations: tuple[Evaluation, ...]) -> list[dict[str, Any]]:
                 "figures": headline(evaluation) if evaluation.status == "ok" else [],
                 "setting": own.setting,
                 "reps": info.get("reps"),
+                "quick": evaluation.quick,
                 "versions": info.get("versions", {}),
                 "date": info.get("date"),
                 "command": info.get("command"),

@@ -198,6 +198,8 @@ def check_file(path: Path | None = None, *, known_tools: set[str] | None = None)
     problems: list[Problem] = []
     for item in loaded["evaluations"]:
         problems += check_item(item, str(target))
+    if not problems:
+        problems += check_seeded_pairs(tuple(from_data(item) for item in loaded["evaluations"]), str(target))
     if known_tools is not None:
         from ppml_cli.evaluate.families import PROGRAMS
 
@@ -250,6 +252,37 @@ def check_item(item: Any, file: str) -> list[Problem]:
                 )
     if item.get("digest") != digest(evaluation._unsealed()):
         problems.append(problem("digest does not match: the result was changed after its run", "digest"))
+    return problems
+
+
+def check_seeded_pairs(evaluations: tuple[Evaluation, ...], file: str) -> list[Problem]:
+    """A seeded program's quick run repeats its full run's first repetition (same seed, same setting):
+    the two must agree, so a quick result edited by hand (digest recomputed or not) is caught too."""
+    from ppml_cli.evaluate.families import RESOURCE_METRICS
+
+    full = {(e.family, e.tool): e for e in evaluations if not e.quick and e.status == "ok"}
+    problems = []
+    for quick in (e for e in evaluations if e.quick and e.status == "ok" and e.info.get("seeded")):
+        reference = full.get((quick.family, quick.tool))
+        if reference is None or quick.info.get("seed") != reference.info.get("seed"):
+            continue
+        firsts = {(m.metric, m.setting): m.values[0] for m in reference.measurements}
+        for m in quick.measurements:
+            first = firsts.get((m.metric, m.setting))
+            if m.metric in RESOURCE_METRICS or first is None:
+                continue
+            if not math.isclose(m.values[0], first, rel_tol=1e-9, abs_tol=1e-12):
+                problems.append(
+                    Problem(
+                        file=file,
+                        entry=f"{quick.family}/{quick.tool} (quick)",
+                        field="measurements",
+                        message=(
+                            f"{m.metric} at {m.setting_text()}: the seeded quick run gave {m.values[0]}, the full run's"
+                            f" first repetition (same seed) {first}"
+                        ),
+                    )
+                )
     return problems
 
 

@@ -64,8 +64,11 @@ def cpu_name() -> str:
 
 
 def last_line(text: str) -> str:
-    """The last meaningful line of an error output (an exception's message, an installer's error)."""
+    """The meaningful line of an error output: an installer's cause, else an exception's message."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("cause:"):
+            return line.removeprefix("cause:").strip()[:400]
     for line in reversed(lines):
         if not line.startswith(("warnings.warn", "File ", "^", "~")):
             return line[:400]
@@ -129,6 +132,8 @@ def run_program(
 
     if program.skip:
         return results("skipped", reason=program.skip)
+    if program.quick_only and not quick:
+        return results("skipped", reason=program.quick_only)
     env = dict(program.env)
     try:
         python = python_for(
