@@ -365,11 +365,17 @@ class TestShown:
     def test_csv_is_refused_before_any_work(self, shipped: Path) -> None:
         result = CliRunner().invoke(app, ["evaluate", "--all", "-o", "csv"])
         assert result.exit_code == 2
-        assert "choose one of: table, json, yaml" in result.output
+        assert "choose one of: table, json, yaml, markdown" in result.output
 
     def test_nothing_to_evaluate_is_a_usage_error(self, shipped: Path) -> None:
         result = CliRunner().invoke(app, ["evaluate"])
         assert result.exit_code == 2 and "--family FAMILY or --all" in result.output
+
+    def test_markdown_has_a_column_per_epsilon_and_lists_failures(self, shipped: Path) -> None:
+        result = CliRunner().invoke(app, ["evaluate", "--shipped", "-o", "markdown"])
+        assert "| tool | setting | ε 1.0 |" in result.stdout
+        assert "| diffprivlib | - | 0.804 ± 0.014 |" in result.stdout
+        assert "- crypten: failed (2026-12-05): \\[red\\]import failed" in result.stdout
 
     def test_show_labels_figures_as_measured_here(self, shipped: Path) -> None:
         data = json.loads(CliRunner().invoke(app, ["show", "diffprivlib", "-o", "json"]).stdout)

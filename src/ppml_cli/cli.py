@@ -628,10 +628,10 @@ def evaluate(
         find_links=tuple(find_links or ()),
     )
     report = evaluation.execute(request, progress=progress, note=note)
-    if chosen is Format.TABLE:
-        from ppml_cli.render.evaluation import write_evaluations
+    if chosen in (Format.TABLE, Format.MARKDOWN):
+        from ppml_cli.render import evaluation as view
 
-        write_evaluations(report, sys.stdout)
+        (view.write_evaluations if chosen is Format.TABLE else view.write_markdown)(report, sys.stdout)
     else:
         emit(report, chosen)  # type: ignore[arg-type]
         for line in report.mismatches:

@@ -302,7 +302,7 @@ class RefreshReport(Record):
 
 
 #: ``evaluate`` writes measurements with their provenance: nested data, no CSV or BibTeX.
-EVALUATION_FORMATS = frozenset({"table", "json", "yaml"})
+EVALUATION_FORMATS = frozenset({"table", "json", "yaml", "markdown"})
 
 
 #: Every answer a command can hand to a renderer (a type, for the checker only).

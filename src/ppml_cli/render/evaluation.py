@@ -109,3 +109,47 @@ def measured_table(measured: tuple[dict[str, Any], ...]) -> Table:
             text(f"{versions}; {str(item.get('date') or '')[:10]}\n{item.get('command') or ''}", "dim"),
         )
     return view
+
+
+def write_markdown(report: EvaluationReport, out: IO[str]) -> None:
+    """Per family and metric, a table: a row per tool (and setting), a column per epsilon;
+    each cell the mean ± half the 95% interval. Failures and skips are listed with their reason."""
+    from ppml_cli.evaluate.families import FAMILIES
+    from ppml_cli.render.machine import md
+
+    for fam in FAMILIES:
+        results = [e for e in report.evaluations if e.family == fam.id]
+        if not results:
+            continue
+        out.write(f"#### {md(fam.title)}\n\n")
+        for metric in fam.metrics:
+            cells: dict[tuple[str, str], dict[str, str]] = {}
+            columns: list[str] = []
+            for result in (e for e in results if e.status == "ok"):
+                for m in (x for x in result.measurements if x.metric == metric):
+                    setting = dict(m.setting)
+                    column = (
+                        "value"
+                        if "epsilon" not in setting
+                        else f"ε {setting['epsilon']}"
+                        if setting["epsilon"] is not None
+                        else "no DP"
+                    )
+                    rest = ", ".join(f"{k} {v}" for k, v in m.setting if k != "epsilon")
+                    label = result.tool + (" (quick)" if result.quick else "")
+                    cells.setdefault((label, rest), {})[column] = figure(m)
+                    if column not in columns:
+                        columns.append(column)
+            if not cells:
+                continue
+            columns.sort(key=lambda c: (c != "no DP", float(c[2:]) if c.startswith("ε ") else 0.0))
+            out.write(f"`{metric}`\n\n| tool | setting | " + " | ".join(columns) + " |\n")
+            out.write("|---|---|" + "---|" * len(columns) + "\n")
+            for (tool, rest), row in cells.items():
+                out.write(f"| {md(tool)} | {md(rest) or '-'} | " + " | ".join(row.get(c, "") for c in columns) + " |\n")
+            out.write("\n")
+        for result in (e for e in results if e.status != "ok"):
+            date = str(result.info.get("date") or "")[:10]
+            out.write(f"- {md(result.tool)}: {result.status} ({date}): {md(result.reason or '')}\n")
+        if any(e.status != "ok" for e in results):
+            out.write("\n")
