@@ -627,7 +627,8 @@ def evaluate(
         shipped=shipped,
         find_links=tuple(find_links or ()),
     )
-    report = evaluation.execute(request, progress=progress, note=note)
+    quiet = sys.stderr.isatty()  # at a terminal the progress bar says how far it is; elsewhere a line per tool
+    report = evaluation.execute(request, progress=progress, note=note, announce=None if quiet else note)
     if chosen in (Format.TABLE, Format.MARKDOWN):
         from ppml_cli.render import evaluation as view
 

@@ -40,6 +40,7 @@ def execute(
     *,
     progress: Callable[[int, str], AbstractContextManager[Callable[[], None]]] = _no_progress,
     note: Callable[[str], None] = lambda message: None,
+    announce: Callable[[str], None] | None = None,
     run: Callable[..., Any] = run_evaluations,
 ) -> EvaluationReport:
     from ppml_cli.evaluate.runner import selected_programs
@@ -65,7 +66,8 @@ def execute(
     with progress(total, "evaluating") as advance:
 
         def step(label: str) -> None:
-            note(f"evaluating {label}")
+            if announce is not None:
+                announce(f"evaluating {label}")
             advance()
 
         evaluations = run(

@@ -240,7 +240,7 @@ PROGRAMS: tuple[Program, ...] = (
         family="synthetic-data",
         tool="sdv",
         program="sdv_synthetic.py",
-        requires=("sdv>=1.20", TORCH, "sdmetrics", "anonymeter>=1.0,<2"),
+        requires=("sdv>=1.20,<2", TORCH, "sdmetrics", "anonymeter>=1.0,<2"),
         seeded=False,
     ),
     Program(

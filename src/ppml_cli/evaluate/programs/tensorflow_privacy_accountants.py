@@ -19,12 +19,8 @@ for _ in seeds():
             used_microbatching=False,
         )
     # two lines: "Epsilon with each example occurring once per epoch: X" and "Epsilon assuming Poisson sampling (*): Y"
-    value = {
-        key: float(line.split()[-1])
-        for line in statement.splitlines()
-        for key in ("Poisson", "once per epoch")
-        if key in line
-    }
+    lines = [line.strip() for line in statement.splitlines() if line.strip().startswith("Epsilon")]
+    value = {key: float(line.split()[-1]) for line in lines for key in ("Poisson", "once per epoch") if key in line}
     epsilons.append(value["Poisson"])
     shuffled.append(value["once per epoch"])
     times.append(timing.seconds)
