@@ -52,6 +52,8 @@ def execute(
             for e in shipped
             if (request.tool in (None, e.tool)) and (request.family in (None, e.family)) and e.quick == request.quick
         )
+        if request.plot is not None:
+            _plot(chosen, request.plot, note)
         return EvaluationReport(evaluations=chosen)
     if not (request.tool or request.family or request.run_all):
         raise InvalidValueError(
@@ -87,13 +89,17 @@ def execute(
     if request.save:
         saved = str(records.save(evaluations, request.data_file))
     if request.plot is not None:
-        from ppml_cli.evaluate.plots import draw
-
-        for path in draw(evaluations or records.load(request.data_file), request.plot):
-            note(f"wrote {path}")
+        _plot(evaluations, request.plot, note)
     return EvaluationReport(
         evaluations=evaluations, saved_to=saved, mismatches=tuple(mismatches), checked=request.check
     )
+
+
+def _plot(evaluations: tuple[records.Evaluation, ...], directory: Path, note: Callable[[str], None]) -> None:
+    from ppml_cli.evaluate.plots import draw
+
+    for path in draw(evaluations, directory):
+        note(f"wrote {path}")
 
 
 def _known(request: Request) -> bool:

@@ -88,19 +88,25 @@ def digits_split():
 def membership_attack(member_losses, nonmember_losses):
     """The loss-threshold membership-inference attack (Yeom et al. 2018): a lower loss says member.
 
-    Returns the attack's ROC AUC and its true-positive rate at a 5% false-positive rate.
+    Returns the attack's ROC AUC (Mann-Whitney, ties counted as half) and its true-positive rate
+    at a 5% false-positive rate (the best threshold whose false-positive rate is at most 5%).
     """
     import numpy as np
 
-    scores = np.concatenate([-np.asarray(member_losses), -np.asarray(nonmember_losses)])
-    truth = np.concatenate([np.ones(len(member_losses)), np.zeros(len(nonmember_losses))])
-    order = np.argsort(-scores, kind="stable")
-    truth = truth[order]
-    tpr = np.concatenate([[0.0], np.cumsum(truth) / truth.sum()])
-    fpr = np.concatenate([[0.0], np.cumsum(1 - truth) / (1 - truth).sum()])
-    auc = float(np.trapezoid(tpr, fpr)) if hasattr(np, "trapezoid") else float(np.trapz(tpr, fpr))
-    tpr_at = float(tpr[np.searchsorted(fpr, 0.05, side="right") - 1])
-    return auc, tpr_at
+    members, others = -np.asarray(member_losses, dtype=float), -np.asarray(nonmember_losses, dtype=float)
+    scores = np.concatenate([members, others])
+    order = np.argsort(scores, kind="stable")
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    for value in np.unique(scores):  # tied scores share their mean rank
+        tied = scores == value
+        ranks[tied] = ranks[tied].mean()
+    auc = (ranks[: len(members)].sum() - len(members) * (len(members) + 1) / 2) / (len(members) * len(others))
+    tpr_at = 0.0
+    for threshold in np.unique(scores):
+        if (others >= threshold).mean() <= 0.05:
+            tpr_at = max(tpr_at, float((members >= threshold).mean()))
+    return float(auc), tpr_at
 
 
 def cross_entropy(probabilities, labels):
