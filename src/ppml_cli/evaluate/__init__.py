@@ -66,7 +66,8 @@ def run_evaluations(
     if not chosen:
         raise InvalidValueError(f"{tool} has no program in family {family_id}")
     command = reproduce_command(tool, family_id, quick=quick, reps=reps, find_links=find_links)
-    wanted = {family_id} if family_id else None
+    # a family's run also keeps the results of the families measured by the same programs
+    wanted = {family_id} | {f.id for f in FAMILIES if f.measured_by == family_id} if family_id else None
     out: list[Evaluation] = []
     with tempfile.TemporaryDirectory(prefix="ppml-evaluate-") as scratch:
         run_cache = cache or Path(scratch) / "cache"
