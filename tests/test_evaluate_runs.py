@@ -22,12 +22,15 @@ from ppml_cli.evaluate.families import FAMILIES
 pytestmark = pytest.mark.evaluations
 
 #: One tool per family, each run once (diffprivlib's programs cover three families).
-CI_TOOLS = ("diffprivlib", "smartnoise-sdk", "tenseal", "dp-accounting")
+CI_TOOLS = ("diffprivlib", "tenseal", "dp-accounting")
+#: Families without a CI tool yet, and why: the only synthetic-data tools measured here (SDV) need PyTorch,
+#: whose Linux wheel on the index is the CUDA build; smartnoise-synth (no PyTorch) has no shipped result yet.
+UNCOVERED = {"synthetic-data"}
 
 
 def test_the_ci_tools_cover_every_family() -> None:
     shipped = {(e.family, e.tool) for e in records.load() if e.quick and e.status == "ok"}
-    assert {f.id for f in FAMILIES} == {family for family, tool in shipped if tool in CI_TOOLS}
+    assert {f.id for f in FAMILIES} - UNCOVERED == {family for family, tool in shipped if tool in CI_TOOLS}
 
 
 @pytest.mark.parametrize("tool", CI_TOOLS)

@@ -179,9 +179,13 @@ def run_program(
     if done.returncode != 0:
         return results("failed", reason=f"the program failed: {last_line(done.stderr)}")
     try:
-        measurements = tuple(parse_line(line) for line in done.stdout.splitlines() if line.strip())
+        # a library may print on stdout too (smartnoise-synth prints a number): only measurement lines count
+        lines = [line for line in done.stdout.splitlines() if line.startswith('{"metric"')]
+        measurements = tuple(parse_line(line) for line in lines)
     except (ValueError, KeyError, TypeError) as error:
         return results("failed", reason=f"the program printed something that is not a measurement: {error}")
+    if not measurements:
+        return results("failed", reason="the program printed no measurement")
     return results("ok", measurements)
 
 
