@@ -17,9 +17,7 @@ the evidence behind ``verified_with``.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -28,8 +26,11 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from ppml_cli import venvs
 from ppml_cli.quickstart import read_program
 from ppml_cli.quickstart.manifest import API_CHECKED, QUICKSTARTS, RAN, Quickstart
+from ppml_cli.venvs import INSTALLED, normalized
+from ppml_cli.venvs import clean_environment as pip_environment
 
 from .apicheck import Library, check_program
 
@@ -104,73 +105,40 @@ def by_level(level: str) -> list[Quickstart]:
     return [q for q in QUICKSTARTS if q.verified == level]
 
 
-def pip_environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "UV_", "PIP_"))}
-    env["PIP_NO_CACHE_DIR"] = "1"  # prove against the index, not a cache of an earlier run
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 @pytest.fixture(scope="session")
 def run_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A download cache for this run only (deleted with pytest's temporary directories)."""
     return tmp_path_factory.mktemp("installer-cache")
 
 
-def uv() -> list[str] | None:
-    """uv, as a command, when it is installed (it ships with the test extras)."""
-    found = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
-    return [found] if found else None
-
-
 #: A directory of local wheels: on this project's machines it holds a CPU build of PyTorch.
 LOCAL_WHEELS = Path("/opt/wheels")
 
 
-def local_pins(venv: Path) -> list[str]:
-    """``--find-links`` and a constraint to the local CPU PyTorch, when the machine has one.
+def local_torch() -> str | None:
+    """The version of the local CPU PyTorch wheel, when the machine has one.
 
     PyPI's Linux PyTorch wheels are CUDA builds of several GB; programs that need
     torch (directly, or through opacus or smartnoise-synth) run on the local CPU
     build instead. The constraint applies only where torch is installed at all.
     """
     torch = sorted(LOCAL_WHEELS.glob("torch-*.whl")) if LOCAL_WHEELS.is_dir() else []
-    if not torch:
-        return []
-    version = torch[-1].name.split("-")[1].partition("+")[0]
-    constraints = venv.parent / "constraints.txt"
-    constraints.write_text(f"torch=={version}\n", encoding="utf-8")
-    return ["--find-links", str(LOCAL_WHEELS), "--constraint", str(constraints)]
+    return torch[-1].name.split("-")[1].partition("+")[0] if torch else None
 
 
 def make_environment(venv: Path, requires: tuple[str, ...], cache: Path) -> str:
     """A fresh virtual environment with ``requires`` installed from the index; returns its python."""
-    env = pip_environment()
-    installer = uv()
-    pins = local_pins(venv)
-    if installer is not None:
-        env["UV_CACHE_DIR"] = str(cache)
-        subprocess.run([*installer, "venv", "--quiet", "--python", sys.executable, str(venv)], env=env, check=True)
-        python = str(venv / "bin" / "python")
-        command = [*installer, "pip", "install", "--quiet", "--python", python, *pins, *requires]
-    else:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        command = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *pins, *requires]
-    install = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-    assert install.returncode == 0, install.stderr[-3000:]
-    return str(venv / "bin" / "python")
-
-
-INSTALLED = (
-    "import importlib.metadata as m, json; "
-    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
-)
-
-
-def normalized(name: str) -> str:
-    """A distribution name as PEP 503 compares them (jax_privacy == jax-privacy)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    version = local_torch()
+    try:
+        return venvs.make_environment(
+            venv,
+            requires,
+            cache,
+            find_links=(str(LOCAL_WHEELS),) if version else (),
+            constraints=(f"torch=={version}",) if version else (),
+        )
+    except venvs.EnvironmentFailure as failure:
+        raise AssertionError(f"{failure}: {failure.detail}") from None
 
 
 def test_every_program_has_a_proof() -> None:

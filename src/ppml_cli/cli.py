@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
 #: The order ``ppml --help`` lists commands in: find, advise and start, then the catalog's upkeep.
 HELP_ORDER = (
-    "search", "list", "show", "tree", "recommend", "quickstart", "compare", "cite", "export", "open", "site",
-    "links", "refresh", "add", "validate",
+    "search", "list", "show", "tree", "recommend", "evaluate", "quickstart", "compare", "cite", "export",
+    "open", "site", "links", "refresh", "add", "validate",
 )  # fmt: skip
 
 #: The subcommands. They are registered here, not on ``app``, so that a run builds
@@ -575,6 +575,70 @@ def validate(
     report = validate_catalog(paths=session.catalog_files(paths or []), bundled=session.bundled)
     emit(report, chosen)
     if report.errors:
+        raise typer.Exit(EXIT_USAGE)
+
+
+@commands.command()
+def evaluate(
+    ctx: typer.Context,
+    tool: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[TOOL]", help="A tool with an evaluation program.", autocompletion=completion.entries(Kind.TOOL)
+        ),
+    ] = None,
+    family: Annotated[str | None, typer.Option("--family", help="Every tool of one family.")] = None,
+    run_all: Annotated[
+        bool, typer.Option("--all", help="Every family and tool (about an hour on 2 shared cores).")
+    ] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="The small grid, one repetition (what CI re-runs).")] = False,
+    reps: Annotated[int | None, typer.Option("--reps", help="Repetitions (default: the family's).")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Write the results into data/evaluations.yaml.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Compare with the shipped results; exit 2 on a mismatch.")
+    ] = False,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", metavar="DIR", help="Draw the curves as PNG files into DIR.")
+    ] = None,
+    shipped: Annotated[bool, typer.Option("--shipped", help="Show the shipped results; run nothing.")] = False,
+    find_links: Annotated[
+        list[str] | None,
+        typer.Option("--find-links", metavar="DIR", help="Extra wheels for the installer (repeatable)."),
+    ] = None,
+    fmt: FormatOption = Format.TABLE,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure tools in fresh virtual environments: DP error, accuracy, attack success, latency, epsilon.
+
+    Example: [bold]ppml evaluate --family accountants[/bold]
+    """
+    from ppml_cli.evaluate import commands as evaluation
+    from ppml_cli.results import FORMATS_BY_NAME
+
+    chosen = output_format(ctx, fmt, as_json, FORMATS_BY_NAME["EvaluationReport"])
+    request = evaluation.Request(
+        tool=tool,
+        family=family,
+        run_all=run_all,
+        quick=quick,
+        reps=reps,
+        save=save,
+        check=check,
+        plot=plot,
+        shipped=shipped,
+        find_links=tuple(find_links or ()),
+    )
+    quiet = sys.stderr.isatty()  # at a terminal the progress bar says how far it is; elsewhere a line per tool
+    report = evaluation.execute(request, progress=progress, note=note, announce=None if quiet else note)
+    if chosen in (Format.TABLE, Format.MARKDOWN):
+        from ppml_cli.render import evaluation as view
+
+        (view.write_evaluations if chosen is Format.TABLE else view.write_markdown)(report, sys.stdout)
+    else:
+        emit(report, chosen)  # type: ignore[arg-type]
+        for line in report.mismatches:
+            note(f"does not reproduce: {line}")
+    if report.mismatches:
         raise typer.Exit(EXIT_USAGE)
 
 

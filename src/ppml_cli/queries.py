@@ -181,8 +181,12 @@ def show_entry(index: Index, name: str) -> EntryDetail:
         )
         auditors = tuple(index.auditors_of(entry.id))
     repository = repositories_of([entry]).get(entry.id)
+    from ppml_cli.evaluate import evaluations_for, evaluations_for_technique, measured_here
     from ppml_cli.quickstart import command_for
 
+    shipped = evaluations_for(entry.id) if entry.kind is Kind.TOOL else ()
+    if entry.kind is Kind.TECHNIQUE:
+        shipped = evaluations_for_technique(entry.id)
     return EntryDetail(
         entry=entry,
         related=index.related(entry),
@@ -191,6 +195,7 @@ def show_entry(index: Index, name: str) -> EntryDetail:
         repository=repository,
         tools=tools,
         quickstart=command_for(entry),
+        measured=tuple(measured_here(shipped)),
     )
 
 
@@ -254,6 +259,12 @@ def validate_catalog(
         files = rules.advice_paths()
         problems += rules.check_advice(rules.read_advice(files, problems), entries, files)
         checked += [str(p) for p in files]
+    if bundled:  # the shipped measurements: summaries recomputed, digests checked, tools known
+        from ppml_cli.evaluate.records import bundled_path, check_file
+
+        problems += check_file(known_tools={e.id for e in entries if e.kind is Kind.TOOL} if entries else None)
+        if bundled_path().is_file():
+            checked.append(str(bundled_path()))
     unique = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.entry or "", p.field or "", p.message))
     return ValidationReport(files=tuple(checked), entries=entries, problems=tuple(unique))
 
@@ -308,6 +319,11 @@ def compare_tools(index: Index, names: Sequence[str]) -> Comparison:
             continue
         rows.append(ComparisonRow(attribute=label, values=values, differs=len({repr(v) for v in values}) > 1))
     rows += capability_rows(tools)
+    from ppml_cli.evaluate import evaluations_for, measured_here, measured_line
+
+    measured = tuple([measured_line(s) for s in measured_here(evaluations_for(t.id))] for t in tools)
+    if any(measured):
+        rows.append(ComparisonRow(attribute="measured here", values=measured, differs=True))
     repositories = repositories_of(tools)
     if repositories:
         for label, field in (("stars", "stars"), ("last push", "pushed_at"), ("archived", "archived")):

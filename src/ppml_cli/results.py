@@ -93,6 +93,8 @@ class EntryDetail(Record):
     tools: tuple[ThreatLink, ...] = ()
     #: The command that prints the tool's starting program (``ppml quickstart ID``), when it has one.
     quickstart: str | None = None
+    #: Figures measured by ``ppml evaluate`` (shipped in data/evaluations.yaml), labelled as measured here.
+    measured: tuple[dict[str, Any], ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         data = self.entry.to_dict()
@@ -107,6 +109,8 @@ class EntryDetail(Record):
             data["mitigating_tools"] = [m.to_data() for m in self.tools]
         if self.auditors:
             data["audited_by"] = [{**link(e), "status": _status(e)} for e in self.auditors]
+        if self.measured:
+            data["measured_here"] = list(self.measured)
         return data
 
     @property
@@ -297,6 +301,10 @@ class RefreshReport(Record):
         ]
 
 
+#: ``evaluate`` writes measurements with their provenance: nested data, no CSV or BibTeX.
+EVALUATION_FORMATS = frozenset({"table", "json", "yaml", "markdown"})
+
+
 #: Every answer a command can hand to a renderer (a type, for the checker only).
 Result: TypeAlias = (
     "EntryList | EntryDetail | Tree | CatalogDump | ValidationReport | Bibliography | Comparison | LinkReport"
@@ -315,3 +323,4 @@ FORMATS: dict[type, frozenset[str]] = {
     LinkReport: DATA_FORMATS,
     RefreshReport: DATA_FORMATS,
 }
+FORMATS_BY_NAME: dict[str, frozenset[str]] = {"EvaluationReport": EVALUATION_FORMATS}

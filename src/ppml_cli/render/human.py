@@ -239,6 +239,10 @@ def detail_view(detail: EntryDetail) -> Group:
             value = status.value if status is not None else ""
             table.add_row(text(auditor.name), text(value, STATUS_STYLE.get(value, "")))
         parts.append(table)
+    if detail.measured:
+        from ppml_cli.render.evaluation import measured_table
+
+        parts.append(measured_table(detail.measured))
     if detail.quickstart:
         parts.append(text(f"quickstart: {detail.quickstart}", "bold"))
     return Group(*parts)  # type: ignore[arg-type]
