@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from ppml_cli.evaluate.records import Evaluation as Measured
+from ppml_cli.evaluate.records import Measurement
 from ppml_cli.model import Kind, replace
 from ppml_cli.net.link_check import LinkResult
 from ppml_cli.recommend.engine import recommend
@@ -64,17 +66,7 @@ def site(session: Session, tmp_path_factory: pytest.TempPathFactory) -> Path:
             url="https://github.com/meta-pytorch/opacus", ok=True, status=200, final_url=None, error=None, elapsed_ms=0
         )
     }
-    evaluations = evaluations_from(
-        {
-            "evaluations": [
-                {
-                    "tool": TOOL,
-                    "metric": "accuracy",
-                    "results": [{"epsilon": 1, "mean": 0.8}, {"epsilon": 8, "mean": 0.9}],
-                }
-            ]
-        }
-    )
+    evaluations = evaluations_from([measured(TOOL, "dp-training", "accuracy", {1.0: 0.8, 8.0: 0.9})])
     build_site(session.index, load_advice(), out, link_results=links, evaluations=evaluations)
     return out
 
@@ -360,6 +352,21 @@ def test_advisor_data_can_use_an_injected_planner(session: Session) -> None:
 # -------------------------------------------------------------------- evaluations
 
 
+def measured(tool: str, family: str, metric: str, by_epsilon: dict[float | None, float], **info: Any) -> Measured:
+    """A measured result as ``ppml evaluate`` records it: one value per repetition at each epsilon."""
+    return Measured(
+        family=family,
+        tool=tool,
+        quick=False,
+        status="ok",
+        provenance=(("reps", 2), ("date", "2026-12-05T00:00:00Z"), *info.items()),
+        measurements=tuple(
+            Measurement(metric=metric, setting=(("epsilon", epsilon),), values=(value, value))
+            for epsilon, value in by_epsilon.items()
+        ),
+    )
+
+
 def test_evaluations_absent_means_none(tmp_path: Path) -> None:
     assert load_evaluations(tmp_path / "missing.yaml") == {}
     bad = tmp_path / "bad.yaml"
@@ -367,34 +374,48 @@ def test_evaluations_absent_means_none(tmp_path: Path) -> None:
     assert load_evaluations(bad) == {}
 
 
-def test_evaluations_chart_a_series_and_keep_other_records_as_facts() -> None:
-    found = evaluations_from(
-        [
-            {
-                "tools": ["a", "b"],
-                "family": "DP aggregates",
-                "results": [{"epsilon": 0.5, "error": 3}, {"epsilon": 2, "error": 1}],
-            },
-            {"tool": "a", "note": "did not import", "date": "2026-12-01"},
-            "not a record",
+def test_the_shipped_evaluations_are_those_show_calls_measured_here() -> None:
+    from ppml_cli.evaluate import evaluations_for, measured_here
+
+    found = load_evaluations()
+    assert found, "data/evaluations.yaml ships measured results"
+    for tool, shown in found.items():
+        titles = [e.title for e in shown]
+        assert titles == [
+            s["title"] + (" (quick run)" if s["quick"] else "") for s in measured_here(evaluations_for(tool))
         ]
+
+
+def test_a_tampered_result_is_not_shown(tmp_path: Path) -> None:
+    from ppml_cli.evaluate import records
+
+    path = tmp_path / "evaluations.yaml"
+    records.save((measured("opacus", "dp-training", "accuracy", {1.0: 0.8, 8.0: 0.9}),), path)
+    assert set(load_evaluations(path)) == {"opacus"}
+    path.write_text(path.read_text().replace("0.9", "0.99"))
+    assert load_evaluations(path) == {}
+
+
+def test_the_headline_metric_is_charted_against_epsilon_and_failures_are_facts() -> None:
+    failed = Measured(
+        family="encrypted-inference", tool="a", quick=False, status="failed", provenance=(), reason="did not import"
     )
-    assert set(found) == {"a", "b"}
-    charted, failed = found["a"]
-    assert charted.chart is not None and charted.chart.x_label == "epsilon" and charted.chart.y_label == "error"
-    assert failed.chart is None and ("note", "did not import") in failed.facts
+    found = evaluations_from([measured("a", "dp-aggregates", "abs_error", {0.5: 3.0, 2.0: 1.0, None: 0.0}), failed])
+    charted, failure = found["a"]
+    assert charted.chart is not None and charted.chart.x_label == "epsilon" and charted.chart.y_label == "abs_error"
+    assert charted.chart.points == ((0.5, 3.0), (2.0, 1.0))  # no point without an epsilon
+    assert charted.columns == ("metric", "setting", "mean", "95% interval") and len(charted.rows) == 3
+    assert failure.chart is None and ("why", "did not import") in failure.facts
 
 
 def test_hostile_evaluation_text_is_escaped(write_catalog: Callable[..., Path], tmp_path: Path) -> None:
     out = tmp_path / "site"
     index = Session([write_catalog(MINIMAL)], bundled=False).index
-    evaluations = evaluations_from(
-        [{"tool": "toy", "title": "<script>alert(1)</script>", "results": [{"epsilon": "<b>", "mean": 1}]}]
-    )
-    build_site(index, load_advice(), out, link_results={}, evaluations=evaluations)
+    hostile = measured("toy", "<script>alert(1)</script>", "<b>", {1.0: 1.0, 2.0: 2.0}, command="<i>x</i>")
+    build_site(index, load_advice(), out, link_results={}, evaluations=evaluations_from([hostile]))
     html = (out / "tool" / "toy.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
-    assert "&lt;b&gt;" in html
+    assert "&lt;b&gt;" in html and "&lt;i&gt;x&lt;/i&gt;" in html
 
 
 # -------------------------------------------------------------------- serving and start-up

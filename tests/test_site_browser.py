@@ -25,7 +25,7 @@ from ppml_cli.recommend.engine import Situation, recommend
 from ppml_cli.recommend.rules import load_advice
 from ppml_cli.session import Session
 from ppml_cli.site.build import PAGE_KINDS, build_site, page_path
-from ppml_cli.site.evaluations import evaluations_from, load_evaluations
+from ppml_cli.site.evaluations import load_evaluations
 
 pytestmark = pytest.mark.browser
 
@@ -41,18 +41,8 @@ ARGS = [
 ]
 #: The README's search examples: typos and acronyms.
 QUERIES = ("opcaus", "PATE", "SMPC", "LDP")
-#: A tool with a quickstart; its page also gets a measured evaluation when the shipped data has none.
+#: A tool with a quickstart and shipped measured results (a chart of accuracy against epsilon).
 TOOL = "opacus"
-SAMPLE_EVALUATION = {
-    "evaluations": [
-        {
-            "tool": TOOL,
-            "family": "DP training of a classifier",
-            "metric": "test accuracy",
-            "results": [{"epsilon": 1, "mean": 0.81}, {"epsilon": 4, "mean": 0.88}, {"epsilon": 8, "mean": 0.9}],
-        }
-    ]
-}
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +53,7 @@ def session() -> Session:
 @pytest.fixture(scope="module")
 def site(session: Session, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "public"
-    shipped = load_evaluations()
-    evaluations = shipped if any(e.chart for found in shipped.values() for e in found) else {}
-    if TOOL not in evaluations:
-        evaluations = {**evaluations, **evaluations_from(SAMPLE_EVALUATION)}
-    build_site(session.index, load_advice(), out, link_results={}, evaluations=evaluations)
+    build_site(session.index, load_advice(), out, link_results={}, evaluations=load_evaluations())
     return out
 
 

@@ -1,16 +1,13 @@
-"""The hook for measured evaluations (``data/evaluations.yaml``): shown on tool pages when present.
+"""Measured evaluations (``data/evaluations.yaml``, written by ``ppml evaluate --save``) on tool pages.
 
-The site does not depend on the file: without it tool pages simply have no
-"Measured here" section. With it, each record that names a tool (``tool: ID``
-or ``tools: [ID, ...]``) is shown on that tool's page: its scalar fields as a
-table (family, metric, setting, versions, date, command...), and, when it holds
-a series of points (a list under ``results``, ``points`` or ``series`` of
-mappings with a number to plot against another, such as epsilon against
-accuracy), a chart drawn at build time as SVG (no script) beside the same
-numbers as a table. A record in another shape is shown as its fields; nothing
-in the file is trusted more than catalog text (all of it is escaped).
-
-The reader is the one place to adapt when the evaluation data's schema settles.
+The results are read through :mod:`ppml_cli.evaluate` (``records.load`` leaves out any
+result whose digest or derived figures do not match, and ``shown`` keeps the full runs),
+so the site shows exactly what ``ppml show TOOL`` calls "measured here". Each result is
+one block: the family and its setting, versions, date and the command that reproduces it
+as facts; every measurement (metric, setting, mean, 95% interval) as a table row; and,
+where the family's headline metric was measured over an epsilon grid, a chart of that
+metric against epsilon drawn at build time as SVG (no script). The file is data: all of
+it is escaped by the templates like catalog text.
 """
 
 from __future__ import annotations
@@ -20,13 +17,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ppml_cli.evaluate.records import Evaluation as Measured
 from ppml_cli.model import Record
 
-#: Where series of points may live in a record, in the order looked at.
-SERIES_KEYS = ("results", "points", "series")
-#: Candidate x and y fields of a point, in order of preference.
-X_KEYS = ("epsilon", "x", "eps", "n", "size", "rows")
-Y_KEYS = ("mean", "value", "y", "accuracy", "auc", "error", "seconds", "tpr")
 #: The chart's drawing area, in SVG user units.
 WIDTH, HEIGHT, MARGIN = 360, 200, 40
 MAX_RECORDS_PER_TOOL = 50
@@ -58,41 +51,27 @@ class Evaluation(Record):
     columns: tuple[str, ...] = ()
 
 
-def bundled_evaluations_path() -> Path:
-    """``data/evaluations.yaml`` in the wheel, or in the checkout when run from source."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "data" / "evaluations.yaml"
-    return packaged if packaged.is_file() else here.parents[1] / "data" / "evaluations.yaml"
-
-
 def load_evaluations(path: Path | None = None) -> dict[str, list[Evaluation]]:
-    """Evaluations by tool id; an absent or unreadable file means none (the site does not depend on it)."""
+    """Shown evaluations by tool id; an absent or unreadable file means none (the site does not depend on it)."""
     import yaml
 
-    target = path or bundled_evaluations_path()
-    if not target.is_file():
-        return {}
+    from ppml_cli.evaluate import records, shown
+
     try:
-        raw = yaml.safe_load(target.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        found = shown(records.load(path))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError):
         return {}
-    return evaluations_from(raw)
+    return evaluations_from(found)
 
 
-def evaluations_from(raw: Any) -> dict[str, list[Evaluation]]:
-    """Evaluations by tool id from the file's parsed content (a list, or a mapping holding one)."""
-    records = raw.get("evaluations", raw.get("results")) if isinstance(raw, Mapping) else raw
+def evaluations_from(results: Sequence[Measured]) -> dict[str, list[Evaluation]]:
+    """The site's view of measured results, by tool id, in the order given."""
     out: dict[str, list[Evaluation]] = {}
-    if not isinstance(records, list):
-        return out
-    for record in records:
-        if not isinstance(record, Mapping):
-            continue
-        tools = record.get("tools", [record.get("tool")])
-        for tool in tools if isinstance(tools, list) else []:
-            if isinstance(tool, str) and len(out.setdefault(tool, [])) < MAX_RECORDS_PER_TOOL:
-                out[tool].append(_evaluation(record))
-    return {tool: found for tool, found in out.items() if found}
+    for result in results:
+        found = out.setdefault(result.tool, [])
+        if len(found) < MAX_RECORDS_PER_TOOL:
+            found.append(_evaluation(result))
+    return out
 
 
 def _text(value: Any) -> str:
@@ -103,21 +82,49 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _evaluation(record: Mapping[str, Any]) -> Evaluation:
-    series_key = next((k for k in SERIES_KEYS if isinstance(record.get(k), list)), None)
-    facts = tuple(
-        (str(k), _text(v)) for k, v in record.items() if k not in ("tool", "tools", series_key) and v not in (None, "")
+def _evaluation(result: Measured) -> Evaluation:
+    from ppml_cli.evaluate import families
+
+    known = {f.id: f for f in families.FAMILIES}
+    family = known.get(result.family)
+    info = result.info
+    facts: list[tuple[str, str]] = [("family", family.title if family else result.family)]
+    if family is not None:
+        facts.append(("setting", family.setting))
+    facts.append(("status", result.status))
+    if result.reason:
+        facts.append(("why", result.reason))
+    for key in ("reps", "seed", "versions", "python", "date", "command"):
+        if info.get(key) not in (None, "", {}, []):
+            facts.append((key, _text(info[key])))
+    columns = ("metric", "setting", "mean", "95% interval")
+    rows = []
+    for measurement in result.measurements[:MAX_POINTS]:
+        interval = measurement.interval
+        shown_interval = "" if interval is None else f"{interval[0]:.4g} to {interval[1]:.4g}"
+        rows.append((measurement.metric, measurement.setting_text(), f"{measurement.mean:.4g}", shown_interval))
+    title = f"{family.title if family else result.family}{' (quick run)' if result.quick else ''}"
+    headline = family.metrics[0] if family and family.metrics else None
+    return Evaluation(
+        title=title, facts=tuple(facts), chart=_headline_chart(result, headline), rows=tuple(rows), columns=columns
     )
-    title = _text(record.get("title") or record.get("family") or record.get("metric") or "Evaluation")
-    if series_key is None:
-        return Evaluation(title=title, facts=facts)
-    points = [p for p in record[series_key][:MAX_POINTS] if isinstance(p, Mapping)]
-    columns = tuple(dict.fromkeys(str(k) for p in points for k in p))
-    rows = tuple(tuple(_text(p.get(c)) for c in columns) for p in points)
-    x_key = next((k for k in X_KEYS if _numbers(points, k)), None)
-    y_key = next((k for k in Y_KEYS if k != x_key and _numbers(points, k)), None)
-    chart = _chart(points, x_key, y_key) if x_key and y_key else None
-    return Evaluation(title=title, facts=facts, chart=chart, rows=rows, columns=columns)
+
+
+def _headline_chart(result: Measured, metric: str | None) -> Chart | None:
+    """The headline metric against epsilon, for the first setting it was measured in besides epsilon."""
+    groups: dict[tuple[tuple[str, Any], ...], list[dict[str, Any]]] = {}
+    for measurement in result.measurements:
+        setting = dict(measurement.setting)
+        epsilon = _number(setting.pop("epsilon", None))
+        if measurement.metric != metric or epsilon is None:
+            continue
+        groups.setdefault(tuple(sorted(setting.items(), key=lambda kv: kv[0])), []).append(
+            {"epsilon": epsilon, metric: measurement.mean}
+        )
+    points = next(iter(groups.values()), [])
+    if metric is None or not _numbers(points, metric):
+        return None
+    return _chart(points, "epsilon", metric)
 
 
 def _number(value: Any) -> float | None:
