@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.models import OptionInfo
 
 from ppml_cli import completion
 from ppml_cli.model import Kind, Record
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
     from ppml_cli.recommend.engine import Situation
 
 
-FormatOption = Annotated[
-    Format,
-    typer.Option("--format", "-o", case_sensitive=False, help="Output format.", show_default=True),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 TechniqueOption = Annotated[
     list[str] | None,
@@ -263,3 +260,91 @@ def _with_declared(
     command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
     return command  # type: ignore[return-value]
+
+
+# ------------------------------------------------------- output, declared once
+
+
+class _FormatOptionInfo(OptionInfo):
+    """``--format`` of one command, whose help names the formats its result allows.
+
+    The formats come from :data:`ppml_cli.results.FORMATS`, read when Typer builds the
+    command (only the command that runs is built): importing the results at start-up
+    would cost every run, including those that write none.
+    """
+
+    def __init__(self, result: str) -> None:
+        declared = typer.Option("--format", "-o", metavar="FORMAT", case_sensitive=False, show_default=True)
+        self.__dict__.update(vars(declared))
+        self.result = result
+
+    @property
+    def help(self) -> str:
+        from ppml_cli.results import FORMATS
+
+        names = [f.value for f in Format if f.value in FORMATS[self.result]]
+        return f"Output format: {', '.join(names[:-1])} or {names[-1]}."
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        """Typer's constructor sets a help; this option's help is always derived."""
+
+
+def output_format(ctx: typer.Context, fmt: Format, as_json: bool, result: str) -> Format:
+    """The chosen format, refused before any work when ``result`` cannot be written in it.
+
+    ``result`` names the command's result type: its formats are declared in :data:`ppml_cli.results.FORMATS`.
+    """
+    from ppml_cli.errors import InvalidValueError
+    from ppml_cli.results import FORMATS
+
+    chosen = Format.JSON if as_json else fmt
+    allowed = FORMATS[result]
+    if chosen.value not in allowed:
+        why = " (-o bibtex writes references)" if chosen is Format.BIBTEX else ""
+        names = ", ".join(f.value for f in Format if f.value in allowed)
+        raise InvalidValueError(f"{ctx.info_name} cannot write -o {chosen.value}{why}", hint=f"choose one of: {names}")
+    return chosen
+
+
+def with_output(result: str) -> Callable[[F], F]:
+    """Give a command ``-o/--format`` and ``--json`` for the formats its result allows; hand it the chosen one.
+
+    ``result`` names the command's result type (a key of :data:`ppml_cli.results.FORMATS`,
+    named rather than imported so that start-up stays cheap). The command declares a
+    ``fmt: Format`` parameter with its default format; Typer instead sees the two options
+    in its place, a format the result cannot be written in is refused before the command
+    runs (exit 2), and the command is called with the chosen format, which it passes to ``emit``.
+    """
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func)
+        contexts = [p.name for p in signature.parameters.values() if p.annotation is typer.Context]
+        if "fmt" not in signature.parameters or not contexts:
+            raise TypeError(f"{func.__name__} must take a typer.Context and a 'fmt' parameter")
+        context = contexts[0]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        parameters: list[inspect.Parameter] = []
+        for parameter in signature.parameters.values():
+            if parameter.name == "fmt":
+                default = Format.TABLE if parameter.default is inspect.Parameter.empty else parameter.default
+                parameters += [
+                    inspect.Parameter(
+                        "fmt", keyword, default=default, annotation=Annotated[Format, _FormatOptionInfo(result)]
+                    ),
+                    inspect.Parameter("as_json", keyword, default=False, annotation=JsonOption),
+                ]
+            else:
+                parameters.append(parameter.replace(kind=keyword))
+
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> Any:
+            chosen = output_format(kwargs[context], kwargs.pop("fmt"), kwargs.pop("as_json"), result)
+            return func(**kwargs, fmt=chosen)
+
+        command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in parameters}
+        command.output_result = result  # type: ignore[attr-defined]
+        return command  # type: ignore[return-value]
+
+    return decorate

@@ -30,6 +30,8 @@ DATA_FORMATS = frozenset({"table", "json", "jsonl", "csv", "yaml", "markdown"})
 WITH_BIBTEX = DATA_FORMATS | {"bibtex"}
 #: A recommendation is a plan in sections, not a table of entries: no CSV, JSONL or BibTeX.
 PLAN_FORMATS = frozenset({"table", "json", "yaml", "markdown"})
+#: What ``ppml site`` says about the site it built: a few lines, or JSON.
+SITE_FORMATS = frozenset({"table", "json"})
 
 
 def link(entry: Entry) -> dict[str, Any]:
@@ -303,15 +305,21 @@ Result: TypeAlias = (
     " | RefreshReport | Plan"
 )
 
-#: The formats each result can be written in; BibTeX only where references can be.
-FORMATS: dict[type, frozenset[str]] = {
-    EntryList: WITH_BIBTEX,
-    EntryDetail: WITH_BIBTEX,
-    CatalogDump: WITH_BIBTEX,
-    Bibliography: WITH_BIBTEX,
-    Tree: DATA_FORMATS,
-    ValidationReport: DATA_FORMATS,
-    Comparison: DATA_FORMATS,
-    LinkReport: DATA_FORMATS,
-    RefreshReport: DATA_FORMATS,
+#: The formats each result can be written in, by the result type's name; BibTeX only where
+#: references can be. A command declares its result with ``@with_output(NAME)``
+#: (:mod:`ppml_cli.options`), which gives it ``-o/--format`` and ``--json`` for these
+#: formats. Names, not types: the plan (``recommend.plan``) and the site's report
+#: (``site.build``) are imported only by their own command.
+FORMATS: dict[str, frozenset[str]] = {
+    "EntryList": WITH_BIBTEX,
+    "EntryDetail": WITH_BIBTEX,
+    "CatalogDump": WITH_BIBTEX,
+    "Bibliography": WITH_BIBTEX,
+    "Tree": DATA_FORMATS,
+    "ValidationReport": DATA_FORMATS,
+    "Comparison": DATA_FORMATS,
+    "LinkReport": DATA_FORMATS,
+    "RefreshReport": DATA_FORMATS,
+    "Plan": PLAN_FORMATS,
+    "SiteReport": SITE_FORMATS,
 }

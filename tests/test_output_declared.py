@@ -1,0 +1,99 @@
+"""Output is declared once: every command that writes a result takes -o/--json from ``@with_output``."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, get_args
+
+import pytest
+import typer
+from typer.models import OptionInfo
+
+from ppml_cli import results
+from ppml_cli.cli import app, commands
+from ppml_cli.render import Format
+
+from .conftest import Run
+
+COMMANDS = {(c.name or (c.callback.__name__ if c.callback else "")): c.callback for c in commands.registered_commands}
+
+#: ``quickstart`` writes a program, not a result: its -o takes the formats of code (table, text, json).
+WRITES_CODE = frozenset({"quickstart"})
+
+
+def _declared_by_hand(callback: Any) -> set[str]:
+    """The options the command's own function declares (under every decorator), as typed."""
+    flags: set[str] = set()
+    for parameter in inspect.signature(inspect.unwrap(callback)).parameters.values():
+        for info in get_args(parameter.annotation)[1:]:
+            if isinstance(info, OptionInfo):
+                flags.update(d for d in (info.default, *(info.param_decls or ())) if isinstance(d, str))
+    return flags
+
+
+def _output_of(callback: Any) -> str | None:
+    return getattr(callback, "output_result", None)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_no_command_declares_its_output_options_by_hand(name: str) -> None:
+    if name in WRITES_CODE:
+        pytest.skip("writes code, not a result")
+    assert _declared_by_hand(COMMANDS[name]).isdisjoint({"--format", "-o", "--json"}), name
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_that_emits_a_result_declares_it(name: str) -> None:
+    if name in WRITES_CODE:
+        pytest.skip("writes code, not a result")
+    source = inspect.getsource(inspect.unwrap(COMMANDS[name]))
+    if "emit(" in source or "fmt" in source:
+        assert _output_of(COMMANDS[name]) in results.FORMATS, name
+
+
+def test_every_declared_result_names_a_result_type() -> None:
+    from ppml_cli.recommend.plan import Plan
+    from ppml_cli.site.build import SiteReport
+
+    types = {Plan.__name__: Plan, SiteReport.__name__: SiteReport}
+    for name in results.FORMATS:
+        found = getattr(results, name, None) or types.get(name)
+        assert isinstance(found, type) and hasattr(found, "to_data"), name
+        assert results.FORMATS[name] <= {f.value for f in Format}, name
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in COMMANDS.items() if _output_of(c)))
+def test_the_format_help_lists_what_the_result_allows(name: str) -> None:
+    group = typer.main.get_command(app)
+    with typer.Context(group) as ctx:
+        command = group.get_command(ctx, name)  # type: ignore[attr-defined]
+    option = next(p for p in command.params if p.name == "fmt")
+    allowed = results.FORMATS[_output_of(COMMANDS[name]) or ""]
+    listed = option.help.removeprefix("Output format: ").rstrip(".").replace(" or ", ", ").split(", ")
+    assert listed == [f.value for f in Format if f.value in allowed]
+    assert option.opts == ["--format", "-o"]
+    assert any(p.opts == ["--json"] for p in command.params)
+
+
+def test_export_keeps_json_as_its_default(run: Run) -> None:
+    result = run("export")
+    assert result.exit_code == 0
+    assert result.stdout.startswith('{\n  "schema_version": 1,')
+
+
+@pytest.mark.parametrize(("command", "refused"), [(["recommend", "--no-input"], "csv"), (["tree"], "bibtex")])
+def test_a_format_outside_the_declaration_is_refused(run: Run, command: list[str], refused: str) -> None:
+    result = run(*command, "-o", refused)
+    assert result.exit_code == 2
+    assert f"cannot write -o {refused}" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_command_without_a_format_parameter_cannot_be_declared() -> None:
+    from ppml_cli.options import with_output
+
+    def plain(ctx: typer.Context) -> None:
+        """Takes no format."""
+
+    with pytest.raises(TypeError, match="'fmt'"):
+        with_output("Tree")(plain)
