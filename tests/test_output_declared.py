@@ -15,7 +15,9 @@ from ppml_cli.render import Format
 
 from .conftest import Run
 
-COMMANDS = {(c.name or (c.callback.__name__ if c.callback else "")): c.callback for c in commands.registered_commands}
+COMMANDS: dict[str, Any] = {
+    (c.name or (c.callback.__name__ if c.callback else "")): c.callback for c in commands.registered_commands
+}
 
 #: ``quickstart`` writes a program, not a result: its -o takes the formats of code (table, text, json).
 WRITES_CODE = frozenset({"quickstart"})
