@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -99,3 +100,54 @@ def test_a_command_without_a_format_parameter_cannot_be_declared() -> None:
 
     with pytest.raises(TypeError, match="'fmt'"):
         with_output("Tree")(plain)
+
+
+# ------------------------------------------------- writers, registered by type
+
+
+def _result_types() -> dict[str, type]:
+    """Every result that goes through ``render``, by name (the site's report has a writer of its own)."""
+    from ppml_cli.recommend.plan import Plan
+
+    return {
+        name: Plan if name == "Plan" else getattr(results, name) for name in results.FORMATS if name != "SiteReport"
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_result_types()))
+def test_every_allowed_format_has_a_writer_of_the_result(name: str) -> None:
+    from ppml_cli.render import machine, writer_for
+
+    result_type = _result_types()[name]
+    for fmt in Format:
+        if fmt.value in results.FORMATS[name]:
+            assert writer_for(result_type, fmt) is not machine.write_bibtex, (name, fmt)  # the refusal
+
+
+@pytest.mark.parametrize("fmt", [Format.TABLE, Format.MARKDOWN])
+def test_people_formats_have_a_writer_per_result_not_a_fallback(fmt: Format) -> None:
+    from ppml_cli.render import WRITERS, writer_for
+
+    for name, result_type in _result_types().items():
+        if fmt.value in results.FORMATS[name]:
+            writer_for(result_type, fmt)
+            assert (result_type, fmt) in WRITERS, (name, fmt)
+
+
+def test_a_result_without_a_writer_is_a_bug_said_plainly() -> None:
+    from ppml_cli.render import writer_for
+
+    with pytest.raises(TypeError, match="no table writer for Unwritten"):
+        writer_for(type("Unwritten", (), {}), Format.TABLE)
+
+
+def test_json_does_not_load_the_plan_writers_and_tables_do_not_either(tmp_path: Path) -> None:
+    from .conftest import modules_imported
+
+    as_json = modules_imported(["search", "federated", "-o", "json"], tmp_path / "cache", warm=True)
+    table = modules_imported(["list", "--kind", "tool"], tmp_path / "cache")
+    assert as_json.returncode == table.returncode == 0
+    assert "ppml_cli.render.machine" in as_json.modules
+    assert "ppml_cli.render.human" in table.modules
+    for loaded in (as_json.modules, table.modules):
+        assert not {"ppml_cli.recommend.plan", "ppml_cli.render.plan"} & loaded
