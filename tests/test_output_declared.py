@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from pathlib import Path
 from typing import Any, get_args
 
@@ -151,3 +152,57 @@ def test_json_does_not_load_the_plan_writers_and_tables_do_not_either(tmp_path: 
     assert "ppml_cli.render.human" in table.modules
     for loaded in (as_json.modules, table.modules):
         assert not {"ppml_cli.recommend.plan", "ppml_cli.render.plan"} & loaded
+
+
+# ------------------------------------------------- exit codes, decided by the result
+
+
+def _link(*, ok: bool) -> Any:
+    from ppml_cli.net.links import LinkResult
+
+    return LinkResult(url="https://example.org/", ok=ok, status=200 if ok else 404, final_url=None, error=None,
+                      elapsed_ms=1)  # fmt: skip
+
+
+def test_a_link_report_exits_1_only_when_a_link_is_broken() -> None:
+    assert results.LinkReport(results=(_link(ok=True),)).exit_code == 0
+    assert results.LinkReport(results=(_link(ok=True), _link(ok=False))).exit_code == 1
+
+
+def test_a_validation_report_exits_2_on_errors_not_on_warnings() -> None:
+    from ppml_cli.errors import Problem, Severity
+
+    warning = Problem(file="c.yaml", message="style", severity=Severity.WARNING)
+    error = Problem(file="c.yaml", message="broken", severity=Severity.ERROR)
+    assert results.ValidationReport(files=("c.yaml",), entries=(), problems=(warning,)).exit_code == 0
+    assert results.ValidationReport(files=("c.yaml",), entries=(), problems=(warning, error)).exit_code == 2
+
+
+def test_a_refresh_report_fails_with_a_network_error_when_stopped_or_when_nothing_was_refreshed() -> None:
+    from ppml_cli.errors import NetworkError
+    from ppml_cli.net.github import Outcome
+
+    done = Outcome(repo="a/b", status="updated", message="updated", data=None)
+    broken = Outcome(repo="c/d", status="error", message="timed out", data=None)
+    assert results.RefreshReport(outcomes=(), ids={}).failure is None
+    assert results.RefreshReport(outcomes=(done, broken), ids={}).exit_code == 0
+    stopped = results.RefreshReport(outcomes=(done,), ids={}, stopped="rate limit reached")
+    assert isinstance(stopped.failure, NetworkError)
+    assert stopped.failure.message == "rate limit reached"
+    assert stopped.exit_code == 3
+    nothing = results.RefreshReport(outcomes=(broken,), ids={})
+    assert nothing.failure is not None and nothing.failure.message == "no repository could be refreshed"
+    assert nothing.exit_code == 3
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in COMMANDS.items() if _output_of(c)))
+def test_no_command_body_decides_an_exit_code(name: str) -> None:
+    source = inspect.getsource(inspect.unwrap(COMMANDS[name]))
+    assert "Exit(" not in source and "EXIT_" not in source and "NetworkError(" not in source, name
+
+
+def test_the_output_comes_before_the_exit_the_result_decides(run: Run, write_catalog: Any) -> None:
+    path = write_catalog("tools:\n  - id: x\n    name: X\n    techniques: [no-such-technique]\n")
+    result = run("validate", str(path), "-o", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["errors"] >= 1

@@ -21,7 +21,7 @@ from typer.models import CommandInfo
 
 from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
-from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
+from ppml_cli.errors import EXIT_OK, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
 from ppml_cli.options import JsonOption, TechniqueOption, split_values, with_filters, with_output, with_situation
 from ppml_cli.render import Format
@@ -156,19 +156,28 @@ def root(
 
 
 def emit(result: "Result", chosen: Format, *, empty_note: bool = False) -> None:
-    """Write ``result`` to stdout in the chosen format; its notes, or "no results", go to stderr."""
+    """Write ``result`` to stdout in the chosen format; its notes, or "no results", go to stderr.
+
+    Then the result decides how the run ends: its ``failure`` is reported (with that error's
+    exit code), else a non-zero ``exit_code`` ends the run with it.
+    """
     from ppml_cli.render import render
 
     notes: tuple[str, ...] = getattr(result, "notes", ())
     for message in notes:
         note(message)
-    if empty_note and not result.entries and chosen is not Format.JSON and chosen is not Format.JSONL:
-        if not notes:
-            note("no results")
-        if chosen is Format.TABLE:
-            return
-    render(result, chosen, sys.stdout)
-    sys.stdout.flush()
+    empty = empty_note and not result.entries and chosen is not Format.JSON and chosen is not Format.JSONL
+    if empty and not notes:
+        note("no results")
+    if not (empty and chosen is Format.TABLE):
+        render(result, chosen, sys.stdout)
+        sys.stdout.flush()
+    failure: PpmlError | None = getattr(result, "failure", None)
+    if failure is not None:
+        raise failure  # reported on stderr, after the output, by PpmlGroup
+    exit_code: int = getattr(result, "exit_code", EXIT_OK)
+    if exit_code != EXIT_OK:
+        raise typer.Exit(exit_code)
 
 
 # ------------------------------------------------------------------ commands
@@ -388,8 +397,6 @@ def links(
     with progress(len(plan.targets), "checking links") as advance:
         report = check_planned_links(plan, on_result=lambda _: advance())
     emit(report, fmt)
-    if report.broken:
-        raise typer.Exit(EXIT_NOT_FOUND)
 
 
 @commands.command()
@@ -417,7 +424,6 @@ def refresh(
 
     Example: [bold]GITHUB_TOKEN=... ppml refresh && ppml list --kind tool --sort stars[/bold]
     """
-    from ppml_cli.errors import NetworkError
     from ppml_cli.queries import github_targets, refresh_metadata
 
     targets = github_targets(state(ctx).index, names or [])
@@ -430,10 +436,6 @@ def refresh(
             on_outcome=lambda _: advance(),
         )
     emit(report, fmt)
-    if report.stopped:
-        raise NetworkError(report.stopped, hint="what was fetched is saved; run ppml refresh again later")
-    if report.failed:
-        raise NetworkError("no repository could be refreshed", hint="see each one's message; earlier data is kept")
 
 
 @commands.command()
@@ -538,8 +540,6 @@ def validate(
     session = state(ctx)
     report = validate_catalog(paths=session.catalog_files(paths or []), bundled=session.bundled)
     emit(report, fmt)
-    if report.errors:
-        raise typer.Exit(EXIT_USAGE)
 
 
 # ------------------------------------------------------------------ recommend

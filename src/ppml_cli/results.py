@@ -2,7 +2,10 @@
 
 A result knows nothing about terminals or formats; the one place that turns
 it into a JSON-ready structure is :meth:`to_data`, so that JSON, JSONL, YAML
-and CSV all show the same content. Results are :class:`~ppml_cli.model.Record`
+and CSV all show the same content. A result that ends a run with something other
+than success says so itself, as pipx's results do: ``exit_code``, and for a failure
+that needs a message, ``failure`` (the error to report after the output); ``emit``
+in the CLI applies them, so no command decides its own exit code. Results are :class:`~ppml_cli.model.Record`
 subclasses: immutable, built by keyword, and far cheaper to define than
 dataclasses, which matters at start-up.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, NetworkError
 from ppml_cli.model import Entry, Kind, Record
 
 if TYPE_CHECKING:
@@ -185,6 +189,11 @@ class ValidationReport(Record):
     def warnings(self) -> int:
         return sum(1 for p in self.problems if p.severity.value == "warning")
 
+    @property
+    def exit_code(self) -> int:
+        """2 (usage: an invalid catalog) when any problem is an error."""
+        return EXIT_USAGE if self.errors else EXIT_OK
+
     def to_data(self) -> dict[str, Any]:
         return {
             "files": list(self.files),
@@ -260,6 +269,11 @@ class LinkReport(Record):
     def moved(self) -> list[LinkResult]:
         return [r for r in self.results if r.ok and r.permanent_redirect]
 
+    @property
+    def exit_code(self) -> int:
+        """1 (not found) when any link is broken."""
+        return EXIT_NOT_FOUND if self.broken else EXIT_OK
+
     def to_data(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.results]
 
@@ -279,6 +293,21 @@ class RefreshReport(Record):
     def failed(self) -> bool:
         """There was something to refresh, and nothing was."""
         return bool(self.outcomes) and not any(o.status in REFRESHED for o in self.outcomes)
+
+    @property
+    def failure(self) -> NetworkError | None:
+        """The network error to report after the table: the rate limit stopped it, or nothing was refreshed."""
+        if self.stopped:
+            return NetworkError(self.stopped, hint="what was fetched is saved; run ppml refresh again later")
+        if self.failed:
+            return NetworkError("no repository could be refreshed", hint="see each one's message; earlier data is kept")
+        return None
+
+    @property
+    def exit_code(self) -> int:
+        """3 (network) on a failure, as the error reported for it says."""
+        failure = self.failure
+        return EXIT_OK if failure is None else failure.exit_code
 
     @property
     def entries(self) -> tuple[Entry, ...]:
