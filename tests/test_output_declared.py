@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, get_args
 
@@ -94,13 +96,25 @@ def test_a_format_outside_the_declaration_is_refused(run: Run, command: list[str
 
 
 def test_a_command_without_a_format_parameter_cannot_be_declared() -> None:
-    from ppml_cli.options import with_output
+    from ppml_cli.options import declare_output, with_output
 
     def plain(ctx: typer.Context) -> None:
         """Takes no format."""
 
     with pytest.raises(TypeError, match="'fmt'"):
-        with_output("Tree")(plain)
+        declare_output(with_output("Tree")(plain))
+
+
+def test_the_options_are_declared_when_the_command_is_built_not_at_start_up() -> None:
+    """Building every command's signature (and importing the results for their formats) would slow every run."""
+    program = (
+        "import sys, ppml_cli.cli as cli\n"
+        "declared = [c.callback.output_declared for c in cli.commands.registered_commands"
+        " if hasattr(c.callback, 'output_result')]\n"
+        "print(len(declared), any(declared), 'ppml_cli.results' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [str(len([c for c in COMMANDS.values() if _output_of(c)])), "False", "False"]
 
 
 # ------------------------------------------------- writers, registered by type

@@ -23,7 +23,15 @@ from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
 from ppml_cli.errors import EXIT_OK, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
-from ppml_cli.options import JsonOption, TechniqueOption, split_values, with_filters, with_output, with_situation
+from ppml_cli.options import (
+    JsonOption,
+    TechniqueOption,
+    declare_output,
+    split_values,
+    with_filters,
+    with_output,
+    with_situation,
+)
 from ppml_cli.render import Format
 from ppml_cli.render.quickstart import CodeFormat
 
@@ -66,6 +74,7 @@ class PpmlGroup(TyperGroup):
             info = next((i for i in commands.registered_commands if _command_name(i) == cmd_name), None)
             if info is None:
                 return None
+            declare_output(info.callback)  # -o/--json of a @with_output command, for this command only
             command = get_command_from_info(
                 info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
             )

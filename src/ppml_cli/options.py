@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer.models import OptionInfo
 
 from ppml_cli import completion
 from ppml_cli.model import Kind, Record
@@ -265,31 +264,6 @@ def _with_declared(
 # ------------------------------------------------------- output, declared once
 
 
-class _FormatOptionInfo(OptionInfo):
-    """``--format`` of one command, whose help names the formats its result allows.
-
-    The formats come from :data:`ppml_cli.results.FORMATS`, read when Typer builds the
-    command (only the command that runs is built): importing the results at start-up
-    would cost every run, including those that write none.
-    """
-
-    def __init__(self, result: str) -> None:
-        declared = typer.Option("--format", "-o", metavar="FORMAT", case_sensitive=False, show_default=True)
-        self.__dict__.update(vars(declared))
-        self.result = result
-
-    @property
-    def help(self) -> str:
-        from ppml_cli.results import FORMATS
-
-        names = [f.value for f in Format if f.value in FORMATS[self.result]]
-        return f"Output format: {', '.join(names[:-1])} or {names[-1]}."
-
-    @help.setter
-    def help(self, value: str | None) -> None:
-        """Typer's constructor sets a help; this option's help is always derived."""
-
-
 def output_format(ctx: typer.Context, fmt: Format, as_json: bool, result: str) -> Format:
     """The chosen format, refused before any work when ``result`` cannot be written in it.
 
@@ -312,39 +286,64 @@ def with_output(result: str) -> Callable[[F], F]:
 
     ``result`` names the command's result type (a key of :data:`ppml_cli.results.FORMATS`,
     named rather than imported so that start-up stays cheap). The command declares a
-    ``fmt: Format`` parameter with its default format; Typer instead sees the two options
-    in its place, a format the result cannot be written in is refused before the command
-    runs (exit 2), and the command is called with the chosen format, which it passes to ``emit``.
+    ``typer.Context`` and a ``fmt: Format`` parameter with its default format; Typer
+    instead sees the two options in its place (:func:`declare_output`), a format the
+    result cannot be written in is refused before the command runs (exit 2), and the
+    command is called with the chosen format, which it passes to ``emit``.
     """
 
     def decorate(func: F) -> F:
-        signature = inspect.signature(func)
-        contexts = [p.name for p in signature.parameters.values() if p.annotation is typer.Context]
-        if "fmt" not in signature.parameters or not contexts:
-            raise TypeError(f"{func.__name__} must take a typer.Context and a 'fmt' parameter")
-        context = contexts[0]
-        keyword = inspect.Parameter.KEYWORD_ONLY
-        parameters: list[inspect.Parameter] = []
-        for parameter in signature.parameters.values():
-            if parameter.name == "fmt":
-                default = Format.TABLE if parameter.default is inspect.Parameter.empty else parameter.default
-                parameters += [
-                    inspect.Parameter(
-                        "fmt", keyword, default=default, annotation=Annotated[Format, _FormatOptionInfo(result)]
-                    ),
-                    inspect.Parameter("as_json", keyword, default=False, annotation=JsonOption),
-                ]
-            else:
-                parameters.append(parameter.replace(kind=keyword))
-
         @functools.wraps(func)
         def command(**kwargs: Any) -> Any:
-            chosen = output_format(kwargs[context], kwargs.pop("fmt"), kwargs.pop("as_json"), result)
+            ctx = kwargs[command.output_context]  # type: ignore[attr-defined]
+            chosen = output_format(ctx, kwargs.pop("fmt"), kwargs.pop("as_json"), result)
             return func(**kwargs, fmt=chosen)
 
-        command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-        command.__annotations__ = {p.name: p.annotation for p in parameters}
         command.output_result = result  # type: ignore[attr-defined]
+        command.output_declared = False  # type: ignore[attr-defined]
+        command.output_context = "ctx"  # type: ignore[attr-defined]
         return command  # type: ignore[return-value]
 
     return decorate
+
+
+def declare_output(command: Callable[..., Any] | None) -> None:
+    """Put the output options of a :func:`with_output` command into the signature Typer reads.
+
+    Done when the command is built, which the CLI's group does for the one command a run
+    invokes: signatures for every command, and the formats of their results, would
+    otherwise cost every run at start-up. Anything else is left as it is.
+    """
+    result: str | None = getattr(command, "output_result", None)
+    if command is None or result is None or getattr(command, "output_declared", True):
+        return
+    from ppml_cli.results import FORMATS
+
+    signature = inspect.signature(command.__wrapped__)  # type: ignore[attr-defined]
+    contexts = [p.name for p in signature.parameters.values() if p.annotation is typer.Context]
+    if "fmt" not in signature.parameters or not contexts:
+        raise TypeError(f"{command.__name__} must take a typer.Context and a 'fmt' parameter")
+    names = [f.value for f in Format if f.value in FORMATS[result]]
+    option = typer.Option(
+        "--format",
+        "-o",
+        metavar="FORMAT",
+        case_sensitive=False,
+        show_default=True,
+        help=f"Output format: {', '.join(names[:-1])} or {names[-1]}.",
+    )
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name == "fmt":
+            default = Format.TABLE if parameter.default is inspect.Parameter.empty else parameter.default
+            parameters += [
+                inspect.Parameter("fmt", keyword, default=default, annotation=Annotated[Format, option]),
+                inspect.Parameter("as_json", keyword, default=False, annotation=JsonOption),
+            ]
+        else:
+            parameters.append(parameter.replace(kind=keyword))
+    command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.output_context = contexts[0]  # type: ignore[attr-defined]
+    command.output_declared = True  # type: ignore[attr-defined]
