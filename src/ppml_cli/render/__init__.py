@@ -39,8 +39,9 @@ class Format(str, Enum):
 WRITER_MODULES: dict[Format, str] = {
     fmt: "ppml_cli.render.human" if fmt is Format.TABLE else "ppml_cli.render.machine" for fmt in Format
 }
-#: Results whose views live in a module of their own, by type name: imported only to write one.
-OWN_WRITERS = {"Plan": "ppml_cli.render.plan"}
+#: Writers that live in a module of their own, by result type name and format: imported only to
+#: write such a result in such a format (a plan's JSON needs none of its views).
+OWN_WRITERS = {("Plan", Format.TABLE): "ppml_cli.render.plan", ("Plan", Format.MARKDOWN): "ppml_cli.render.plan"}
 
 Writer = Callable[[Any, IO[str]], None]
 W = TypeVar("W", bound=Callable[..., None])
@@ -66,7 +67,7 @@ def writes(fmt: Format, *result_types: type) -> Callable[[W], W]:
 def writer_for(result_type: type, fmt: Format) -> Writer:
     """The ``fmt`` writer registered for ``result_type`` (or its nearest base type)."""
     __import__(WRITER_MODULES[fmt])
-    own = OWN_WRITERS.get(result_type.__name__)
+    own = OWN_WRITERS.get((result_type.__name__, fmt))
     if own is not None:
         __import__(own)
     for base in result_type.__mro__:
