@@ -369,7 +369,6 @@ class TestEngine:
 
 
 def test_a_plan_has_its_formats_beside_every_other_result() -> None:
-    from ppml_cli.recommend.plan import Plan
     from ppml_cli.results import FORMATS
 
-    assert FORMATS[Plan] == frozenset({"table", "json", "yaml", "markdown"})
+    assert FORMATS["Plan"] == frozenset({"table", "json", "yaml", "markdown"})

@@ -21,16 +21,17 @@ from typer.models import CommandInfo
 
 from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
-from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, InvalidValueError, PpmlError
+from ppml_cli.errors import EXIT_OK, InvalidValueError, PpmlError
 from ppml_cli.model import Kind
 from ppml_cli.netsettings import LINKS, REFRESH
 from ppml_cli.options import (
-    FormatOption,
     JsonOption,
     TechniqueOption,
+    declare_output,
     split_values,
     with_filters,
     with_network,
+    with_output,
     with_situation,
 )
 from ppml_cli.render import Format
@@ -76,6 +77,7 @@ class PpmlGroup(TyperGroup):
             info = next((i for i in commands.registered_commands if _command_name(i) == cmd_name), None)
             if info is None:
                 return None
+            declare_output(info.callback)  # -o/--json of a @with_output command, for this command only
             command = get_command_from_info(
                 info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
             )
@@ -165,43 +167,36 @@ def root(
     ctx.obj = Session.from_options(catalog, no_bundled)
 
 
-def output_format(ctx: typer.Context, fmt: Format, as_json: bool, answer: type | frozenset[str]) -> Format:
-    """The chosen format, refused before any work when the command's answer cannot be written in it.
-
-    ``answer`` is the result type (its formats are declared in :data:`ppml_cli.results.FORMATS`) or
-    the set of format names itself, for answers that live in an advice room of their own.
-    """
-    from ppml_cli.results import FORMATS
-
-    chosen = Format.JSON if as_json else fmt
-    allowed = answer if isinstance(answer, frozenset) else FORMATS[answer]
-    if chosen.value not in allowed:
-        why = " (-o bibtex writes references)" if chosen is Format.BIBTEX else ""
-        names = ", ".join(f.value for f in Format if f.value in allowed)
-        raise InvalidValueError(f"{ctx.info_name} cannot write -o {chosen.value}{why}", hint=f"choose one of: {names}")
-    return chosen
-
-
 def emit(result: "Result", chosen: Format, *, empty_note: bool = False) -> None:
-    """Write ``result`` to stdout in the chosen format; its notes, or "no results", go to stderr."""
+    """Write ``result`` to stdout in the chosen format; its notes, or "no results", go to stderr.
+
+    Then the result decides how the run ends: its ``failure`` is reported (with that error's
+    exit code), else a non-zero ``exit_code`` ends the run with it.
+    """
     from ppml_cli.render import render
 
     notes: tuple[str, ...] = getattr(result, "notes", ())
     for message in notes:
         note(message)
-    if empty_note and not result.entries and chosen is not Format.JSON and chosen is not Format.JSONL:
-        if not notes:
-            note("no results")
-        if chosen is Format.TABLE:
-            return
-    render(result, chosen, sys.stdout)
-    sys.stdout.flush()
+    empty = empty_note and not result.entries and chosen is not Format.JSON and chosen is not Format.JSONL
+    if empty and not notes:
+        note("no results")
+    if not (empty and chosen is Format.TABLE):
+        render(result, chosen, sys.stdout)
+        sys.stdout.flush()
+    failure: PpmlError | None = getattr(result, "failure", None)
+    if failure is not None:
+        raise failure  # reported on stderr, after the output, by PpmlGroup
+    exit_code: int = getattr(result, "exit_code", EXIT_OK)
+    if exit_code != EXIT_OK:
+        raise typer.Exit(exit_code)
 
 
 # ------------------------------------------------------------------ commands
 
 
 @commands.command()
+@with_output("EntryList")
 @with_filters
 def search(
     ctx: typer.Context,
@@ -210,44 +205,40 @@ def search(
     sort: Annotated[str, typer.Option("--sort", help="relevance, name, kind or year.")] = "relevance",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many results.")] = 20,
     explain: Annotated[bool, typer.Option("--explain", help="Show which fields and words matched.")] = False,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Search every entry, best match first.
 
     Example: [bold]ppml search "secure aggregation" --kind reference[/bold]
     """
     from ppml_cli.queries import search_entries
-    from ppml_cli.results import EntryList
 
-    chosen = output_format(ctx, fmt, as_json, EntryList)
     result = search_entries(state(ctx), " ".join(query), filters, limit=limit, sort=sort, explain=explain)
-    emit(result, chosen, empty_note=True)
+    emit(result, fmt, empty_note=True)
 
 
 @commands.command("list")
+@with_output("EntryList")
 @with_filters
 def list_(
     ctx: typer.Context,
     filters: "FilterRequest",
     sort: Annotated[str, typer.Option("--sort", help="catalog, name, kind or year.")] = "catalog",
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many.")] = None,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """List entries, filtered by kind, phase, technique, threat and tool attributes (combinable).
 
     Example: [bold]ppml list --phase training --kind tool --framework pytorch[/bold]
     """
     from ppml_cli.queries import list_entries
-    from ppml_cli.results import EntryList
 
-    chosen = output_format(ctx, fmt, as_json, EntryList)
     result = list_entries(state(ctx).index, filters, sort=sort, limit=limit)
-    emit(result, chosen, empty_note=True)
+    emit(result, fmt, empty_note=True)
 
 
 @commands.command()
+@with_output("EntryDetail")
 def show(
     ctx: typer.Context,
     name: Annotated[
@@ -256,68 +247,62 @@ def show(
             metavar="NAME_OR_ID", help="An id, name or alias, any case.", autocompletion=completion.entries()
         ),
     ],
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Show every field of one entry and what it links to.
 
     Example: [bold]ppml show opacus[/bold]
     """
     from ppml_cli.queries import show_entry
-    from ppml_cli.results import EntryDetail
 
-    chosen = output_format(ctx, fmt, as_json, EntryDetail)
-    emit(show_entry(state(ctx).index, name), chosen)
+    emit(show_entry(state(ctx).index, name), fmt)
 
 
 @commands.command()
-def tree(ctx: typer.Context, fmt: FormatOption = Format.TABLE, as_json: JsonOption = False) -> None:
+@with_output("Tree")
+def tree(ctx: typer.Context, fmt: Format = Format.TABLE) -> None:
     """Show the lifecycle phases, their techniques, and how many entries each has.
 
     Example: [bold]ppml tree[/bold]
     """
     from ppml_cli.queries import build_tree
-    from ppml_cli.results import Tree
 
-    chosen = output_format(ctx, fmt, as_json, Tree)
-    emit(build_tree(state(ctx).index), chosen)
+    emit(build_tree(state(ctx).index), fmt)
 
 
 @commands.command()
-def export(ctx: typer.Context, fmt: FormatOption = Format.JSON, as_json: JsonOption = False) -> None:
+@with_output("CatalogDump")
+def export(ctx: typer.Context, fmt: Format = Format.JSON) -> None:
     """Export the whole (merged) catalog; -o markdown regenerates the awesome list.
 
     Example: [bold]ppml export -o yaml > catalog.yaml[/bold]
     """
     from ppml_cli.queries import export_catalog
-    from ppml_cli.results import CatalogDump
 
-    chosen = output_format(ctx, fmt, as_json, CatalogDump)
-    emit(export_catalog(state(ctx).index), chosen)
+    emit(export_catalog(state(ctx).index), fmt)
 
 
 @commands.command()
+@with_output("Comparison")
 def compare(
     ctx: typer.Context,
     names: Annotated[
         list[str],
         typer.Argument(metavar="TOOL...", help="Two or more tools.", autocompletion=completion.entries(Kind.TOOL)),
     ],
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Compare tools side by side; the attributes where they differ are marked.
 
     Example: [bold]ppml compare opacus tensorflow-privacy jax-privacy[/bold]
     """
     from ppml_cli.queries import compare_tools
-    from ppml_cli.results import Comparison
 
-    chosen = output_format(ctx, fmt, as_json, Comparison)
-    emit(compare_tools(state(ctx).index, names), chosen)
+    emit(compare_tools(state(ctx).index, names), fmt)
 
 
 @commands.command()
+@with_output("Bibliography")
 def cite(
     ctx: typer.Context,
     names: Annotated[
@@ -331,8 +316,7 @@ def cite(
     ] = "bibtex",
     every: Annotated[bool, typer.Option("--all", help="Cite every reference in the catalog.")] = False,
     technique: TechniqueOption = None,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Cite references as BibTeX, APA or Markdown; --all or --technique for a bibliography.
 
@@ -340,14 +324,12 @@ def cite(
     """
     from ppml_cli.queries import cite_references
     from ppml_cli.render.citations import style_for
-    from ppml_cli.results import Bibliography
 
-    chosen = output_format(ctx, fmt, as_json, Bibliography)
     source = ctx.get_parameter_source("style")
-    style = style_for(style, chosen.value, chosen_by_user=source is not None and source.name != "DEFAULT")
+    style = style_for(style, fmt.value, chosen_by_user=source is not None and source.name != "DEFAULT")
     techniques = split_values(technique, "--technique")
     result = cite_references(state(ctx).index, names or [], every=every, techniques=techniques, style=style)
-    emit(result, chosen)
+    emit(result, fmt)
 
 
 @commands.command("open")
@@ -375,6 +357,7 @@ def open_(
 
 
 @commands.command()
+@with_output("LinkReport")
 @with_network(LINKS)
 def links(
     ctx: typer.Context,
@@ -398,17 +381,14 @@ def links(
         bool,
         typer.Option("--allow-private", help="Follow redirects into loopback, private and link-local addresses."),
     ] = False,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Check that every URL in the catalog (or in SOURCE) still works; exit 1 if any is broken.
 
     Example: [bold]ppml list --kind tool -o json | jq -r '.[].url' | ppml links -[/bold]
     """
     from ppml_cli.queries import LinkRequest, check_planned_links, plan_links
-    from ppml_cli.results import LinkReport
 
-    chosen = output_format(ctx, fmt, as_json, LinkReport)
     request = LinkRequest(
         source=source,
         exclude=exclude or (),
@@ -423,12 +403,11 @@ def links(
     plan = plan_links(state(ctx).index, request, sys.stdin)
     with progress(len(plan.targets), "checking links") as advance:
         report = check_planned_links(plan, on_result=lambda _: advance())
-    emit(report, chosen)
-    if report.broken:
-        raise typer.Exit(EXIT_NOT_FOUND)
+    emit(report, fmt)
 
 
 @commands.command()
+@with_output("RefreshReport")
 @with_network(REFRESH)
 def refresh(
     ctx: typer.Context,
@@ -441,8 +420,7 @@ def refresh(
             autocompletion=completion.entries(Kind.TOOL),
         ),
     ] = None,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Fetch stars, last push, archived state and latest release of the tools' GitHub repositories.
 
@@ -450,11 +428,8 @@ def refresh(
 
     Example: [bold]GITHUB_TOKEN=... ppml refresh && ppml list --kind tool --sort stars[/bold]
     """
-    from ppml_cli.errors import NetworkError
     from ppml_cli.queries import github_targets, refresh_metadata
-    from ppml_cli.results import RefreshReport
 
-    chosen = output_format(ctx, fmt, as_json, RefreshReport)
     targets = github_targets(state(ctx).index, names or [])
     with progress(len(targets), "refreshing") as advance:
         report = refresh_metadata(
@@ -462,11 +437,7 @@ def refresh(
             network,
             on_outcome=lambda _: advance(),
         )
-    emit(report, chosen)
-    if report.stopped:
-        raise NetworkError(report.stopped, hint="what was fetched is saved; run ppml refresh again later")
-    if report.failed:
-        raise NetworkError("no repository could be refreshed", hint="see each one's message; earlier data is kept")
+    emit(report, fmt)
 
 
 @commands.command()
@@ -553,13 +524,13 @@ def quickstart(
 
 
 @commands.command()
+@with_output("ValidationReport")
 def validate(
     ctx: typer.Context,
     paths: Annotated[
         list[Path] | None, typer.Argument(metavar="[PATH]...", help="Catalog files to check over the bundled one.")
     ] = None,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Check catalog files: schema, ids, cross-references, URLs, years, licences, style.
 
@@ -568,17 +539,14 @@ def validate(
     Example: [bold]ppml validate my-tools.yaml[/bold]
     """
     from ppml_cli.queries import validate_catalog
-    from ppml_cli.results import ValidationReport
 
-    chosen = output_format(ctx, fmt, as_json, ValidationReport)
     session = state(ctx)
     report = validate_catalog(paths=session.catalog_files(paths or []), bundled=session.bundled)
-    emit(report, chosen)
-    if report.errors:
-        raise typer.Exit(EXIT_USAGE)
+    emit(report, fmt)
 
 
 @commands.command()
+@with_output("EvaluationReport")
 def evaluate(
     ctx: typer.Context,
     tool: Annotated[
@@ -605,17 +573,14 @@ def evaluate(
         list[str] | None,
         typer.Option("--find-links", metavar="DIR", help="Extra wheels for the installer (repeatable)."),
     ] = None,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Measure tools in fresh virtual environments: DP error, accuracy, attack success, latency, epsilon.
 
     Example: [bold]ppml evaluate --family accountants[/bold]
     """
     from ppml_cli.evaluate import commands as evaluation
-    from ppml_cli.results import FORMATS_BY_NAME
 
-    chosen = output_format(ctx, fmt, as_json, FORMATS_BY_NAME["EvaluationReport"])
     request = evaluation.Request(
         tool=tool,
         family=family,
@@ -630,29 +595,20 @@ def evaluate(
     )
     quiet = sys.stderr.isatty()  # at a terminal the progress bar says how far it is; elsewhere a line per tool
     report = evaluation.execute(request, progress=progress, note=note, announce=None if quiet else note)
-    if chosen in (Format.TABLE, Format.MARKDOWN):
-        from ppml_cli.render import evaluation as view
-
-        (view.write_evaluations if chosen is Format.TABLE else view.write_markdown)(report, sys.stdout)
-    else:
-        emit(report, chosen)  # type: ignore[arg-type]
-        for line in report.mismatches:
-            note(f"does not reproduce: {line}")
-    if report.mismatches:
-        raise typer.Exit(EXIT_USAGE)
+    emit(report, fmt)
 
 
 # ------------------------------------------------------------------ recommend
 
 
 @commands.command()
+@with_output("Plan")
 @with_situation
 def recommend(
     ctx: typer.Context,
     situation: "Situation",
     no_input: Annotated[bool, typer.Option("--no-input", help="Never ask questions, even at a terminal.")] = False,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Recommend techniques, tools, a privacy budget and an audit step for a situation.
 
@@ -663,21 +619,20 @@ def recommend(
     from ppml_cli.interview import can_ask, interview
     from ppml_cli.queries import repositories_of
     from ppml_cli.recommend.engine import recommend as make_plan
-    from ppml_cli.recommend.plan import Plan
     from ppml_cli.recommend.rules import load_advice
 
-    chosen = output_format(ctx, fmt, as_json, Plan)
     index, advice = state(ctx).index, load_advice()
     if situation.is_empty() and can_ask(no_input):
         situation = interview(index, advice)
     plan = make_plan(index, advice, situation, repositories_of(index.of_kind(Kind.TOOL)))
-    emit(plan, chosen)
+    emit(plan, fmt)
 
 
 # ---------------------------------------------------------------------- site
 
 
 @commands.command()
+@with_output("SiteReport")
 def site(
     ctx: typer.Context,
     directory: Annotated[
@@ -685,16 +640,14 @@ def site(
     ],
     serve: Annotated[bool, typer.Option("--serve", help="Then preview it on 127.0.0.1 until Ctrl-C.")] = False,
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port for --serve (0: any free one).")] = 8000,
-    fmt: FormatOption = Format.TABLE,
-    as_json: JsonOption = False,
+    fmt: Format = Format.TABLE,
 ) -> None:
     """Write the catalog, its threat map and the advisor as a static website (the [site] extra: Jinja2).
 
     Example: [bold]ppml site public --serve[/bold]
     """
-    from ppml_cli.site import SITE_FORMATS, require_jinja2
+    from ppml_cli.site import require_jinja2
 
-    chosen = output_format(ctx, fmt, as_json, SITE_FORMATS)
     require_jinja2()
     from ppml_cli.queries import repositories_of
     from ppml_cli.recommend.rules import load_advice
@@ -702,7 +655,7 @@ def site(
 
     index = state(ctx).index
     report = build_site(index, load_advice(), directory, repositories=repositories_of(index.of_kind(Kind.TOOL)))
-    write_report(report, chosen.value, sys.stdout)
+    write_report(report, fmt.value, sys.stdout)
     sys.stdout.flush()
     if serve:
         from ppml_cli.site.serve import serve_site

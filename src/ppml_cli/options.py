@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     from ppml_cli.recommend.engine import Situation
 
 
-FormatOption = Annotated[
-    Format,
-    typer.Option("--format", "-o", case_sensitive=False, help="Output format.", show_default=True),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 TechniqueOption = Annotated[
     list[str] | None,
@@ -299,3 +295,91 @@ def _with_declared(
     command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
     return command  # type: ignore[return-value]
+
+
+# ------------------------------------------------------- output, declared once
+
+
+def output_format(ctx: typer.Context, fmt: Format, as_json: bool, result: str) -> Format:
+    """The chosen format, refused before any work when ``result`` cannot be written in it.
+
+    ``result`` names the command's result type: its formats are declared in :data:`ppml_cli.results.FORMATS`.
+    """
+    from ppml_cli.errors import InvalidValueError
+    from ppml_cli.results import FORMATS
+
+    chosen = Format.JSON if as_json else fmt
+    allowed = FORMATS[result]
+    if chosen.value not in allowed:
+        why = " (-o bibtex writes references)" if chosen is Format.BIBTEX else ""
+        names = ", ".join(f.value for f in Format if f.value in allowed)
+        raise InvalidValueError(f"{ctx.info_name} cannot write -o {chosen.value}{why}", hint=f"choose one of: {names}")
+    return chosen
+
+
+def with_output(result: str) -> Callable[[F], F]:
+    """Give a command ``-o/--format`` and ``--json`` for the formats its result allows; hand it the chosen one.
+
+    ``result`` names the command's result type (a key of :data:`ppml_cli.results.FORMATS`,
+    named rather than imported so that start-up stays cheap). The command declares a
+    ``typer.Context`` and a ``fmt: Format`` parameter with its default format; Typer
+    instead sees the two options in its place (:func:`declare_output`), a format the
+    result cannot be written in is refused before the command runs (exit 2), and the
+    command is called with the chosen format, which it passes to ``emit``.
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def command(**kwargs: Any) -> Any:
+            ctx = kwargs[command.output_context]  # type: ignore[attr-defined]
+            chosen = output_format(ctx, kwargs.pop("fmt"), kwargs.pop("as_json"), result)
+            return func(**kwargs, fmt=chosen)
+
+        command.output_result = result  # type: ignore[attr-defined]
+        command.output_declared = False  # type: ignore[attr-defined]
+        command.output_context = "ctx"  # type: ignore[attr-defined]
+        return command  # type: ignore[return-value]
+
+    return decorate
+
+
+def declare_output(command: Callable[..., Any] | None) -> None:
+    """Put the output options of a :func:`with_output` command into the signature Typer reads.
+
+    Done when the command is built, which the CLI's group does for the one command a run
+    invokes: signatures for every command, and the formats of their results, would
+    otherwise cost every run at start-up. Anything else is left as it is.
+    """
+    result: str | None = getattr(command, "output_result", None)
+    if command is None or result is None or getattr(command, "output_declared", True):
+        return
+    from ppml_cli.results import FORMATS
+
+    signature = inspect.signature(command.__wrapped__)  # type: ignore[attr-defined]
+    contexts = [p.name for p in signature.parameters.values() if p.annotation is typer.Context]
+    if "fmt" not in signature.parameters or not contexts:
+        raise TypeError(f"{command.__name__} must take a typer.Context and a 'fmt' parameter")
+    names = [f.value for f in Format if f.value in FORMATS[result]]
+    option = typer.Option(
+        "--format",
+        "-o",
+        metavar="FORMAT",
+        case_sensitive=False,
+        show_default=True,
+        help=f"Output format: {', '.join(names[:-1])} or {names[-1]}.",
+    )
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        if parameter.name == "fmt":
+            default = Format.TABLE if parameter.default is inspect.Parameter.empty else parameter.default
+            parameters += [
+                inspect.Parameter("fmt", keyword, default=default, annotation=Annotated[Format, option]),
+                inspect.Parameter("as_json", keyword, default=False, annotation=JsonOption),
+            ]
+        else:
+            parameters.append(parameter.replace(kind=keyword))
+    command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.output_context = contexts[0]  # type: ignore[attr-defined]
+    command.output_declared = True  # type: ignore[attr-defined]

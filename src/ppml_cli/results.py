@@ -2,7 +2,10 @@
 
 A result knows nothing about terminals or formats; the one place that turns
 it into a JSON-ready structure is :meth:`to_data`, so that JSON, JSONL, YAML
-and CSV all show the same content. Results are :class:`~ppml_cli.model.Record`
+and CSV all show the same content. A result that ends a run with something other
+than success says so itself, as pipx's results do: ``exit_code``, and for a failure
+that needs a message, ``failure`` (the error to report after the output); ``emit``
+in the CLI applies them, so no command decides its own exit code. Results are :class:`~ppml_cli.model.Record`
 subclasses: immutable, built by keyword, and far cheaper to define than
 dataclasses, which matters at start-up.
 """
@@ -11,11 +14,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from ppml_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, NetworkError
 from ppml_cli.model import Entry, Kind, Record
 
 if TYPE_CHECKING:
     from ppml_cli.bibliography import Citation
     from ppml_cli.errors import Problem
+    from ppml_cli.evaluate import EvaluationReport
     from ppml_cli.net.github import Outcome
     from ppml_cli.net.link_check import LinkResult
     from ppml_cli.recommend.plan import Plan  # a plan is built only by `recommend`: no import cost elsewhere
@@ -30,6 +35,8 @@ DATA_FORMATS = frozenset({"table", "json", "jsonl", "csv", "yaml", "markdown"})
 WITH_BIBTEX = DATA_FORMATS | {"bibtex"}
 #: A recommendation is a plan in sections, not a table of entries: no CSV, JSONL or BibTeX.
 PLAN_FORMATS = frozenset({"table", "json", "yaml", "markdown"})
+#: What ``ppml site`` says about the site it built: a few lines, or JSON.
+SITE_FORMATS = frozenset({"table", "json"})
 
 
 def link(entry: Entry) -> dict[str, Any]:
@@ -187,6 +194,11 @@ class ValidationReport(Record):
     def warnings(self) -> int:
         return sum(1 for p in self.problems if p.severity.value == "warning")
 
+    @property
+    def exit_code(self) -> int:
+        """2 (usage: an invalid catalog) when any problem is an error."""
+        return EXIT_USAGE if self.errors else EXIT_OK
+
     def to_data(self) -> dict[str, Any]:
         return {
             "files": list(self.files),
@@ -262,6 +274,11 @@ class LinkReport(Record):
     def moved(self) -> list[LinkResult]:
         return [r for r in self.results if r.ok and r.permanent_redirect]
 
+    @property
+    def exit_code(self) -> int:
+        """1 (not found) when any link is broken."""
+        return EXIT_NOT_FOUND if self.broken else EXIT_OK
+
     def to_data(self) -> list[dict[str, Any]]:
         return [r.to_dict() for r in self.results]
 
@@ -281,6 +298,21 @@ class RefreshReport(Record):
     def failed(self) -> bool:
         """There was something to refresh, and nothing was."""
         return bool(self.outcomes) and not any(o.status in REFRESHED for o in self.outcomes)
+
+    @property
+    def failure(self) -> NetworkError | None:
+        """The network error to report after the table: the rate limit stopped it, or nothing was refreshed."""
+        if self.stopped:
+            return NetworkError(self.stopped, hint="what was fetched is saved; run ppml refresh again later")
+        if self.failed:
+            return NetworkError("no repository could be refreshed", hint="see each one's message; earlier data is kept")
+        return None
+
+    @property
+    def exit_code(self) -> int:
+        """3 (network) on a failure, as the error reported for it says."""
+        failure = self.failure
+        return EXIT_OK if failure is None else failure.exit_code
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -308,19 +340,25 @@ EVALUATION_FORMATS = frozenset({"table", "json", "yaml", "markdown"})
 #: Every answer a command can hand to a renderer (a type, for the checker only).
 Result: TypeAlias = (
     "EntryList | EntryDetail | Tree | CatalogDump | ValidationReport | Bibliography | Comparison | LinkReport"
-    " | RefreshReport | Plan"
+    " | RefreshReport | Plan | EvaluationReport"
 )
 
-#: The formats each result can be written in; BibTeX only where references can be.
-FORMATS: dict[type, frozenset[str]] = {
-    EntryList: WITH_BIBTEX,
-    EntryDetail: WITH_BIBTEX,
-    CatalogDump: WITH_BIBTEX,
-    Bibliography: WITH_BIBTEX,
-    Tree: DATA_FORMATS,
-    ValidationReport: DATA_FORMATS,
-    Comparison: DATA_FORMATS,
-    LinkReport: DATA_FORMATS,
-    RefreshReport: DATA_FORMATS,
+#: The formats each result can be written in, by the result type's name; BibTeX only where
+#: references can be. A command declares its result with ``@with_output(NAME)``
+#: (:mod:`ppml_cli.options`), which gives it ``-o/--format`` and ``--json`` for these
+#: formats. Names, not types: the plan (``recommend.plan``) and the site's report
+#: (``site.build``) are imported only by their own command.
+FORMATS: dict[str, frozenset[str]] = {
+    "EntryList": WITH_BIBTEX,
+    "EntryDetail": WITH_BIBTEX,
+    "CatalogDump": WITH_BIBTEX,
+    "Bibliography": WITH_BIBTEX,
+    "Tree": DATA_FORMATS,
+    "ValidationReport": DATA_FORMATS,
+    "Comparison": DATA_FORMATS,
+    "LinkReport": DATA_FORMATS,
+    "RefreshReport": DATA_FORMATS,
+    "Plan": PLAN_FORMATS,
+    "SiteReport": SITE_FORMATS,
+    "EvaluationReport": EVALUATION_FORMATS,
 }
-FORMATS_BY_NAME: dict[str, frozenset[str]] = {"EvaluationReport": EVALUATION_FORMATS}

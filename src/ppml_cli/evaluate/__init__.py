@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ppml_cli.errors import InvalidValueError
+from ppml_cli.errors import EXIT_OK, EXIT_USAGE, InvalidValueError
 from ppml_cli.evaluate.records import Evaluation
 from ppml_cli.model import Record
 
@@ -38,6 +38,16 @@ class EvaluationReport(Record):
 
     def to_data(self) -> list[dict[str, Any]]:
         return [e.sealed() for e in self.evaluations]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Said on stderr in every format: each result that does not reproduce the shipped one."""
+        return tuple(f"does not reproduce: {line}" for line in self.mismatches)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when --check found a result that does not reproduce (CI's quick re-run fails on it)."""
+        return EXIT_USAGE if self.mismatches else EXIT_OK
 
 
 def run_evaluations(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from ppml_cli.model import Entry, Record, plain
-from ppml_cli.results import FORMATS, PLAN_FORMATS
 
 #: The plan's JSON shape: fields are only ever added; this changes when one changes incompatibly.
 SCHEMA_VERSION = 1
@@ -190,11 +189,6 @@ class Plan(Record):
             "privacy_unit": None if self.privacy_unit is None else plain(self.privacy_unit),
             "audit_recipe": None if self.audit_recipe is None else plain(self.audit_recipe),
         }
-
-
-# A plan's formats sit in results.FORMATS beside every other result's; it registers them
-# itself, so that commands which never build a plan never import this module.
-FORMATS[Plan] = PLAN_FORMATS
 
 
 def _install(entry: Entry) -> str | None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any
 
+from ppml_cli.evaluate import EvaluationReport
+from ppml_cli.render import Format, writes
+
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from ppml_cli.evaluate import EvaluationReport
     from ppml_cli.evaluate.records import Measurement
 
 BARS = " ▁▂▃▄▅▆▇█"
@@ -35,6 +37,7 @@ def spark(values: list[float]) -> str:
     return "".join(BARS[1 + round((v - low) / span * (len(BARS) - 2))] if v == v else " " for v in values)
 
 
+@writes(Format.TABLE, EvaluationReport)
 def write_evaluations(report: EvaluationReport, out: IO[str]) -> None:
     from rich.table import Table
 
@@ -78,8 +81,6 @@ def write_evaluations(report: EvaluationReport, out: IO[str]) -> None:
                 )
                 label = ""
         console.print(view)
-    for line in report.mismatches:
-        console.print(text(f"does not reproduce: {line}", "red"))
     if report.checked and not report.mismatches:
         console.print(text("every result reproduces the shipped one", "green"))
     if report.saved_to:
@@ -111,6 +112,7 @@ def measured_table(measured: tuple[dict[str, Any], ...]) -> Table:
     return view
 
 
+@writes(Format.MARKDOWN, EvaluationReport)
 def write_markdown(report: EvaluationReport, out: IO[str]) -> None:
     """Per family and metric, a table: a row per tool (and setting), a column per epsilon;
     each cell the mean ± half the 95% interval. Failures and skips are listed with their reason."""

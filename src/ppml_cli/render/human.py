@@ -18,6 +18,7 @@ from rich.text import Text
 from rich.tree import Tree as RichTree
 
 from ppml_cli.model import Entry, Kind, Tool
+from ppml_cli.render import Format, writes
 from ppml_cli.results import (
     Bibliography,
     CatalogDump,
@@ -26,7 +27,6 @@ from ppml_cli.results import (
     EntryList,
     LinkReport,
     RefreshReport,
-    Result,
     ThreatLink,
     Tree,
     ValidationReport,
@@ -354,38 +354,59 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {k if n != 1 else k.rstrip('s')}" for k, n in counts.items())
 
 
-def write_table(result: Result, out: IO[str]) -> None:
-    from ppml_cli.recommend.plan import Plan
+# ------------------------------------------------- each result's table, registered
 
-    if isinstance(result, Plan):
-        from ppml_cli.render.plan import write_plan_table
 
-        write_plan_table(result, out)
-        return
+@writes(Format.TABLE, EntryList)
+def write_entries(result: EntryList, out: IO[str]) -> None:
+    console_for(out).print(entries_table(result))
+
+
+@writes(Format.TABLE, EntryDetail)
+def write_detail(result: EntryDetail, out: IO[str]) -> None:
+    console_for(out).print(detail_view(result))
+
+
+@writes(Format.TABLE, Tree)
+def write_tree(result: Tree, out: IO[str]) -> None:
+    console_for(out).print(tree_view(result))
+
+
+@writes(Format.TABLE, CatalogDump)
+def write_dump(result: CatalogDump, out: IO[str]) -> None:
+    console_for(out).print(entries_table(EntryList(entries=result.entries)))
+
+
+@writes(Format.TABLE, Bibliography)
+def write_bibliography(result: Bibliography, out: IO[str]) -> None:
+    from ppml_cli.render.citations import format_citations
+
+    out.write(format_citations(result.citations, result.style))  # plain text, meant for copy and paste
+
+
+@writes(Format.TABLE, Comparison)
+def write_comparison(result: Comparison, out: IO[str]) -> None:
+    console_for(out).print(comparison_table(result))
+
+
+@writes(Format.TABLE, LinkReport)
+def write_links(result: LinkReport, out: IO[str]) -> None:
     console = console_for(out)
-    if isinstance(result, EntryList):
-        console.print(entries_table(result))
-    elif isinstance(result, EntryDetail):
-        console.print(detail_view(result))
-    elif isinstance(result, Tree):
-        console.print(tree_view(result))
-    elif isinstance(result, CatalogDump):
-        console.print(entries_table(EntryList(entries=result.entries)))
-    elif isinstance(result, Bibliography):
-        from ppml_cli.render.citations import format_citations
+    for part in link_report(result):
+        console.print(part)
 
-        out.write(format_citations(result.citations, result.style))  # plain text, meant for copy and paste
-    elif isinstance(result, Comparison):
-        console.print(comparison_table(result))
-    elif isinstance(result, LinkReport):
-        for part in link_report(result):
-            console.print(part)
-    elif isinstance(result, RefreshReport):
-        console.print(refresh_table(result))
-    elif isinstance(result, ValidationReport):
-        for problem in result.problems:
-            style = "red" if problem.severity.value == "error" else "yellow"
-            console.print(text(str(problem), style), soft_wrap=True)
-        summary = f"{len(result.files)} file(s), {len(result.entries)} entries: "
-        summary += f"{result.errors} error(s), {result.warnings} warning(s)"
-        console.print(text(summary, "bold red" if result.errors else "bold green"), soft_wrap=True)
+
+@writes(Format.TABLE, RefreshReport)
+def write_refresh(result: RefreshReport, out: IO[str]) -> None:
+    console_for(out).print(refresh_table(result))
+
+
+@writes(Format.TABLE, ValidationReport)
+def write_validation(result: ValidationReport, out: IO[str]) -> None:
+    console = console_for(out)
+    for problem in result.problems:
+        style = "red" if problem.severity.value == "error" else "yellow"
+        console.print(text(str(problem), style), soft_wrap=True)
+    summary = f"{len(result.files)} file(s), {len(result.entries)} entries: "
+    summary += f"{result.errors} error(s), {result.warnings} warning(s)"
+    console.print(text(summary, "bold red" if result.errors else "bold green"), soft_wrap=True)

@@ -2,16 +2,19 @@
 
 None of these go through Rich: Rich wraps to a terminal width and would break
 lines that other programs parse. Content comes from each result's
-``to_data()``, so every format carries the same facts.
+``to_data()``, so every format carries the same facts. Each writer is registered
+with :func:`~ppml_cli.render.writes` for the results it writes; one registered
+for ``object`` writes every result without a writer of its own.
 """
 
 from __future__ import annotations
 
 import json
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ppml_cli.errors import InvalidValueError
 from ppml_cli.model import Entry, Kind
+from ppml_cli.render import Format, writes
 from ppml_cli.results import (
     Bibliography,
     CatalogDump,
@@ -26,19 +29,26 @@ from ppml_cli.results import (
 )
 from ppml_cli.textsafe import escape_acting, has_acting, inert, markdown_link, markdown_text, spreadsheet_safe
 
+if TYPE_CHECKING:
+    from ppml_cli.bibliography import Citation
 
+
+@writes(Format.JSON, object)
 def write_json(result: Result, out: IO[str]) -> None:
-    """Pretty JSON; arrays of entries are written one entry per line.
+    """Pretty JSON (acting characters written as escapes)."""
+    out.write(escape_acting(json.dumps(result.to_data(), ensure_ascii=False, indent=2)))
+    out.write("\n")
+
+
+@writes(Format.JSON, EntryList, CatalogDump, Comparison, LinkReport, RefreshReport)
+def write_json_by_line(result: Result, out: IO[str]) -> None:
+    """Pretty JSON whose arrays of entries are written one entry per line.
 
     ``json`` uses its fast C encoder only without indentation, so a list of
     thousands of entries is encoded entry by entry, compactly, and laid out
     one per line: still readable, and valid JSON for any parser.
     """
-    data = result.to_data()
-    if isinstance(result, (EntryList, CatalogDump, Comparison, LinkReport, RefreshReport)):
-        out.write(escape_acting(_json_lines(data)))
-    else:
-        out.write(escape_acting(json.dumps(data, ensure_ascii=False, indent=2)))
+    out.write(escape_acting(_json_lines(result.to_data())))
     out.write("\n")
 
 
@@ -55,21 +65,37 @@ def _json_lines(value: Any, depth: int = 0) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+@writes(Format.JSONL, object)
 def write_jsonl(result: Result, out: IO[str]) -> None:
     data = result.to_data()
-    if isinstance(result, CatalogDump):
-        rows: list[Any] = [e.to_dict() for e in result.entries]
-    elif isinstance(result, ValidationReport):
-        rows = [p.to_dict() for p in result.problems]
-    elif isinstance(data, list):
-        rows = data
-    else:
-        rows = [data]
+    _write_jsonl(data if isinstance(data, list) else [data], out)
+
+
+@writes(Format.JSONL, CatalogDump)
+def write_entries_jsonl(result: CatalogDump, out: IO[str]) -> None:
+    _write_jsonl(_entry_rows(result), out)
+
+
+@writes(Format.JSONL, ValidationReport)
+def write_problems_jsonl(result: ValidationReport, out: IO[str]) -> None:
+    _write_jsonl(_problem_rows(result), out)
+
+
+def _write_jsonl(rows: list[Any], out: IO[str]) -> None:
     for row in rows:
         out.write(escape_acting(json.dumps(row, ensure_ascii=False, separators=(",", ":"))))
         out.write("\n")
 
 
+def _entry_rows(result: CatalogDump) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in result.entries]
+
+
+def _problem_rows(result: ValidationReport) -> list[dict[str, Any]]:
+    return [p.to_dict() for p in result.problems]
+
+
+@writes(Format.YAML, object)
 def write_yaml(result: Result, out: IO[str]) -> None:
     """YAML that loads back to exactly the data of ``-o json`` (acting characters written as escapes)."""
     import yaml
@@ -116,41 +142,58 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _rows_for_csv(result: Result) -> list[dict[str, Any]]:
-    if isinstance(result, Tree):
-        rows = []
-        for phase in result.to_data():
-            for technique in phase["techniques"]:
-                rows.append(
-                    {
-                        "phase": phase["id"],
-                        "phase_name": phase["name"],
-                        "technique": technique["id"],
-                        "technique_name": technique["name"],
-                        **technique["counts"],
-                    }
-                )
-        return rows
-    if isinstance(result, CatalogDump):
-        return [e.to_dict() for e in result.entries]
-    if isinstance(result, ValidationReport):
-        return [p.to_dict() for p in result.problems]
-    if isinstance(result, Comparison):
-        return [
-            {"attribute": row.attribute, **{t.id: _cell(v) for t, v in zip(result.tools, row.values, strict=True)}}
-            for row in result.rows
-        ]
-    if isinstance(result, Bibliography):
-        return [{"id": c.entry.id, "key": c.key, "type": c.entry_type, **dict(c.fields)} for c in result.citations]
-    data = result.to_data()
-    return data if isinstance(data, list) else [data]
-
-
+@writes(Format.CSV, object)
 def write_csv(result: Result, out: IO[str]) -> None:
+    data = result.to_data()
+    _write_csv(data if isinstance(data, list) else [data], out)
+
+
+@writes(Format.CSV, Tree)
+def write_tree_csv(result: Tree, out: IO[str]) -> None:
+    rows = []
+    for phase in result.to_data():
+        for technique in phase["techniques"]:
+            rows.append(
+                {
+                    "phase": phase["id"],
+                    "phase_name": phase["name"],
+                    "technique": technique["id"],
+                    "technique_name": technique["name"],
+                    **technique["counts"],
+                }
+            )
+    _write_csv(rows, out)
+
+
+@writes(Format.CSV, CatalogDump)
+def write_entries_csv(result: CatalogDump, out: IO[str]) -> None:
+    _write_csv(_entry_rows(result), out)
+
+
+@writes(Format.CSV, ValidationReport)
+def write_problems_csv(result: ValidationReport, out: IO[str]) -> None:
+    _write_csv(_problem_rows(result), out)
+
+
+@writes(Format.CSV, Comparison)
+def write_comparison_csv(result: Comparison, out: IO[str]) -> None:
+    rows = [
+        {"attribute": row.attribute, **{t.id: _cell(v) for t, v in zip(result.tools, row.values, strict=True)}}
+        for row in result.rows
+    ]
+    _write_csv(rows, out)
+
+
+@writes(Format.CSV, Bibliography)
+def write_bibliography_csv(result: Bibliography, out: IO[str]) -> None:
+    rows = [{"id": c.entry.id, "key": c.key, "type": c.entry_type, **dict(c.fields)} for c in result.citations]
+    _write_csv(rows, out)
+
+
+def _write_csv(rows: list[dict[str, Any]], out: IO[str]) -> None:
     """CSV with a header row; text cells that a spreadsheet would run as a formula are neutralised."""
     import csv
 
-    rows = _rows_for_csv(result)
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
@@ -228,57 +271,79 @@ def _md_tree(tree: Tree) -> list[str]:
     return lines
 
 
-def write_markdown(result: Result, out: IO[str]) -> None:
-    from ppml_cli.recommend.plan import Plan
-
-    if isinstance(result, Plan):
-        from ppml_cli.render.plan import write_plan_markdown
-
-        write_plan_markdown(result, out)
-        return
-    if isinstance(result, EntryList):
-        scores = {h.entry.id: h.score for h in result.hits} if result.hits is not None else None
-        lines = _md_table(list(result.entries), scores)
-    elif isinstance(result, EntryDetail):
-        lines = _md_detail(result)
-    elif isinstance(result, Tree):
-        lines = _md_tree(result)
-    elif isinstance(result, ValidationReport):
-        lines = [f"- **{p.severity.value}** {md(str(p))}" for p in result.problems]
-        lines.append(f"\n{result.errors} errors, {result.warnings} warnings in {len(result.entries)} entries")
-    elif isinstance(result, Bibliography):
-        from ppml_cli.render.citations import markdown_citations
-
-        out.write(markdown_citations(result.citations, result.style))
-        return
-    elif isinstance(result, Comparison):
-        lines = _md_comparison(result)
-    elif isinstance(result, RefreshReport):
-        lines = [
-            "| Repository | Used by | Result | Stars | Last push | Archived |",
-            "| --- | --- | --- | ---: | --- | --- |",
-        ]
-        for row in result.to_data():
-            github = row["github"] or {}
-            cells = [
-                md(row["repo"]),
-                md(", ".join(row["ids"])),
-                md(row["message"]),
-                str(github.get("stars") or ""),
-                str(github.get("pushed_at") or ""),
-                "yes" if github.get("archived") else "",
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
-    elif isinstance(result, LinkReport):
-        lines = ["| URL | OK | Status | Final URL | Error |", "| --- | --- | ---: | --- | --- |"]
-        for r in result.results:
-            cells = [md(r.url), "yes" if r.ok else "no", str(r.status or ""), md(r.final_url or ""), md(r.error or "")]
-            lines.append("| " + " | ".join(cells) + " |")
-    else:
-        from ppml_cli.render.awesome import awesome_markdown
-
-        lines = awesome_markdown(result)
+def _write_lines(lines: list[str], out: IO[str]) -> None:
     out.write("\n".join(lines) + "\n")
+
+
+@writes(Format.MARKDOWN, EntryList)
+def write_entries_markdown(result: EntryList, out: IO[str]) -> None:
+    scores = {h.entry.id: h.score for h in result.hits} if result.hits is not None else None
+    _write_lines(_md_table(list(result.entries), scores), out)
+
+
+@writes(Format.MARKDOWN, EntryDetail)
+def write_detail_markdown(result: EntryDetail, out: IO[str]) -> None:
+    _write_lines(_md_detail(result), out)
+
+
+@writes(Format.MARKDOWN, Tree)
+def write_tree_markdown(result: Tree, out: IO[str]) -> None:
+    _write_lines(_md_tree(result), out)
+
+
+@writes(Format.MARKDOWN, ValidationReport)
+def write_problems_markdown(result: ValidationReport, out: IO[str]) -> None:
+    lines = [f"- **{p.severity.value}** {md(str(p))}" for p in result.problems]
+    lines.append(f"\n{result.errors} errors, {result.warnings} warnings in {len(result.entries)} entries")
+    _write_lines(lines, out)
+
+
+@writes(Format.MARKDOWN, Bibliography)
+def write_bibliography_markdown(result: Bibliography, out: IO[str]) -> None:
+    from ppml_cli.render.citations import markdown_citations
+
+    out.write(markdown_citations(result.citations, result.style))
+
+
+@writes(Format.MARKDOWN, Comparison)
+def write_comparison_markdown(result: Comparison, out: IO[str]) -> None:
+    _write_lines(_md_comparison(result), out)
+
+
+@writes(Format.MARKDOWN, RefreshReport)
+def write_refresh_markdown(result: RefreshReport, out: IO[str]) -> None:
+    lines = [
+        "| Repository | Used by | Result | Stars | Last push | Archived |",
+        "| --- | --- | --- | ---: | --- | --- |",
+    ]
+    for row in result.to_data():
+        github = row["github"] or {}
+        cells = [
+            md(row["repo"]),
+            md(", ".join(row["ids"])),
+            md(row["message"]),
+            str(github.get("stars") or ""),
+            str(github.get("pushed_at") or ""),
+            "yes" if github.get("archived") else "",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    _write_lines(lines, out)
+
+
+@writes(Format.MARKDOWN, LinkReport)
+def write_links_markdown(result: LinkReport, out: IO[str]) -> None:
+    lines = ["| URL | OK | Status | Final URL | Error |", "| --- | --- | ---: | --- | --- |"]
+    for r in result.results:
+        cells = [md(r.url), "yes" if r.ok else "no", str(r.status or ""), md(r.final_url or ""), md(r.error or "")]
+        lines.append("| " + " | ".join(cells) + " |")
+    _write_lines(lines, out)
+
+
+@writes(Format.MARKDOWN, CatalogDump)
+def write_awesome_list(result: CatalogDump, out: IO[str]) -> None:
+    from ppml_cli.render.awesome import awesome_markdown
+
+    _write_lines(awesome_markdown(result), out)
 
 
 def _md_comparison(comparison: Comparison) -> list[str]:
@@ -290,19 +355,35 @@ def _md_comparison(comparison: Comparison) -> list[str]:
     return lines
 
 
+@writes(Format.BIBTEX, object)
 def write_bibtex(result: Result, out: IO[str]) -> None:
-    """BibTeX for the references a result holds; other results hold none."""
+    """Other results hold no references."""
+    raise InvalidValueError("-o bibtex writes references", hint="use it with cite, export, list, search or show")
+
+
+@writes(Format.BIBTEX, Bibliography)
+def write_bibliography_bibtex(result: Bibliography, out: IO[str]) -> None:
+    _write_bibtex(result, list(result.citations), out)
+
+
+@writes(Format.BIBTEX, EntryList, CatalogDump)
+def write_entries_bibtex(result: EntryList | CatalogDump, out: IO[str]) -> None:
     from ppml_cli.bibliography import citations
+
+    _write_bibtex(result, citations(result.entries), out)
+
+
+@writes(Format.BIBTEX, EntryDetail)
+def write_detail_bibtex(result: EntryDetail, out: IO[str]) -> None:
+    from ppml_cli.bibliography import citations
+
+    _write_bibtex(result, citations([result.entry, *result.related.get(Kind.REFERENCE, [])]), out)
+
+
+def _write_bibtex(result: Result, chosen: list[Citation], out: IO[str]) -> None:
+    """BibTeX for the references a result holds; refused when it holds entries but none is a reference."""
     from ppml_cli.render.citations import format_citations
 
-    if isinstance(result, Bibliography):
-        chosen = list(result.citations)
-    elif isinstance(result, (EntryList, CatalogDump)):
-        chosen = citations(result.entries)
-    elif isinstance(result, EntryDetail):
-        chosen = citations([result.entry, *result.related.get(Kind.REFERENCE, [])])
-    else:
-        raise InvalidValueError("-o bibtex writes references", hint="use it with cite, export, list, search or show")
     if result.entries and not chosen:
         count = len(result.entries)
         raise InvalidValueError(

@@ -12,6 +12,7 @@ import re
 from typing import IO, Any
 
 from ppml_cli.recommend.plan import Plan
+from ppml_cli.render import Format, writes
 from ppml_cli.textsafe import clean, markdown_link, markdown_text
 
 SECTIONS = ("Techniques", "Tools", "Privacy budget", "Audit", "Read next", "Not covered")
@@ -68,6 +69,7 @@ def tradeoff_line(t: dict[str, Any]) -> str:
     return line + (" (from another setting than yours)" if t.get("matches") is False else "")
 
 
+@writes(Format.TABLE, Plan)
 def write_plan_table(plan: Plan, out: IO[str]) -> None:
     from rich.console import Group
     from rich.table import Table
@@ -226,6 +228,7 @@ def md_name(name: object, url: object) -> str:
     return markdown_link(str(name), url if isinstance(url, str) else None)
 
 
+@writes(Format.MARKDOWN, Plan)
 def write_plan_markdown(plan: Plan, out: IO[str]) -> None:
     data = plan.to_data()
     lines = ["# Privacy plan", "", f"Situation: {md(situation_line(data['inputs']))}", ""]

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from ppml_cli.errors import PpmlError
 
-#: What ``ppml site`` can write about the site it built.
-SITE_FORMATS = frozenset({"table", "json"})
-
 
 class MissingExtraError(PpmlError):
     """Jinja2 (the ``site`` extra) is not installed (exit 2)."""
