@@ -29,6 +29,7 @@ from ppml_cli.model import Kind
 
 from .conftest import Run
 from .httpserver import Server, serving
+from .test_refresh_hardening import GOOD_RECORD
 
 TOOL = "    techniques: [dp-training]\n    description: A tool for a test of hostile text.\n"
 
@@ -494,20 +495,6 @@ class TestAReplacedBundledEntryIsSaidSo:
         (warning,) = [p for p in json.loads(result.stdout)["problems"] if "replaces" in p["message"]]
         assert warning["severity"] == "warning" and warning["entry"] == "opacus" and warning["file"] == str(path)
         assert "catalog.yaml" in warning["message"]
-
-
-GOOD_RECORD = {
-    "full_name": "org/alpha",
-    "html_url": "https://github.com/org/alpha",
-    "stars": 1,
-    "forks": 0,
-    "open_issues": 0,
-    "pushed_at": "2026-11-01T10:00:00Z",
-    "archived": False,
-    "license": "MIT",
-    "default_branch": "main",
-    "etag": None,
-}
 
 
 class TestStoredTimesAreRealTimes:
