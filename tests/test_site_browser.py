@@ -133,6 +133,8 @@ def test_advisor_gives_the_cli_plan_for_an_on_device_keyboard_team(site: Path, s
     techniques = [li.get_attribute("data-id") for li in shown.query_selector_all("#plan li.technique")]
     tools = [li.get_attribute("data-id") for li in shown.query_selector_all("#plan li.tool")]
     assert techniques[0] == plan["techniques"][0]["id"]
+    summary = shown.text_content("#plan .summary") or ""
+    assert plan["summary"]["architecture"] in summary and plan["privacy_unit"]["value"] in summary
     assert techniques == [t["id"] for t in plan["techniques"]]
     assert tools == [t["id"] for t in plan["tools"]]
     command = shown.text_content("#advisor-command")

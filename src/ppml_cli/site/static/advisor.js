@@ -74,6 +74,17 @@
     out.textContent = "";
     if (!(key in data.keys)) { out.appendChild(el("p", "No plan was built for these answers.")); return; }
     var p = plan(key);
+    if (p.summary) {
+      var short = el("section", null, "summary");
+      short.appendChild(el("h2", "In short"));
+      line(short, "Architecture", p.summary.architecture);
+      line(short, "Techniques", (p.summary.techniques || []).join(" \u2192 "));
+      line(short, "Tools", (p.summary.tools || []).join(", "));
+      line(short, "Budget", p.summary.budget);
+      if (p.privacy_unit) { line(short, "Unit of privacy", p.privacy_unit.value + ". " + p.privacy_unit.why); }
+      line(short, "Audit", p.summary.audit);
+      out.appendChild(short);
+    }
     out.appendChild(el("h2", "Threats in scope"));
     var threats = el("ul");
     p.threats.forEach(function (t) {
@@ -95,7 +106,8 @@
       if (t.tradeoffs.length) {
         var list = el("ul");
         t.tradeoffs.forEach(function (x) {
-          var item = el("li", x.metric + ": " + x.value + " (" + x.setting + ") ");
+          var other = x.matches === false ? " (from another setting than yours)" : "";
+          var item = el("li", x.metric + ": " + x.value + " (" + x.setting + ")" + other + " ");
           item.appendChild(entryLink(x.reference, "[" + x.reference + "]"));
           list.appendChild(item);
         });
