@@ -60,6 +60,7 @@ PARTS: dict[str, tuple[str, ...]] = {
     "index": ("record.py", "model.py", "index.py"),
     "search": ("search/words.py", "search/query.py", "search/index.py"),
     "advice": ("recommend/rules.py",),
+    "evaluations": ("record.py", "evaluate/records.py"),
 }
 PICKLED_MODULES = tuple(module for modules in PARTS.values() for module in modules)
 NAME = re.compile(rf"^[0-9a-f]{{16}}\.(?:{'|'.join(PARTS)})\.pickle$")
