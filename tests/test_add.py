@@ -654,6 +654,13 @@ def test_any_arxiv_answer_is_a_paper_none_or_a_fetch_error(body: bytes) -> None:
     assert paper is None or isinstance(paper.title, str)
 
 
+@pytest.mark.parametrize("encoding", ["UNDEFINED", "rot13", "base64", "no-such-codec"])
+def test_a_feed_declaring_a_codec_that_is_no_text_encoding_is_a_fetch_error(encoding: str) -> None:
+    # found by the property above: the "undefined" codec raises a bare UnicodeError, which escaped
+    with pytest.raises(FetchError, match="cannot decode"):
+        arxiv.parse_feed(f'<?xml encoding="{encoding}"?><feed/>'.encode(), "2401.01234")
+
+
 @pytest.mark.parametrize(
     ("crossref_type", "catalog_type"),
     [("monograph", "book"), ("book", "book"), ("report", "report"), ("journal-article", "paper"), (None, "paper")],

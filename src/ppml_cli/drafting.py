@@ -679,5 +679,5 @@ def add_entry(
 def _validate(paths: Sequence[Path], bundled: bool, target: Path, draft: Draft) -> tuple[Problem, ...]:
     from ppml_cli.queries import validate_catalog
 
-    report = validate_catalog(paths, bundled=bundled)
+    report = validate_catalog(paths, bundled=bundled, measurements=False)
     return tuple(p for p in report.problems if p.file == str(target) or p.entry == draft.entry["id"])

@@ -91,7 +91,7 @@ def decoded(body: bytes) -> str:
         encoding = sniffed or (declared[1].decode("ascii") if declared else "utf-8")
     try:
         return body.decode(encoding)
-    except (LookupError, UnicodeDecodeError) as error:
+    except (LookupError, UnicodeError) as error:  # UnicodeError: the "undefined" codec refuses everything
         raise FetchError("arXiv", f"malformed XML (cannot decode as {encoding}: {error})") from None
 
 
