@@ -16,6 +16,9 @@ from ppml_cli.store import cache
 
 from .conftest import MINIMAL, Run, modules_imported
 
+#: every test here starts from an empty cache directory, as a first run does
+pytestmark = pytest.mark.usefixtures("cold_cache")
+
 
 def cache_files() -> list[Path]:
     return sorted((store.cache_dir() / cache.SUBDIR).glob("*.pickle"))

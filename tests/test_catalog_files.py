@@ -17,6 +17,9 @@ from ppml_cli.catalog import loading
 
 from .conftest import MINIMAL, Run
 
+#: every test here starts from an empty cache directory, as a first run does
+pytestmark = pytest.mark.usefixtures("cold_cache")
+
 PPML = [os.environ.get("PPML_UNDER_TEST") or str(Path(sys.executable).with_name("ppml"))]
 
 

@@ -20,6 +20,9 @@ import pytest
 from ppml_cli import store
 from ppml_cli.store import cache
 
+#: every test here starts from an empty cache directory, as a first run does
+pytestmark = pytest.mark.usefixtures("cold_cache")
+
 #: The installed console script; PPML_UNDER_TEST points at another one (an older release, to see a test fail).
 PPML = [os.environ.get("PPML_UNDER_TEST") or str(Path(sys.executable).with_name("ppml"))]
 
