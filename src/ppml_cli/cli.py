@@ -21,7 +21,7 @@ from typer.models import CommandInfo
 
 from ppml_cli import __version__, completion, store
 from ppml_cli.console import note, progress, report_error, silence_stdout
-from ppml_cli.errors import EXIT_OK, InvalidValueError, PpmlError
+from ppml_cli.errors import EXIT_OK, InvalidValueError, OutputFileError, PpmlError
 from ppml_cli.model import Kind
 from ppml_cli.netsettings import LINKS, REFRESH
 from ppml_cli.options import (
@@ -106,6 +106,11 @@ class PpmlGroup(TyperGroup):
         except BrokenPipeError:
             silence_stdout()
             raise typer.Exit(EXIT_OK) from None
+        except OSError as error:  # the files a command means to read or write have their own messages:
+            # what is left is the standard streams failing (a full disk, a device error)
+            failure = OutputFileError(f"cannot write the output: {error.strerror or error}")
+            report_error(failure)
+            raise typer.Exit(failure.exit_code) from None
 
 
 app = typer.Typer(
@@ -665,8 +670,45 @@ def site(
 
 def main() -> None:
     """Console-script entry point."""
+    store.WHOLE_PROCESS = True
+    code: str | int | None = EXIT_OK
     try:
         app()
     except BrokenPipeError:  # raised while flushing at exit
         silence_stdout()
-        sys.exit(EXIT_OK)
+    except SystemExit as done:  # how every run ends (Click's standalone mode)
+        code = done.code
+    _exit(code)
+
+
+def _exit(code: str | int | None) -> None:
+    """End the run without tearing the interpreter down object by object.
+
+    A run holds the catalog as tens of thousands of objects (hundreds of
+    thousands with a large user catalog); freeing them one by one at shutdown
+    took 32 ms of 180 for a search at 8,680 extra entries, for memory the
+    system takes back at once. Output is flushed and atexit handlers run as at
+    any exit; whatever could make a plain exit differ (a message instead of a
+    number, other threads still running, a flush that fails otherwise than by
+    a closed pipe) takes the plain exit instead.
+    """
+    import atexit
+    import os
+
+    threading = sys.modules.get("threading")
+    if code is None:
+        code = EXIT_OK
+    if not isinstance(code, int) or (threading is not None and threading.active_count() > 1):
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`ppml list | head`): as above
+        silence_stdout()
+    except (OSError, ValueError):
+        sys.exit(code)  # Python reports it and ends with its own code, as it always has
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    os._exit(code & 0xFF)

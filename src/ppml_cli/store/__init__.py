@@ -35,6 +35,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+#: Set by the console entry point (``cli.main``): the process is one run of ppml, so what the
+#: cache loads lives as long as the process and may be frozen out of the collector's walks
+#: (:func:`ppml_cli.store.cache.load`). A program that imports ppml keeps its collector as it is.
+WHOLE_PROCESS = False
+
 CACHE_ENV = "PPML_CACHE_DIR"
 DATA_ENV = "PPML_DATA_DIR"
 NO_CACHE_ENV = "PPML_NO_CACHE"

@@ -23,6 +23,7 @@ code, so a file is only unpickled once it is proven to be ppml's own:
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import stat
@@ -185,11 +186,25 @@ def load(key: str, part: str) -> object | None:
     if not data.startswith(MAGIC) or not compare_digest(tag, _tag(secret, key, part, view[head:])):
         _discard(path)  # damaged, from another version, or not ours: never unpickled
         return None
+    # Unpickling makes one object after another and frees none in cycles, yet each few hundred
+    # allocations start a collection that walks them all again; and once it is done, the next
+    # collections would still carry the whole catalog through the generations. So the collector
+    # rests while it runs, and in a run of ppml (not a program importing it) what it made is
+    # frozen: kept for the run, never walked (the collector's own advice for what lives as long
+    # as the process). 38 ms of 180 for a search at 8,680 extra entries.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        return _unpickle(view[head:])  # type: ignore[no-any-return]  # noqa: S301 - authenticated above
+        value: object = _unpickle(view[head:])  # noqa: S301 - authenticated above
     except Exception:  # our own file, yet unreadable (classes changed shape): rebuild it
         _discard(path)
         return None
+    finally:
+        if collecting:
+            gc.enable()
+    if store.WHOLE_PROCESS:
+        gc.freeze()
+    return value
 
 
 def _discard(path: Path) -> None:
