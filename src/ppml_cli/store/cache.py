@@ -28,7 +28,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -192,16 +192,12 @@ def load(key: str, part: str) -> object | None:
     # rests while it runs, and in a run of ppml (not a program importing it) what it made is
     # frozen: kept for the run, never walked (the collector's own advice for what lives as long
     # as the process). 38 ms of 180 for a search at 8,680 extra entries.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        value: object = _unpickle(view[head:])  # noqa: S301 - authenticated above
+        with collector_paused():
+            value: object = _unpickle(view[head:])  # noqa: S301 - authenticated above
     except Exception:  # our own file, yet unreadable (classes changed shape): rebuild it
         _discard(path)
         return None
-    finally:
-        if collecting:
-            gc.enable()
     if store.WHOLE_PROCESS:
         gc.freeze()
     return value
@@ -253,7 +249,25 @@ def cached(key: str | None, part: str, build: Callable[[], T], kind: type[T]) ->
         value = load(key, part)
         if isinstance(value, kind):
             return value
-    value = build()
+    with collector_paused():  # a build, like an unpickling, makes objects and frees none in cycles
+        value = build()  # (a first search at 8,680 extra entries: 2.37 s -> 1.57 s)
     if key is not None and store.cache_enabled():
         store_value(key, part, value)
     return value
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: for work that builds many objects and frees none in cycles.
+
+    Each few hundred allocations would otherwise start a collection that walks
+    every object made so far again; the collector resumes (if it ran before)
+    whatever happens inside.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
