@@ -29,7 +29,11 @@ The rules, in the order a query meets them:
    the weighted share of the query it covers, 0 to 100; the whole query as an
    id, name or alias scores 100 (an alias 97), as the start of one up to 90,
    and the query's words in order in one of the entry's own fields earn a
-   bonus. Ties go to the better maintained tool, then to the one with more
+   bonus; so, by their share, do neighbouring query words that stand near
+   each other in an entry's own text (proximity), unless the two words are a
+   technique's or threat's name, which every entry linked to it holds. In a
+   question, a technique's page swaps places with its best tool, paper or
+   tutorial when that one answers nearly as well: the page leads to more. Ties go to the better maintained tool, then to the one with more
    stars (from ``ppml refresh``), then to the entry more of the catalog points
    at, and only then to kind and name.
 5. **Negative evidence does not count.** A tool's cons are not indexed, nor

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from itertools import pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ MIN_SCORE = 5.0
 WORDS_SCALE = 88.0  # what matching every word in the best field can reach: below an exact alias
 PHRASE_BONUS = 8.0
 PHRASE_CANDIDATES = 40
+PAIR_BONUS = 12.0  # for neighbouring query words found near each other in an entry's own text (all pairs)
+PAIR_WINDOW = 3  # how many index terms apart two words may stand and still count as near
 TUTORIAL_FACTOR = 0.9  # word matches of a tutorial when the query asks for no kind in particular
 OTHER_KIND_FACTOR = 0.5  # entries of another kind than the query's intent asks for
 NEUTRAL_RANK = 2
@@ -29,7 +32,6 @@ SUBJECT_WEIGHT = 2.0  # the words naming the attack a question is about, against
 DEFENCE_FACTOR = 0.8  # word matches of an entry that mitigates what a "protect from" question names...
 DEFENCE_BONUS = 30.0  # ...plus this much for a strong mitigation (partial: 0.6 of it)
 NOT_A_DEFENCE_FACTOR = 0.6  # entries that share the question's words but defend against nothing it names
-TOPIC_READING_FACTOR = 0.85
 TOPIC_READING_FACTOR = 0.85  # references, when the query names a technique and asks for no kind
 OFF_TOPIC_FACTOR = 0.65  # entries outside the technique a query names
 MEASURE_FACTOR = 1.25  # entries that measure privacy, when a query asks to measure it
@@ -37,6 +39,9 @@ CHOICE_BONUS = 1.0  # over the best word match, for the technique or threat a "w
 QUESTION_WORDS = 3  # content words from which a query is a question rather than a name or a concept
 HUB_FACTOR = 0.85  # word matches of techniques, threats and phases in a question
 HUB_KINDS = frozenset({Kind.TECHNIQUE, Kind.THREAT, Kind.PHASE})
+MEMBER_SHARE = 0.5  # in a question, a technique's page follows its best member scoring at least this share of it
+MEMBER_STEP = 0.1  # how far above the page its best member is put
+CONCRETE_KINDS = frozenset({Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL})
 STATUS_FACTORS = {"legacy": 0.85, "deprecated": 0.75}  # word matches of tools nobody maintains
 
 
@@ -135,6 +140,7 @@ def rank(
     for number in scores:
         scores[number] *= scale
     phrased = _phrase_bonus(search, terms, per_term, corrections, scores)
+    _proximity_bonus(search, terms, per_term, scores, phrased)
     for number, status in search.unmaintained.items():  # a maintained tool answers better than a legacy one
         if number in scores:
             scores[number] *= STATUS_FACTORS.get(status, 1.0)
@@ -185,6 +191,8 @@ def rank(
             if number not in on_topic:
                 scores[number] *= OFF_TOPIC_FACTOR  # shares words with the question, not its technique
 
+    if intent is not Kind.TECHNIQUE and len(terms) >= QUESTION_WORDS and not read.choice:
+        _members_first(search, scores, labels)
     eligible = [(round(min(score, 100.0), 1), number) for number, score in scores.items() if score >= MIN_SCORE]
     if len(terms) >= QUESTION_WORDS:  # one word of a question alone is a coincidence, not an answer
         covered: dict[int, int] = defaultdict(int)
@@ -266,6 +274,76 @@ def _phrase_bonus(
                 found.add(number)
                 break
     return found
+
+
+def _members_first(search: SearchIndex, scores: dict[int, float], labels: Mapping[int, object]) -> None:
+    """In a question, a technique's page comes right after the best of its own tools, papers and tutorials.
+
+    A question is answered by something to use or read; the technique's page is
+    the way to more of them. When a member answers nearly as well (at least
+    :data:`MEMBER_SHARE` of the page's score), the two swap places: the member
+    takes the page's score and a step more, the page keeps its own. A page the
+    query names is left where it is.
+    """
+    lifted: dict[int, float] = {}
+    for number in list(scores):
+        entry = search.entries[number]
+        if not isinstance(entry, Technique) or number in labels:
+            continue
+        members = [
+            m for m in search.members.get(entry.id, ()) if m in scores and search.entries[m].kind in CONCRETE_KINDS
+        ]
+        if not members:
+            continue
+        best = min(members, key=lambda m: (-scores[m], *_quality(search.entries[m], {}, {})[:1], -search.links[m]))
+        if scores[best] >= MEMBER_SHARE * scores[number]:
+            lifted[best] = max(lifted.get(best, 0.0), scores[number] + MEMBER_STEP)
+    for number, score in lifted.items():
+        scores[number] = max(scores[number], score)
+
+
+def _proximity_bonus(
+    search: SearchIndex,
+    terms: list[Term],
+    per_term: list[dict[int, Match]],
+    scores: dict[int, float],
+    phrased: set[int],
+) -> None:
+    """Add a bonus, by the share of neighbouring query words that stand near each other in an entry's own text.
+
+    Words that an entry holds together ("differentially private" and
+    "fine-tuning" in a title) say more than the same words scattered over its
+    links; the best entries that hold two or more of the words exactly are read
+    again (as :func:`_phrase_bonus` does), and those already holding the whole
+    query as a phrase are left out.
+    """
+    if len(terms) < 3:
+        return
+    pairs = [({a.key, stemmed(a.key)}, {b.key, stemmed(b.key)}) for a, b in pairwise(terms)]
+    concepts = {label for labels in search.labels_of.values() for label in labels if len(label) == 2}
+    # a technique's or threat's own name: every entry linked to it holds the two words together
+    pairs = [p for p in pairs if not any(frozenset((x, y)) in concepts for x in p[0] for y in p[1])]
+    if not pairs:
+        return
+    held: dict[int, int] = defaultdict(int)
+    for matches in per_term:
+        for number, match in matches.items():
+            if match[1] == "word":
+                held[number] += 1
+    candidates = [n for n, count in held.items() if count >= 2 and n not in phrased]
+    for number in heapq.nlargest(PHRASE_CANDIDATES, candidates, key=scores.__getitem__):
+        entry = search.entries[number]
+        found = set()
+        for whole in (*entry_names(entry), *entry_aliases(entry), *entry.search_phrases, entry.description):
+            seq = analyse(whole[:MAX_FIELD_CHARS], prose=whole is entry.description)
+            for n, (first, second) in enumerate(pairs):
+                if n in found:
+                    continue
+                at = [i for i, word in enumerate(seq) if word in first]
+                if any(word in second for i in at for word in seq[i + 1 : i + 1 + PAIR_WINDOW]):
+                    found.add(n)
+        if found:
+            scores[number] += PAIR_BONUS * len(found) / (len(terms) - 1)
 
 
 def _stars_for_ties(

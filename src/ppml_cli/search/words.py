@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
     have how i if in into is it its me more most my need of on or our out over should so some such than that the
     their them then there these they this those to too up us use used using very via want was way we were what
     when where whether which while who why will with would you your one several many much lot lots each every
-    other just also really actually like""".split()
+    other just also really actually like against""".split()
 )
 NEGATIONS = frozenset("not no never cannot neither nor none nothing lack lacks lacking".split())
 CLAUSE_ENDS = frozenset("but although though however yet whereas except".split())
