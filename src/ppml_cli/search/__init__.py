@@ -33,9 +33,13 @@ The rules, in the order a query meets them:
    each other in an entry's own text (proximity), unless the two words are a
    technique's or threat's name, which every entry linked to it holds. In a
    question, a technique's page swaps places with its best tool, paper or
-   tutorial when that one answers nearly as well: the page leads to more. Ties go to the better maintained tool, then to the one with more
-   stars (from ``ppml refresh``), then to the entry more of the catalog points
-   at, and only then to kind and name.
+   tutorial when that one answers nearly as well: the page leads to more.
+   An entry's word score is scaled by a power of the share of the query's
+   words it holds (Lucene's coordination factor); in a question about an
+   attack, what only defends against it does not hold the attack's words.
+   Ties go to the better maintained tool, then to the one with more stars
+   (from ``ppml refresh``), then to the entry more of the catalog points at,
+   and only then to kind and name.
 5. **Negative evidence does not count.** A tool's cons are not indexed, nor
    are weak or absent mitigations, and in prose (descriptions, notes) neither
    are the few words after a negation ("not", "no", "never", "doesn't"...) up

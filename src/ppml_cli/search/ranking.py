@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MIN_SCORE = 5.0
 WORDS_SCALE = 88.0  # what matching every word in the best field can reach: below an exact alias
 PHRASE_BONUS = 8.0
+COORDINATION = 0.3  # exponent of the share of query words an entry holds (Lucene's coordination factor)
 PHRASE_CANDIDATES = 40
 PAIR_BONUS = 12.0  # for neighbouring query words found near each other in an entry's own text (all pairs)
 PAIR_WINDOW = 3  # how many index terms apart two words may stand and still count as near
@@ -122,6 +123,8 @@ def rank(
     keys |= {stemmed(part) for key in list(keys) if "-" in key for part in key.split("-") if len(part) > 1}
     threats = _named(search, keys, Threat)
     techniques = _named(search, keys, Technique)
+    subject: set[str] = set()
+    defenders: Mapping[int, float] = {}
     if threats and not read.defence:  # a question about an attack: the attack's words are its subject
         subject = set().union(*(label for n in threats for label in search.labels_of[n] if label <= keys))
         idfs = [idf * (SUBJECT_WEIGHT if t.key in subject else 1.0) for t, idf in zip(terms, idfs, strict=True)]
@@ -137,8 +140,13 @@ def rank(
         for number, (value, *_) in matches.items():
             scores[number] += value
     scale = WORDS_SCALE / sum(idfs) if idfs else 0.0
-    for number in scores:
-        scores[number] *= scale
+    coverage: dict[int, int] = defaultdict(int)
+    for term, matches in zip(terms, per_term, strict=True):
+        for number in matches:
+            if term.key not in subject or number not in defenders:  # defending against it is not about it
+                coverage[number] += 1
+    for number in scores:  # Lucene's coordination factor: an entry holding more of the words answers more of it
+        scores[number] *= scale * (coverage[number] / len(terms)) ** COORDINATION
     phrased = _phrase_bonus(search, terms, per_term, corrections, scores)
     _proximity_bonus(search, terms, per_term, scores, phrased)
     for number, status in search.unmaintained.items():  # a maintained tool answers better than a legacy one
