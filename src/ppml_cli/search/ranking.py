@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ppml_cli.filters import Filters, passes
 from ppml_cli.index import compact
 from ppml_cli.model import Entry, Kind, Record, Technique, Threat, Tool
-from ppml_cli.search.index import FIELDS, entry_aliases, entry_names, surface
+from ppml_cli.search.index import F_PHASE, FIELDS, entry_aliases, entry_names, surface
 from ppml_cli.search.query import Term, read_query
 from ppml_cli.search.words import MAX_FIELD_CHARS, MAX_QUERY_CHARS, analyse, fold, stemmed, tokens
 
@@ -142,8 +142,9 @@ def rank(
     scale = WORDS_SCALE / sum(idfs) if idfs else 0.0
     coverage: dict[int, int] = defaultdict(int)
     for term, matches in zip(terms, per_term, strict=True):
-        for number in matches:
-            if term.key not in subject or number not in defenders:  # defending against it is not about it
+        for number, match in matches.items():
+            # defending against an attack is not being about it; every entry of a phase holds its name
+            if (term.key not in subject or number not in defenders) and match[2] != F_PHASE:
                 coverage[number] += 1
     for number in scores:  # Lucene's coordination factor: an entry holding more of the words answers more of it
         scores[number] *= scale * (coverage[number] / len(terms)) ** COORDINATION
