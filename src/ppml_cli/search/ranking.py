@@ -383,7 +383,8 @@ def _words_to_keep(
     that some entry holds together (dropping from the end
     until one does), and words that together name a technique or threat, then
     each other matched word, rarest first, that such an entry also holds; at
-    least half of the query must be kept. Otherwise (no
+    least half of the query must be kept; or, when that keeps more, the matched
+    words rarest first while some entry holds them all. Otherwise (no
     such word) the answer stays empty, so an everyday word next to a common one
     ("music genre classification") does not answer a question the catalog does
     not cover. None when the query cannot be answered that way.
@@ -412,6 +413,18 @@ def _words_to_keep(
         if narrower:
             common = narrower
             kept.append(n)
+    # Once a domain word shows the query is about what the catalog covers, the rarest words say
+    # most: kept rarest first (words read as typos last) while some entry holds them all, when that
+    # keeps more words than the above ("stable diffusion" over the generic "training set").
+    rarest: list[int] = []
+    held: set[int] | None = None
+    for n in sorted(known, key=lambda n: (terms[n].shown in corrections, len(per_term[n]))):
+        narrower = set(per_term[n]) if held is None else held & per_term[n].keys()
+        if narrower:
+            held = narrower
+            rarest.append(n)
+    if len(rarest) > len(kept):
+        kept = rarest
     return sorted(kept) if len(kept) * 2 >= len(terms) else None
 
 
