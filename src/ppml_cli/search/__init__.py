@@ -10,7 +10,10 @@ The rules, in the order a query meets them:
    split into its parts only when it is not a word of the catalog and every
    part is at least three letters long, so "concrete-ml" never matches "ml".
 2. **Intent.** "paper", "library", "tutorial" and their kin say which kind of
-   entry is wanted: they are not searched for, they favour that kind.
+   entry is wanted: they are not searched for, they favour that kind; where
+   a curated search phrase uses one after the word before it ("is a DP
+   implementation correct") it is searched for as well. A question that asks
+   to measure an attack favours the tools that audit that attack.
 3. **Every word must be accounted for.** A word matches exactly; the last
    word, when the catalog lacks it, also as the start of longer catalog words
    (it may be unfinished: "federat"); and a word that still matches nothing

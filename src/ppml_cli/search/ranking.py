@@ -36,6 +36,7 @@ NOT_A_DEFENCE_FACTOR = 0.6  # entries that share the question's words but defend
 TOPIC_READING_FACTOR = 0.85  # references, when the query names a technique and asks for no kind
 OFF_TOPIC_FACTOR = 0.65  # entries outside the technique a query names
 MEASURE_FACTOR = 1.25  # entries that measure privacy, when a query asks to measure it
+AUDITS_FACTOR = 1.5  # tools that audit the attack a query asks to measure
 CHOICE_BONUS = 1.0  # over the best word match, for the technique or threat a "which/choose" question names
 QUESTION_WORDS = 3  # content words from which a query is a question rather than a name or a concept
 HUB_FACTOR = 0.85  # word matches of techniques, threats and phases in a question
@@ -82,6 +83,8 @@ def rank(
 ) -> Answer:
     """Search for ``query``; ``stars`` gives refreshed star counts, asked only to break ties."""
     read = read_query(query)
+    if any(search.curated_pair(first, second) for first, second in read.intent_pairs):
+        read = read_query(query, keep=True)  # "a DP implementation": the catalog's own words, searched for too
     terms, intent, whole = read.terms, read.intent, read.whole
     if not terms:
         common = tuple(dict.fromkeys(t[1] for t in tokens(query[:MAX_QUERY_CHARS]) if t is not None))
@@ -180,9 +183,13 @@ def rank(
             if search.entries[number].kind is not intent:
                 scores[number] *= OTHER_KIND_FACTOR
     if read.measure:  # "evaluate the privacy of...": what measures privacy, by the catalog's technique roles
+        audited = {search.entries[n].id for n in threats}
         for number in search.measuring:
             if number in scores:
-                scores[number] *= MEASURE_FACTOR
+                entry = search.entries[number]
+                # a tool that audits the very attack the question names measures what it asks about
+                audits_it = isinstance(entry, Tool) and not audited.isdisjoint(entry.audits)
+                scores[number] *= AUDITS_FACTOR if audits_it else MEASURE_FACTOR
     defences: dict[int, float] = {}
     if read.defence:
         defences = _defences(search, [search.entries[n].id for n in threats])
