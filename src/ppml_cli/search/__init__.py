@@ -4,8 +4,9 @@ The rules, in the order a query meets them:
 
 1. **Words.** The query is cut into words, folded to lower case and plain
    letters ("Rényi" is "renyi"); stop words ("how", "the", "my"...) and
-   one-letter words are dropped, and a light stemmer maps plurals and "-ing"/
-   "-ed" forms to one key on both sides. A hyphenated or dotted word
+   one-letter words are dropped, and a light stemmer maps plurals, "-ing"/
+   "-ed" forms, a final "e" and British "-ise" spellings to one key on both
+   sides ("memorise", "memorized" and "memorizing" are one word). A hyphenated or dotted word
    ("DP-SGD", "l-diversity", "tmlt.analytics") is first looked up whole; it is
    split into its parts only when it is not a word of the catalog and every
    part is at least three letters long, so "concrete-ml" never matches "ml".
