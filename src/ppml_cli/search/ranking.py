@@ -311,9 +311,14 @@ def _members_first(search: SearchIndex, scores: dict[int, float], labels: Mappin
         ]
         if not members:
             continue
-        best = min(members, key=lambda m: (-scores[m], *_quality(search.entries[m], {}, {})[:1], -search.links[m]))
-        if scores[best] >= MEMBER_SHARE * scores[number]:
-            lifted[best] = max(lifted.get(best, 0.0), scores[number] + MEMBER_STEP)
+        top = max(scores[m] for m in members)
+        if top < MEMBER_SHARE * scores[number]:
+            continue
+        best = min(
+            (m for m in members if scores[m] == top),
+            key=lambda m: (_quality(search.entries[m], {}, {})[0], -search.links[m]),
+        )
+        lifted[best] = max(lifted.get(best, 0.0), scores[number] + MEMBER_STEP)
     for number, score in lifted.items():
         scores[number] = max(scores[number], score)
 
@@ -347,16 +352,19 @@ def _proximity_bonus(
             if match[1] == "word":
                 held[number] += 1
     candidates = [n for n, count in held.items() if count >= 2 and n not in phrased]
+    wanted = set().union(*(first | second for first, second in pairs))
     for number in heapq.nlargest(PHRASE_CANDIDATES, candidates, key=scores.__getitem__):
         entry = search.entries[number]
-        found = set()
+        found: set[int] = set()
         for whole in (*entry_names(entry), *entry_aliases(entry), *entry.search_phrases, entry.description):
             seq = analyse(whole[:MAX_FIELD_CHARS], prose=whole is entry.description)
+            at = [(i, word) for i, word in enumerate(seq) if word in wanted]
+            if len(at) < 2:
+                continue
             for n, (first, second) in enumerate(pairs):
-                if n in found:
-                    continue
-                at = [i for i, word in enumerate(seq) if word in first]
-                if any(word in second for i in at for word in seq[i + 1 : i + 1 + PAIR_WINDOW]):
+                if n not in found and any(
+                    a in first and b in second and 0 < j - i <= PAIR_WINDOW for i, a in at for j, b in at
+                ):
                     found.add(n)
         if found:
             scores[number] += PAIR_BONUS * len(found) / (len(terms) - 1)
