@@ -31,9 +31,9 @@ ACHIEVED_MRR = 0.95
 # achieved (before the intent ranking: success@3 0.692, MRR 0.622, one out-of-scope query answered).
 # 0.908 on the search branch; 0.892 once the DP-statistics technique joined the catalog: it now
 # comes first for "collect usage statistics from phones without seeing individual answers",
-# where local DP is the answer (ranked 9th; 5th on search2).
-# On the search2 branch: success@1 0.862, success@3 0.938, MRR 0.908; both goals reached.
-PRACTITIONERS_SUCCESS_AT_3 = 0.93
+# where local DP is the answer (ranked 9th; 3rd on search2).
+# On the search2 branch: success@1 0.862, success@3 0.954, MRR 0.910; both goals reached.
+PRACTITIONERS_SUCCESS_AT_3 = 0.95
 PRACTITIONERS_MRR = 0.9
 
 
