@@ -261,6 +261,45 @@ class TestIntent:
     def test_a_shortened_compound_is_read_as_the_catalog_word(self, query: str) -> None:
         assert {"sweeney2002kanonymity", "de-identification"} & set(top(query, 2))
 
+    def test_dp_fine_tuning_of_gpt2_leads_with_dp_fine_tuning_not_the_attack_on_gpt2(self) -> None:
+        """Issue 22: the extraction attack on GPT-2 came first; "differentially private" and
+        "fine-tuning" stand together in the DP fine-tuning work, "GPT-2" is only the attack's victim."""
+        found = top("differentially private GPT-2 fine-tuning", 3)
+        assert found[0] != "carlini2021extracting"
+        dp_fine_tuning = {"yu2022dpfinetune", "li2022strongdp", "dp-transformers", "private-transformers", "fastdp"}
+        assert found[0] in dp_fine_tuning
+        assert len(dp_fine_tuning & set(found)) >= 2
+
+    def test_homomorphic_encryption_on_tabular_data_surfaces_concrete_ml(self) -> None:
+        """Issue 22: Concrete ML (FHE for scikit-learn-style and tree models) was missed, legacy HElib 2nd."""
+        found = top("homomorphic encryption tabular", 3)
+        assert "concrete-ml" in found
+        assert "helib" not in found
+
+    def test_usage_statistics_from_phones_finds_local_dp(self) -> None:
+        """The data leaves the phones: local DP (its page, or RAPPOR, its deployed form) leads, before
+        the central DP statistics page."""
+        found = top("collect usage statistics from phones", 3)
+        local = {"local-differential-privacy", "erlingsson2014rappor", "xiong2020ldp"}
+        assert found[0] in local
+        assert found.index("local-differential-privacy") < found.index("dp-statistics")
+
+    def test_made_up_patient_records_are_synthetic_data(self) -> None:
+        found = top("make up realistic patient records", 3)
+        assert found[0] == "synthetic-data"
+        assert "kandpal2022dedup" not in found
+
+    def test_a_question_to_measure_an_attack_favours_what_audits_it(self) -> None:
+        found = top("measure how vulnerable my model is to membership inference", 2)
+        auditors = {e.id for e in SEARCH.index.entries if "membership-inference" in getattr(e, "audits", ())}
+        assert set(found) <= auditors
+
+    def test_a_kind_word_in_the_catalogs_own_phrase_is_searched_for(self) -> None:
+        """ "implementation" asks for tools, but "is a DP implementation correct" is DP-Auditorium's phrase."""
+        hits = SEARCH.search("check whether my DP implementation actually gives the promised epsilon", limit=1)
+        assert hits[0].entry.id == "dp-auditorium"
+        assert any(reason.startswith("implementation:") for reason in hits[0].matched)
+
 
 class TestIgnoredWords:
     """Issue 22: an everyday word the catalog never uses does not empty a fair question."""

@@ -4,13 +4,17 @@ The rules, in the order a query meets them:
 
 1. **Words.** The query is cut into words, folded to lower case and plain
    letters ("Rényi" is "renyi"); stop words ("how", "the", "my"...) and
-   one-letter words are dropped, and a light stemmer maps plurals and "-ing"/
-   "-ed" forms to one key on both sides. A hyphenated or dotted word
+   one-letter words are dropped, and a light stemmer maps plurals, "-ing"/
+   "-ed" forms, a final "e" and British "-ise" spellings to one key on both
+   sides ("memorise", "memorized" and "memorizing" are one word). A hyphenated or dotted word
    ("DP-SGD", "l-diversity", "tmlt.analytics") is first looked up whole; it is
    split into its parts only when it is not a word of the catalog and every
    part is at least three letters long, so "concrete-ml" never matches "ml".
 2. **Intent.** "paper", "library", "tutorial" and their kin say which kind of
-   entry is wanted: they are not searched for, they favour that kind.
+   entry is wanted: they are not searched for, they favour that kind; where
+   a curated search phrase uses one after the word before it ("is a DP
+   implementation correct") it is searched for as well. A question that asks
+   to measure an attack favours the tools that audit that attack.
 3. **Every word must be accounted for.** A word matches exactly; the last
    word, when the catalog lacks it, also as the start of longer catalog words
    (it may be unfinished: "federat"); and a word that still matches nothing
@@ -29,9 +33,17 @@ The rules, in the order a query meets them:
    the weighted share of the query it covers, 0 to 100; the whole query as an
    id, name or alias scores 100 (an alias 97), as the start of one up to 90,
    and the query's words in order in one of the entry's own fields earn a
-   bonus. Ties go to the better maintained tool, then to the one with more
-   stars (from ``ppml refresh``), then to the entry more of the catalog points
-   at, and only then to kind and name.
+   bonus; so, by their share, do neighbouring query words that stand near
+   each other in an entry's own text (proximity), unless the two words are a
+   technique's or threat's name, which every entry linked to it holds. In a
+   question, a technique's page swaps places with its best tool, paper or
+   tutorial when that one answers nearly as well: the page leads to more.
+   An entry's word score is scaled by a power of the share of the query's
+   words it holds (Lucene's coordination factor); in a question about an
+   attack, what only defends against it does not hold the attack's words.
+   Ties go to the better maintained tool, then to the one with more stars
+   (from ``ppml refresh``), then to the entry more of the catalog points at,
+   and only then to kind and name.
 5. **Negative evidence does not count.** A tool's cons are not indexed, nor
    are weak or absent mitigations, and in prose (descriptions, notes) neither
    are the few words after a negation ("not", "no", "never", "doesn't"...) up

@@ -19,6 +19,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from ppml_cli.index import Index, compact, entry_labels
@@ -450,6 +451,23 @@ class SearchIndex:
                 offer(word, TYPO_FACTORS[typos], "corrected to {}")
                 corrected.append(word)
         return found, top_idf or 1.0, corrected
+
+    def curated_pair(self, first: str, second: str) -> bool:
+        """Whether some entry's curated search phrase holds the index terms ``first`` ``second`` in a row.
+
+        A word that asks for a kind of entry ("implementation", "examples") is
+        also a plain word where the catalog's curated wording of what users ask
+        uses it after the word before it ("is a DP implementation correct").
+        """
+        posting = self._postings.get(second)
+        if posting is None:
+            return False
+        for number, _, _ in _POSTING.iter_unpack(posting):
+            for text in self.entries[number].search_phrases:
+                seq = analyse(text, prose=False)
+                if any(a == first and b == second for a, b in pairwise(seq)):
+                    return True
+        return False
 
     def _compounds_starting(self, key: str) -> list[str]:
         """Hyphenated catalog words that ``key`` (itself hyphenated) is the start of."""

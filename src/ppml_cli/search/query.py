@@ -51,11 +51,13 @@ class Query(Record):
     measure: bool = False
     #: The query asks for a decision ("which", "choose"...).
     choice: bool = False
+    #: Each word read as a kind of entry wanted, with the content word typed just before it (stems).
+    intent_pairs: tuple[tuple[str, str], ...] = ()
 
 
-def read_query(query: str) -> Query:
-    """The query's content terms and intent (a kind of entry, a defence)."""
-    terms, intent, whole = parse_query(query)
+def read_query(query: str, *, keep: bool = False) -> Query:
+    """The query's content terms and intent (a kind of entry, a defence); ``keep`` searches the kind's words too."""
+    terms, intent, whole, pairs = parse_query(query, keep=keep)
     defence = [t for t in terms if t.key in DEFENCE_WORDS]
     asks_defence = bool(defence) and len(defence) < len(terms)
     if asks_defence:
@@ -65,13 +67,22 @@ def read_query(query: str) -> Query:
     measure = any(t.key in MEASURE_WORDS for t in terms) and len(terms) > 1
     typed = {t[1] for t in tokens(query[:MAX_QUERY_CHARS]) if t is not None}
     choice = bool(typed & CHOICE_WORDS)
-    return Query(terms=terms, intent=intent, whole=whole, defence=asks_defence, measure=measure, choice=choice)
+    return Query(
+        terms=terms,
+        intent=intent,
+        whole=whole,
+        defence=asks_defence,
+        measure=measure,
+        choice=choice,
+        intent_pairs=pairs,
+    )
 
 
-def parse_query(query: str) -> tuple[list[Term], Kind | None, str]:
-    """The query's content terms, its intent, and its compact form without intent words."""
+def parse_query(query: str, *, keep: bool = False) -> tuple[list[Term], Kind | None, str, tuple[tuple[str, str], ...]]:
+    """The query's content terms, its intent, its compact form without intent words, and the intent words' pairs."""
     terms: list[Term] = []
     intents: list[tuple[Kind, str]] = []
+    pairs: list[tuple[str, str]] = []
     for token in tokens(query[:MAX_QUERY_CHARS]):
         if token is None:
             continue
@@ -88,14 +99,17 @@ def parse_query(query: str) -> tuple[list[Term], Kind | None, str]:
         key = stemmed(word)
         if key in INTENTS:
             intents.append((INTENTS[key], word))
+            if terms:
+                pairs.append((terms[-1].key, key))
         # the budget is by the word as typed, as Meilisearch counts
         terms.append(Term(shown=word, key=key, budget=typo_budget(word)))
     intent = None
     if intents and len(terms) > len(intents):  # an intent word alone is what is searched for
         intent = intents[0][0]
         intent_words = {w for _, w in intents}
-        terms = [t for t in terms if t.shown not in intent_words]
+        if not keep:
+            terms = [t for t in terms if t.shown not in intent_words]
     unique = list({t.key: t for t in terms}.values())[:MAX_TERMS]
     if unique:
         unique[-1] = replace(unique[-1], last=True)
-    return unique, intent, "".join(compact(t.shown) for t in unique)
+    return unique, intent, "".join(compact(t.shown) for t in unique), tuple(pairs) if intent else ()

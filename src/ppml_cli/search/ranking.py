@@ -5,13 +5,14 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from itertools import pairwise
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ppml_cli.filters import Filters, passes
 from ppml_cli.index import compact
 from ppml_cli.model import Entry, Kind, Record, Technique, Threat, Tool
-from ppml_cli.search.index import FIELDS, entry_aliases, entry_names, surface
+from ppml_cli.search.index import F_PHASE, FIELDS, entry_aliases, entry_names, surface
 from ppml_cli.search.query import Term, read_query
 from ppml_cli.search.words import MAX_FIELD_CHARS, MAX_QUERY_CHARS, analyse, fold, stemmed, tokens
 
@@ -21,7 +22,10 @@ if TYPE_CHECKING:
 MIN_SCORE = 5.0
 WORDS_SCALE = 88.0  # what matching every word in the best field can reach: below an exact alias
 PHRASE_BONUS = 8.0
+COORDINATION = 0.3  # exponent of the share of query words an entry holds (Lucene's coordination factor)
 PHRASE_CANDIDATES = 40
+PAIR_BONUS = 12.0  # for neighbouring query words found near each other in an entry's own text (all pairs)
+PAIR_WINDOW = 3  # how many index terms apart two words may stand and still count as near
 TUTORIAL_FACTOR = 0.9  # word matches of a tutorial when the query asks for no kind in particular
 OTHER_KIND_FACTOR = 0.5  # entries of another kind than the query's intent asks for
 NEUTRAL_RANK = 2
@@ -29,14 +33,17 @@ SUBJECT_WEIGHT = 2.0  # the words naming the attack a question is about, against
 DEFENCE_FACTOR = 0.8  # word matches of an entry that mitigates what a "protect from" question names...
 DEFENCE_BONUS = 30.0  # ...plus this much for a strong mitigation (partial: 0.6 of it)
 NOT_A_DEFENCE_FACTOR = 0.6  # entries that share the question's words but defend against nothing it names
-TOPIC_READING_FACTOR = 0.85
 TOPIC_READING_FACTOR = 0.85  # references, when the query names a technique and asks for no kind
 OFF_TOPIC_FACTOR = 0.65  # entries outside the technique a query names
 MEASURE_FACTOR = 1.25  # entries that measure privacy, when a query asks to measure it
+AUDITS_FACTOR = 1.5  # tools that audit the attack a query asks to measure
 CHOICE_BONUS = 1.0  # over the best word match, for the technique or threat a "which/choose" question names
 QUESTION_WORDS = 3  # content words from which a query is a question rather than a name or a concept
 HUB_FACTOR = 0.85  # word matches of techniques, threats and phases in a question
 HUB_KINDS = frozenset({Kind.TECHNIQUE, Kind.THREAT, Kind.PHASE})
+MEMBER_SHARE = 0.5  # in a question, a technique's page follows its best member scoring at least this share of it
+MEMBER_STEP = 0.1  # how far above the page its best member is put
+CONCRETE_KINDS = frozenset({Kind.TOOL, Kind.REFERENCE, Kind.TUTORIAL})
 STATUS_FACTORS = {"legacy": 0.85, "deprecated": 0.75}  # word matches of tools nobody maintains
 
 
@@ -76,6 +83,8 @@ def rank(
 ) -> Answer:
     """Search for ``query``; ``stars`` gives refreshed star counts, asked only to break ties."""
     read = read_query(query)
+    if any(search.curated_pair(first, second) for first, second in read.intent_pairs):
+        read = read_query(query, keep=True)  # "a DP implementation": the catalog's own words, searched for too
     terms, intent, whole = read.terms, read.intent, read.whole
     if not terms:
         common = tuple(dict.fromkeys(t[1] for t in tokens(query[:MAX_QUERY_CHARS]) if t is not None))
@@ -117,6 +126,8 @@ def rank(
     keys |= {stemmed(part) for key in list(keys) if "-" in key for part in key.split("-") if len(part) > 1}
     threats = _named(search, keys, Threat)
     techniques = _named(search, keys, Technique)
+    subject: set[str] = set()
+    defenders: Mapping[int, float] = {}
     if threats and not read.defence:  # a question about an attack: the attack's words are its subject
         subject = set().union(*(label for n in threats for label in search.labels_of[n] if label <= keys))
         idfs = [idf * (SUBJECT_WEIGHT if t.key in subject else 1.0) for t, idf in zip(terms, idfs, strict=True)]
@@ -132,9 +143,16 @@ def rank(
         for number, (value, *_) in matches.items():
             scores[number] += value
     scale = WORDS_SCALE / sum(idfs) if idfs else 0.0
-    for number in scores:
-        scores[number] *= scale
+    coverage: dict[int, int] = defaultdict(int)
+    for term, matches in zip(terms, per_term, strict=True):
+        for number, match in matches.items():
+            # defending against an attack is not being about it; every entry of a phase holds its name
+            if (term.key not in subject or number not in defenders) and match[2] != F_PHASE:
+                coverage[number] += 1
+    for number in scores:  # Lucene's coordination factor: an entry holding more of the words answers more of it
+        scores[number] *= scale * (coverage[number] / len(terms)) ** COORDINATION
     phrased = _phrase_bonus(search, terms, per_term, corrections, scores)
+    _proximity_bonus(search, terms, per_term, scores, phrased)
     for number, status in search.unmaintained.items():  # a maintained tool answers better than a legacy one
         if number in scores:
             scores[number] *= STATUS_FACTORS.get(status, 1.0)
@@ -165,9 +183,13 @@ def rank(
             if search.entries[number].kind is not intent:
                 scores[number] *= OTHER_KIND_FACTOR
     if read.measure:  # "evaluate the privacy of...": what measures privacy, by the catalog's technique roles
+        audited = {search.entries[n].id for n in threats}
         for number in search.measuring:
             if number in scores:
-                scores[number] *= MEASURE_FACTOR
+                entry = search.entries[number]
+                # a tool that audits the very attack the question names measures what it asks about
+                audits_it = isinstance(entry, Tool) and not audited.isdisjoint(entry.audits)
+                scores[number] *= AUDITS_FACTOR if audits_it else MEASURE_FACTOR
     defences: dict[int, float] = {}
     if read.defence:
         defences = _defences(search, [search.entries[n].id for n in threats])
@@ -185,6 +207,8 @@ def rank(
             if number not in on_topic:
                 scores[number] *= OFF_TOPIC_FACTOR  # shares words with the question, not its technique
 
+    if intent is not Kind.TECHNIQUE and len(terms) >= QUESTION_WORDS and not read.choice:
+        _members_first(search, scores, labels)
     eligible = [(round(min(score, 100.0), 1), number) for number, score in scores.items() if score >= MIN_SCORE]
     if len(terms) >= QUESTION_WORDS:  # one word of a question alone is a coincidence, not an answer
         covered: dict[int, int] = defaultdict(int)
@@ -268,6 +292,84 @@ def _phrase_bonus(
     return found
 
 
+def _members_first(search: SearchIndex, scores: dict[int, float], labels: Mapping[int, object]) -> None:
+    """In a question, a technique's page comes right after the best of its own tools, papers and tutorials.
+
+    A question is answered by something to use or read; the technique's page is
+    the way to more of them. When a member answers nearly as well (at least
+    :data:`MEMBER_SHARE` of the page's score), the two swap places: the member
+    takes the page's score and a step more, the page keeps its own. A page the
+    query names is left where it is.
+    """
+    lifted: dict[int, float] = {}
+    for number in list(scores):
+        entry = search.entries[number]
+        if not isinstance(entry, Technique) or number in labels:
+            continue
+        members = [
+            m for m in search.members.get(entry.id, ()) if m in scores and search.entries[m].kind in CONCRETE_KINDS
+        ]
+        if not members:
+            continue
+        top = max(scores[m] for m in members)
+        if top < MEMBER_SHARE * scores[number]:
+            continue
+        best = min(
+            (m for m in members if scores[m] == top),
+            key=lambda m: (_quality(search.entries[m], {}, {})[0], -search.links[m]),
+        )
+        lifted[best] = max(lifted.get(best, 0.0), scores[number] + MEMBER_STEP)
+    for number, score in lifted.items():
+        scores[number] = max(scores[number], score)
+
+
+def _proximity_bonus(
+    search: SearchIndex,
+    terms: list[Term],
+    per_term: list[dict[int, Match]],
+    scores: dict[int, float],
+    phrased: set[int],
+) -> None:
+    """Add a bonus, by the share of neighbouring query words that stand near each other in an entry's own text.
+
+    Words that an entry holds together ("differentially private" and
+    "fine-tuning" in a title) say more than the same words scattered over its
+    links; the best entries that hold two or more of the words exactly are read
+    again (as :func:`_phrase_bonus` does), and those already holding the whole
+    query as a phrase are left out.
+    """
+    if len(terms) < 3:
+        return
+    pairs = [({a.key, stemmed(a.key)}, {b.key, stemmed(b.key)}) for a, b in pairwise(terms)]
+    concepts = {label for labels in search.labels_of.values() for label in labels if len(label) == 2}
+    # a technique's or threat's own name: every entry linked to it holds the two words together
+    pairs = [p for p in pairs if not any(frozenset((x, y)) in concepts for x in p[0] for y in p[1])]
+    if not pairs:
+        return
+    held: dict[int, int] = defaultdict(int)
+    for matches in per_term:
+        for number, match in matches.items():
+            if match[1] == "word":
+                held[number] += 1
+    candidates = [n for n, count in held.items() if count >= 2 and n not in phrased]
+    wanted = set().union(*(first | second for first, second in pairs))
+    for number in heapq.nlargest(PHRASE_CANDIDATES, candidates, key=scores.__getitem__):
+        entry = search.entries[number]
+        found: set[int] = set()
+        for whole in (*entry_names(entry), *entry_aliases(entry), *entry.search_phrases, entry.description):
+            seq = analyse(whole[:MAX_FIELD_CHARS], prose=whole is entry.description)
+            at = [(i, word) for i, word in enumerate(seq) if word in wanted]
+            if len(at) < 2:
+                continue
+            for n, (first, second) in enumerate(pairs):
+                if n not in found and any(
+                    a in first and b in second and 0 < j - i <= PAIR_WINDOW for i, a in at for j, b in at
+                ):
+                    found.add(n)
+        if found:
+            scores[number] += PAIR_BONUS * len(found) / (len(terms) - 1)
+
+
 def _stars_for_ties(
     search: SearchIndex, eligible: list[tuple[float, int]], stars: Callable[[list[Entry]], Mapping[str, int]] | None
 ) -> Mapping[str, int]:
@@ -296,7 +398,8 @@ def _words_to_keep(
     that some entry holds together (dropping from the end
     until one does), and words that together name a technique or threat, then
     each other matched word, rarest first, that such an entry also holds; at
-    least half of the query must be kept. Otherwise (no
+    least half of the query must be kept; or, when that keeps more, the matched
+    words rarest first while some entry holds them all. Otherwise (no
     such word) the answer stays empty, so an everyday word next to a common one
     ("music genre classification") does not answer a question the catalog does
     not cover. None when the query cannot be answered that way.
@@ -325,6 +428,18 @@ def _words_to_keep(
         if narrower:
             common = narrower
             kept.append(n)
+    # Once a domain word shows the query is about what the catalog covers, the rarest words say
+    # most: kept rarest first (words read as typos last) while some entry holds them all, when that
+    # keeps more words than the above ("stable diffusion" over the generic "training set").
+    rarest: list[int] = []
+    held: set[int] | None = None
+    for n in sorted(known, key=lambda n: (terms[n].shown in corrections, len(per_term[n]))):
+        narrower = set(per_term[n]) if held is None else held & per_term[n].keys()
+        if narrower:
+            held = narrower
+            rarest.append(n)
+    if len(rarest) > len(kept):
+        kept = rarest
     return sorted(kept) if len(kept) * 2 >= len(terms) else None
 
 

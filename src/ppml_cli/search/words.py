@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
     have how i if in into is it its me more most my need of on or our out over should so some such than that the
     their them then there these they this those to too up us use used using very via want was way we were what
     when where whether which while who why will with would you your one several many much lot lots each every
-    other just also really actually like""".split()
+    other just also really actually like against""".split()
 )
 NEGATIONS = frozenset("not no never cannot neither nor none nothing lack lacks lacking".split())
 CLAUSE_ENDS = frozenset("but although though however yet whereas except".split())
@@ -36,13 +36,18 @@ _PIECE = re.compile(r"([0-9a-z]+(?:[-.'][0-9a-z]+)*)|([.,;:!?()])")  # a word, o
 ABBREVIATIONS = {"app": "application", "apps": "application", "lib": "library", "libs": "library"}
 
 
+_BRITISH = re.compile(r"is(e|ed|es|ing|ation|ations|er|ers)$")
+
+
 def stem(word: str) -> str:
-    """A light suffix folding (plurals, -ing, -ed), applied to the catalog and the query alike.
+    """A light suffix folding (plurals, -ing, -ed, a final e, British -ise), applied to the catalog and the query alike.
 
     Deliberately crude: it only has to map "attacks"/"attack", "training"/"train"
     and "exposed"/"exposing" to one key, the same way on both sides.
     """
     word = ABBREVIATIONS.get(word, word)
+    if len(word) > 5 and _BRITISH.search(word):  # "memorise", "anonymisation": one spelling, "-iz-"
+        word = _BRITISH.sub(r"iz\1", word)
     if len(word) > 6 and word.endswith("ly"):  # "publicly", "privately", "differentially"
         return word[:-2]
     if len(word) > 4 and word.endswith("ies"):
@@ -52,6 +57,8 @@ def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 4 and word.endswith("e") and not word.endswith("ee"):  # "compare" as "compared", "comparing"
         return word[:-1]
     return word
 
