@@ -355,6 +355,15 @@ class TestReproduction:
         (problem,) = compare_runs(at({**ten, 1.0: 0.9}, quick=True), shipped)
         assert "accuracy at epsilon 1.0: [0.9] outside the full run's 95% range 0.7341 to 0.8739" in problem
 
+    def test_an_unseeded_value_that_never_varied_is_not_compared(self) -> None:
+        # ten zeros (a risk Anonymeter found no attack for) say little about the eleventh draw
+        shipped = (evaluation((0.0,) * 10, seeded=False), evaluation((0.0,), quick=True, seeded=False))
+        assert compare_runs(evaluation((0.01,), quick=True, seeded=False), shipped) == []
+        # a seeded program must still repeat it exactly
+        shipped = (evaluation((0.0,) * 10), evaluation((0.0,), quick=True))
+        (problem,) = compare_runs(evaluation((0.01,), quick=True), shipped)
+        assert problem.endswith("[0.01] differs from the shipped [0.0] (seeded)")
+
     def test_a_status_change_is_a_mismatch(self) -> None:
         failed = Evaluation(
             family="dp-training", tool="diffprivlib", quick=True, status="failed", reason="boom", provenance=()
