@@ -48,6 +48,19 @@ class TestStatistics:
     def test_t_quantiles(self, df: int, t: float) -> None:
         assert stats.t975(df) == t
 
+    def test_computed_t_quantiles_match_the_table_and_textbook_values(self) -> None:
+        assert [round(stats.t_quantile(0.95, df), 3) for df in range(1, 31)] == list(stats.T975)
+        # two-sided 99% (t at 0.995): 63.657 for 1 df, 4.604 for 4, 2.750 for 30
+        assert [round(stats.t_quantile(0.99, df), 3) for df in (1, 4, 30)] == [63.657, 4.604, 2.75]
+
+    def test_a_higher_level_widens_the_prediction_interval(self) -> None:
+        values = [0.8, 0.82, 0.81, 0.79, 0.8]
+        low95, high95 = stats.prediction_interval(values) or (0, 0)
+        low, high = stats.prediction_interval(values, 0.995) or (0, 0)
+        # s = 0.0114, t(0.995 two-sided, 4 df) = 5.598: half width 5.598 * 0.0114 * sqrt(1.2) = 0.0699
+        assert (round(low, 3), round(high, 3)) == (0.734, 0.874)
+        assert low < low95 and high > high95
+
 
 class TestDeclarations:
     """One program and one line per tool; families agree with their programs."""
@@ -322,6 +335,34 @@ class TestReproduction:
         assert compare_runs(evaluation((0.83,), quick=True, seeded=False), shipped) == []
         (problem,) = compare_runs(evaluation((0.95,), quick=True, seeded=False), shipped)
         assert "outside the full run's 95% range" in problem
+
+    def test_the_range_is_family_wise_over_the_values_compared(self) -> None:
+        def at(values: dict[float, float], quick: bool) -> Evaluation:
+            base = evaluation(quick=quick, seeded=False)
+            spread = (0.8, 0.82, 0.81, 0.79, 0.8)
+            measurements = tuple(
+                Measurement(metric="accuracy", setting=(("epsilon", e),), values=(v,) if quick else spread)
+                for e, v in values.items()
+            )
+            return Evaluation(**{**{f: getattr(base, f) for f in base.__fields__}, "measurements": measurements})
+
+        ten = {float(e): 0.8 for e in range(1, 11)}
+        shipped = (at(ten, quick=False), at(ten, quick=True))
+        # 0.845 is outside one value's 95% range (0.769 to 0.839), inside each of ten values' 99.5% range
+        assert compare_runs(at({**ten, 1.0: 0.845}, quick=True), shipped) == []
+        (problem,) = compare_runs(at({1.0: 0.845}, quick=True), shipped)
+        assert "0.7693 to 0.8387 (family-wise over 1 values)" in problem
+        (problem,) = compare_runs(at({**ten, 1.0: 0.9}, quick=True), shipped)
+        assert "accuracy at epsilon 1.0: [0.9] outside the full run's 95% range 0.7341 to 0.8739" in problem
+
+    def test_an_unseeded_value_that_never_varied_is_not_compared(self) -> None:
+        # ten zeros (a risk Anonymeter found no attack for) say little about the eleventh draw
+        shipped = (evaluation((0.0,) * 10, seeded=False), evaluation((0.0,), quick=True, seeded=False))
+        assert compare_runs(evaluation((0.01,), quick=True, seeded=False), shipped) == []
+        # a seeded program must still repeat it exactly
+        shipped = (evaluation((0.0,) * 10), evaluation((0.0,), quick=True))
+        (problem,) = compare_runs(evaluation((0.01,), quick=True), shipped)
+        assert problem.endswith("[0.01] differs from the shipped [0.0] (seeded)")
 
     def test_a_status_change_is_a_mismatch(self) -> None:
         failed = Evaluation(

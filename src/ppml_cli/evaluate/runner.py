@@ -135,6 +135,7 @@ def run_program(
     if program.quick_only and not quick:
         return results("skipped", reason=program.quick_only)
     env = dict(program.env)
+    installing = now()
     try:
         python = python_for(
             workdir / "venv",
@@ -152,6 +153,7 @@ def run_program(
             if failure.detail
             else f"install failed: {failure}",
         )
+    provenance["install_seconds"] = round((now() - installing).total_seconds(), 1)
     versions = installed_versions(python)
     wanted = [
         normalized(r.split(";")[0].split("[")[0].split("=")[0].split("<")[0].split(">")[0].strip())

@@ -44,11 +44,41 @@ def interval(values: Sequence[float]) -> tuple[float, float] | None:
     return (centre - half, centre + half)
 
 
-def prediction_interval(values: Sequence[float]) -> tuple[float, float] | None:
-    """Where one new repetition should fall (95%): mean ± t·s·√(1 + 1/n); None for a single value."""
+def t_within(t: float, df: int) -> float:
+    """P(|T| <= t) for Student's t with ``df`` degrees of freedom (Abramowitz & Stegun 26.7.3-4)."""
+    theta = math.atan(abs(t) / math.sqrt(df))
+    cos2 = math.cos(theta) ** 2
+    if df % 2 == 0:  # sin(θ)·Σ_k b_k cos^2k(θ), b_0 = 1, b_k = b_(k-1)·(2k-1)/(2k), k < df/2
+        term, total = 1.0, 1.0
+        for k in range(1, df // 2):
+            term *= (2 * k - 1) / (2 * k) * cos2
+            total += term
+        return math.sin(theta) * total
+    if df == 1:
+        return 2 * theta / math.pi
+    term, total = math.cos(theta), math.cos(theta)  # (2/π)(θ + sin(θ)·Σ_k a_k cos^(2k+1)(θ))
+    for k in range(1, (df - 1) // 2):
+        term *= 2 * k / (2 * k + 1) * cos2
+        total += term
+    return 2 / math.pi * (theta + math.sin(theta) * total)
+
+
+def t_quantile(level: float, df: int) -> float:
+    """The t such that P(|T| <= t) = level (two-sided), by bisection: t_quantile(0.95, 4) = 2.776."""
+    low, high = 0.0, 1e7
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if t_within(middle, df) < level else (low, middle)
+    return (low + high) / 2
+
+
+def prediction_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float] | None:
+    """Where one new repetition should fall (``level``, 95% by default): mean ± t·s·√(1 + 1/n);
+    None for a single value."""
     if len(values) < 2:
         return None
-    half = t975(len(values) - 1) * stdev(values) * math.sqrt(1 + 1 / len(values))
+    t = t975(len(values) - 1) if level == 0.95 else t_quantile(level, len(values) - 1)
+    half = t * stdev(values) * math.sqrt(1 + 1 / len(values))
     centre = mean(values)
     return (centre - half, centre + half)
 
