@@ -562,7 +562,7 @@ def evaluate(
     ] = None,
     family: Annotated[str | None, typer.Option("--family", help="Every tool of one family.")] = None,
     run_all: Annotated[
-        bool, typer.Option("--all", help="Every family and tool (about an hour on 2 shared cores).")
+        bool, typer.Option("--all", help="Every family and tool (about 10 minutes on 2 cores; see the README).")
     ] = False,
     quick: Annotated[bool, typer.Option("--quick", help="The small grid, one repetition (what CI re-runs).")] = False,
     reps: Annotated[int | None, typer.Option("--reps", help="Repetitions (default: the family's).")] = None,
