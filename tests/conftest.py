@@ -17,6 +17,8 @@ from typer.testing import CliRunner, Result
 
 from ppml_cli.cli import app
 
+from .httpserver import Server, serving
+
 SEED_LINKS = Path(__file__).parent / "data" / "seed_links.txt"
 
 
@@ -164,3 +166,27 @@ tools:
     license: MIT
     status: active
 """
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[Server]:
+    """One server for the module: stopping one waits for its poll interval (half a second)."""
+    with serving() as srv:
+        yield srv
+
+
+@pytest.fixture
+def server(shared_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
+    """One fake server playing GitHub, PyPI, arXiv and Crossref, with no routes and an empty log for each test.
+
+    Modules with a server of their own (the link checker's) define their own ``server`` fixture.
+    """
+    srv = shared_server
+    with srv.lock:
+        srv.routes.clear()
+        srv.log.clear()
+        srv.connections.clear()
+    for var in ("PPML_GITHUB_API_URL", "PPML_PYPI_URL", "PPML_ARXIV_API_URL", "PPML_CROSSREF_API_URL"):
+        monkeypatch.setenv(var, srv.base)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    return srv

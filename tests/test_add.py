@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from ppml_cli.net import arxiv, crossref, pypi
 from ppml_cli.net.fetch import FetchError, get
 
 from .conftest import Run
-from .httpserver import Handler, Reply, Server, serving
+from .httpserver import Handler, Reply, Server
 
 RECENT = (dt.date.today() - dt.timedelta(days=30)).isoformat()
 
@@ -88,27 +87,6 @@ def closed_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[Server]:
-    """One server for the module: stopping one waits for its poll interval (half a second)."""
-    with serving() as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
-    """One fake server playing GitHub, PyPI, arXiv and Crossref, with no routes and an empty log for each test."""
-    srv = shared_server
-    with srv.lock:
-        srv.routes.clear()
-        srv.log.clear()
-        srv.connections.clear()
-    for var in ("PPML_GITHUB_API_URL", "PPML_PYPI_URL", "PPML_ARXIV_API_URL", "PPML_CROSSREF_API_URL"):
-        monkeypatch.setenv(var, srv.base)
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    return srv
 
 
 def tool_routes(server: Server) -> None:

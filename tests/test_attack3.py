@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -249,25 +249,6 @@ def test_no_format_lets_an_acting_character_through(text: str) -> None:
 # --------------------------------------------------- 4: nesting in untrusted JSON and YAML
 
 JSON_TYPE = {"Content-Type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[Server]:
-    """One server for the module: stopping one waits for its poll interval (half a second)."""
-    with serving() as srv:
-        yield srv
-
-
-@pytest.fixture
-def server(shared_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
-    """One fake server playing GitHub, PyPI and Crossref, with no routes for each test."""
-    with shared_server.lock:
-        shared_server.routes.clear()
-        shared_server.log.clear()
-    for var in ("PPML_GITHUB_API_URL", "PPML_PYPI_URL", "PPML_ARXIV_API_URL", "PPML_CROSSREF_API_URL"):
-        monkeypatch.setenv(var, shared_server.base)
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    return shared_server
 
 
 def nested(depth: int, inner: str = "1") -> bytes:

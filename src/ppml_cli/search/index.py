@@ -12,7 +12,6 @@ takes time linear in the catalog and bounded per entry.
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 from array import array
@@ -26,6 +25,7 @@ from ppml_cli.index import Index, compact, entry_labels
 from ppml_cli.model import Entry, Mitigation, Reference, Technique, Threat, Tool, Tutorial
 from ppml_cli.search.query import Term
 from ppml_cli.search.words import MAX_FIELD_CHARS, analyse, stemmed, tokens, typo_budget
+from ppml_cli.store.cache import collector_paused
 
 try:  # the C module itself: struct.py only re-exports it, at an import cost on every run
     from _struct import Struct
@@ -104,13 +104,8 @@ class SearchIndex:
         self.entries = list(index.entries)
         # The build makes hundreds of thousands of small objects and frees none of them in
         # cycles: the collector would only walk the whole catalog again and again.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             self._build()
-        finally:
-            if collecting:
-                gc.enable()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
