@@ -124,3 +124,19 @@ def test_no_home_directory_means_no_cache_not_a_crash(run: Run, monkeypatch: pyt
     result = run("show", "opacus", "-o", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["id"] == "opacus"
+
+
+def test_recurring_catalog_values_are_one_object_so_the_cache_stores_them_once() -> None:
+    # pickle shares by identity: YAML's one string per occurrence made a large catalog's cache
+    # store (and every warm run rebuild) "dp-training" once per entry that names it
+    from ppml_cli.catalog.parse import load_catalog
+    from ppml_cli.model import Technique, Tool
+
+    entries = load_catalog(paths=[bundled_catalog_path()]).entries
+    own_ids = {e.id: e.id for e in entries if isinstance(e, Technique)}
+    linked = [t for e in entries if not isinstance(e, Technique) for t in e.techniques]
+    assert linked and all(t is own_ids[t] for t in linked)
+    by_value: dict[tuple[str, ...], tuple[str, ...]] = {}
+    tools = [e for e in entries if isinstance(e, Tool) and e.frameworks]
+    assert len({e.frameworks for e in tools}) < len(tools)
+    assert all(by_value.setdefault(e.frameworks, e.frameworks) is e.frameworks for e in tools)

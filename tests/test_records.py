@@ -61,6 +61,24 @@ def test_records_pickle_round_trip() -> None:
     assert restored.to_dict() == tool.to_dict()
 
 
+def test_a_pickled_record_stores_only_what_differs_from_its_defaults() -> None:
+    # A cached catalog is mostly default values: pickling them all made it a third larger and slower.
+    tool = make(license="MIT", frameworks=(), status=Tool.__defaults__["status"])
+    assert set(tool.__getstate__()) == {"id", "name", "description", "techniques", "license"}
+    restored = pickle.loads(pickle.dumps(tool, protocol=pickle.HIGHEST_PROTOCOL))
+    assert restored == tool and hash(restored) == hash(tool)
+    assert {restored} == {tool}
+    assert list(restored.to_dict()) == list(tool.to_dict())
+    assert restored.frameworks == () and restored.status is tool.status
+
+
+def test_a_value_equal_to_its_default_but_of_another_type_is_kept() -> None:
+    mitigation = Mitigation(threat="t", strength=Strength.NONE, reason="r", condition=None)
+    assert "condition" not in mitigation.__getstate__()
+    tool = make(aliases=["a"])  # a list is not the default tuple
+    assert tool.__getstate__()["aliases"] == ["a"]
+
+
 def test_replace_makes_a_changed_copy_and_leaves_the_original() -> None:
     tool = make(license="MIT")
     changed = replace(tool, name="Other", aliases=("o",))

@@ -7,9 +7,10 @@ millisecond per class; ppml defines its records on every run, so that was a
 tenth of a warm start. Here the methods are written once, generically, and each
 subclass only records its field names and defaults. ``dataclass_transform``
 tells type checkers the constructor's signature, so ``Tool(id=..., name=...)``
-is checked like a dataclass call. Instances keep their values in ``__dict__``,
-which pickle restores directly (bypassing ``__setattr__``), so cached catalogs
-load fast.
+is checked like a dataclass call. Instances keep their values in ``__dict__``;
+pickle stores only the fields that differ from their defaults (most of a
+catalog entry's do not) and restores the rest from the class, so a cached
+catalog is a third smaller and unpickles faster.
 
 This module holds only the base, so that network clients, errors and results
 can build records without importing what the catalog holds.
@@ -26,6 +27,9 @@ else:
 
     def dataclass_transform(**_: object) -> Any:
         return lambda cls: cls
+
+
+_MISSING = object()
 
 
 class FrozenRecordError(AttributeError):
@@ -71,6 +75,23 @@ class Record:
         if values:
             raise TypeError(f"{type(self).__name__}() got unexpected arguments: {', '.join(sorted(values))}")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields that differ from their defaults (identity first: ``()`` and ``None`` are singletons)."""
+        defaults = self.__defaults__
+        missing = _MISSING
+        return {
+            name: value
+            for name, value in self.__dict__.items()
+            if not (
+                (default := defaults.get(name, missing)) is value or (type(default) is type(value) and default == value)
+            )
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        values = self.__dict__
+        values.update(self.__defaults__)
+        values.update(state)
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise FrozenRecordError(f"cannot assign to field {name!r}: {type(self).__name__} is immutable")
 
@@ -83,7 +104,8 @@ class Record:
         return self.__dict__ == other.__dict__
 
     def __hash__(self) -> int:
-        return hash((type(self), *self.__dict__.values()))
+        values = self.__dict__  # in field order: an unpickled record's dict holds its defaults first
+        return hash((type(self), *(values[name] for name in self.__fields__)))
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__fields__)

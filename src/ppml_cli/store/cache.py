@@ -52,7 +52,7 @@ DISABLE_VAR = store.NO_CACHE_ENV
 SUBDIR = "catalogs"
 KEY_FILE = ".key"
 KEY_BYTES = 32
-MAGIC = b"ppml-c4\n"  # bump the digit when the file layout or the pickled classes change shape
+MAGIC = b"ppml-c5\n"  # bump the digit when the file layout or the pickled classes change shape
 TAG_BYTES = 32
 KEEP = 16  # cache files kept; older ones are removed
 #: What the cache holds: each part, and the modules whose classes it pickles (their stamps are in
