@@ -205,6 +205,41 @@ def test_search_never_crashes_and_scores_are_bounded(query: str) -> None:
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+_labels = st.lists(st.sampled_from(["ab", "abc", "abcd", "Ab-C", "zz top", "b"]), max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Alpha", "Beta", "abcd", "ZZ Top"]), _labels), min_size=1, max_size=8))
+def test_the_compact_label_and_word_tables_answer_as_plain_dicts_would(entries: list[tuple[str, list[str]]]) -> None:
+    # The search index keeps labels and postings in arrays and one block of bytes (a warm run unpickles
+    # them fast); every lookup must answer what a dict of each label and word would.
+    from ppml_cli.index import compact
+    from ppml_cli.model import Catalog, Tool
+    from ppml_cli.search.index import entry_aliases, entry_names
+
+    tools = [
+        Tool(id=f"t{n}", name=name, description=f"{name} tool number {n}.", aliases=tuple(aliases))
+        for n, (name, aliases) in enumerate(entries)
+    ]
+    search = SearchIndex(Index(Catalog(entries=tuple(tools))))
+    names: dict[str, set[int]] = {}
+    aliases: dict[str, set[int]] = {}
+    for n, tool in enumerate(tools):
+        own = {compact(label) for label in entry_names(tool)} - {""}
+        for key in own:
+            names.setdefault(key, set()).add(n)
+        for key in {compact(label) for label in entry_aliases(tool)} - own - {""}:
+            aliases.setdefault(key, set()).add(n)
+    for key in {*names, *aliases, "abcde", "", "zzz"}:
+        expected = dict.fromkeys(aliases.get(key, ()), (97.0, "exact alias"))
+        expected.update(dict.fromkeys(names.get(key, ()), (100.0, "exact name or id")))
+        assert search.exact_labels(key) == expected
+    for word in ("tool", "number", "alpha", "absent"):
+        hits = {h.entry.id for h in search.search(word)}
+        holding = {t.id for t in tools if word in t.description.casefold()}
+        assert hits == holding
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40))
 def test_cli_search_handles_any_text(query: str) -> None:

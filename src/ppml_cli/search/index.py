@@ -18,7 +18,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import TYPE_CHECKING, Any
 
 from ppml_cli.index import Index, compact, entry_labels
@@ -185,8 +185,13 @@ class SearchIndex:
                     if other > value or (other == value and other_code < code):
                         code = other_code
                 postings[term] += pack(number, round(255 * weighted / (K1 + weighted)) or 1, code)
-        self._postings = {term: bytes(data) for term, data in postings.items()}
-        self._vocabulary = sorted(self._postings)
+        # A warm run unpickles what follows, so it is kept in few objects: the postings as one block
+        # of bytes beside the sorted vocabulary (where each word's postings end), the labels as
+        # arrays beside their sorted keys; a word or label is found by bisection, as prefixes are.
+        # (At 8,680 extra entries, a dict per table made a warm search unpickle 50,000 objects more.)
+        self._vocabulary = sorted(postings)
+        self._posting_data = b"".join(postings[word] for word in self._vocabulary)
+        self._posting_ends = array("I", accumulate(len(postings[word]) for word in self._vocabulary))
         names: dict[str, list[int]] = defaultdict(list)
         aliases: dict[str, list[int]] = defaultdict(list)
         for number, (own_names, other_labels) in enumerate(labels):
@@ -195,16 +200,51 @@ class SearchIndex:
                 names[label_key].append(number)
             for label_key in {compact(label) for label in other_labels} - own - {""}:
                 aliases[label_key].append(number)
-        # one entry is stored as its number, not a 1-tuple: a warm run unpickles these tables
-        self._names: dict[str, int | tuple[int, ...]] = {k: v[0] if len(v) == 1 else tuple(v) for k, v in names.items()}
-        self._aliases: dict[str, int | tuple[int, ...]] = {
-            k: v[0] if len(v) == 1 else tuple(v) for k, v in aliases.items()
-        }
-        self._label_keys = sorted({*self._names, *self._aliases})
+        self._label_keys = sorted({*names, *aliases})
+        self._label_groups: list[tuple[int, ...]] = []
+        self._names = self._label_table(names)
+        self._aliases = self._label_table(aliases)
         #: How linked each entry is in the catalog (entries pointing at it, the tools a paper lists),
         #: which breaks ties: counted once here rather than from the whole catalog on every search.
         self.links = array("I", [len(self.index.users_of(e.id)) + len(getattr(e, "tools", ())) for e in self.entries])
         self._build_structure()
+
+    def _label_table(self, table: Mapping[str, list[int]]) -> array[int]:
+        """Per label key (in ``_label_keys`` order): its one entry, -1 for none, or -2 - n for ``_label_groups[n]``."""
+        out = array("i", [-1]) * len(self._label_keys)
+        for at, key in enumerate(self._label_keys):
+            numbers = table.get(key)
+            if not numbers:
+                continue
+            if len(numbers) == 1:
+                out[at] = numbers[0]
+            else:
+                out[at] = -2 - len(self._label_groups)
+                self._label_groups.append(tuple(numbers))
+        return out
+
+    def _posting(self, word: str) -> bytes | None:
+        """The postings of index term ``word`` (entry number, impact, field code), or None if no entry holds it."""
+        vocabulary = self._vocabulary
+        at = bisect_left(vocabulary, word)
+        if at == len(vocabulary) or vocabulary[at] != word:
+            return None
+        ends = self._posting_ends
+        return self._posting_data[ends[at - 1] if at else 0 : ends[at]]
+
+    def _labelled(self, table: array[int], key: str) -> tuple[int, ...]:
+        """The entry numbers a label table holds for the label key ``key``."""
+        keys = self._label_keys
+        at = bisect_left(keys, key)
+        if at == len(keys) or keys[at] != key:
+            return ()
+        return self._labelled_at(table, at)
+
+    def _labelled_at(self, table: array[int], at: int) -> tuple[int, ...]:
+        value = table[at]
+        if value >= 0:
+            return (value,)
+        return () if value == -1 else self._label_groups[-2 - value]
 
     def _build_structure(self) -> None:
         """What the catalog's structure says about a query's intent, kept beside the words.
@@ -266,7 +306,7 @@ class SearchIndex:
             for n, e in enumerate(self.entries)
             if isinstance(e, Tool) and e.status.value in ("legacy", "deprecated")
         }
-        self.domain = frozenset(w for w in domain if len(self._postings.get(w, b"")) <= most * _POSTING.size)
+        self.domain = frozenset(w for w in domain if len(self._posting(w) or b"") <= most * _POSTING.size)
         self.frameworks = frozenset(frameworks)
         self.mitigators = dict(self.mitigators)
 
@@ -398,7 +438,7 @@ class SearchIndex:
 
         def offer(word: str, factor: float, how: str) -> None:
             nonlocal top_idf
-            posting = self._postings.get(word)
+            posting = self._posting(word)
             if posting is None:
                 return
             df = len(posting) // _POSTING.size
@@ -420,7 +460,7 @@ class SearchIndex:
                 if current is None or value > current[0]:
                     found[number] = (value, how, code, word)
 
-        exact = [k for k in dict.fromkeys((term.key, stemmed(term.key))) if k in self._postings]
+        exact = [k for k in dict.fromkeys((term.key, stemmed(term.key))) if self._posting(k) is not None]
         if not exact and "-" in term.key:
             shortened = self._compounds_starting(term.key)
             if shortened:  # a shortened compound ("k-anon" for "k-anonymity"), wherever it stands
@@ -454,7 +494,7 @@ class SearchIndex:
         also a plain word where the catalog's curated wording of what users ask
         uses it after the word before it ("is a DP implementation correct").
         """
-        posting = self._postings.get(second)
+        posting = self._posting(second)
         if posting is None:
             return False
         for number, _, _ in _POSTING.iter_unpack(posting):
@@ -519,7 +559,7 @@ class SearchIndex:
 
     def surface_of(self, key: str, like: str = "") -> str:
         """A catalog word that the index term ``key`` stands for, the one most like ``like`` if given."""
-        posting = self._postings.get(key)
+        posting = self._posting(key)
         if not posting:
             return key
         found: list[str] = []
@@ -535,8 +575,8 @@ class SearchIndex:
 
     def exact_labels(self, key: str) -> dict[int, tuple[float, str]]:
         """Entries whose id, name or alias is exactly ``key`` (a compact form, stop words included)."""
-        found = dict.fromkeys(_labelled(self._aliases, key), (ALIAS_SCORE, "exact alias"))
-        found.update(dict.fromkeys(_labelled(self._names, key), (NAME_SCORE, "exact name or id")))
+        found = dict.fromkeys(self._labelled(self._aliases, key), (ALIAS_SCORE, "exact alias"))
+        found.update(dict.fromkeys(self._labelled(self._names, key), (NAME_SCORE, "exact name or id")))
         return found
 
     def score_labels(self, whole: str, *, typos: int) -> dict[int, tuple[float, str]]:
@@ -554,17 +594,18 @@ class SearchIndex:
                 if score > found.get(number, (0.0, ""))[0]:
                     found[number] = (score, reason)
 
-        offer(_labelled(self._names, whole), NAME_SCORE, "exact name or id")
-        offer(_labelled(self._aliases, whole), ALIAS_SCORE, "exact alias")
+        offer(self._labelled(self._names, whole), NAME_SCORE, "exact name or id")
+        offer(self._labelled(self._aliases, whole), ALIAS_SCORE, "exact alias")
         if len(whole) >= MIN_PREFIX_LEN:
             start = bisect_left(self._label_keys, whole)
-            for key in self._label_keys[start : start + MAX_PREFIX_EXPANSION]:
+            for at in range(start, min(start + MAX_PREFIX_EXPANSION, len(self._label_keys))):
+                key = self._label_keys[at]
                 if not key.startswith(whole):
                     break
                 if key != whole:
                     score = LABEL_PREFIX_SCORE - min(len(key) - len(whole), 25) * 0.4
                     offer(
-                        (*_labelled(self._names, key), *_labelled(self._aliases, key)),
+                        (*self._labelled_at(self._names, at), *self._labelled_at(self._aliases, at)),
                         score,
                         f"name starts with {whole!r}",
                     )
@@ -577,16 +618,10 @@ class SearchIndex:
                 cost = int(distance) + (1 if key[:1] != whole[:1] else 0)
                 if cost <= budget:
                     score = ALIAS_SCORE - LABEL_TYPO_PENALTY * cost
-                    for number in (*_labelled(self._names, key), *_labelled(self._aliases, key)):
+                    for number in (*self._labelled(self._names, key), *self._labelled(self._aliases, key)):
                         label = next((x for x in entry_labels(self.entries[number]) if compact(x) == key), key)
                         offer((number,), score, f"name resembles {label!r}")
         return found
-
-
-def _labelled(table: Mapping[str, int | tuple[int, ...]], key: str) -> tuple[int, ...]:
-    """The entry numbers a label table holds for ``key``."""
-    found = table.get(key, ())
-    return (found,) if isinstance(found, int) else found
 
 
 def _surfaces(entry: Entry, key: str) -> list[str]:
