@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ppml_cli.catalog.parse import load_catalog
 from ppml_cli.index import Index
@@ -352,3 +354,25 @@ class TestLimits:
 
     def test_analyse_reads_at_most_the_cap(self) -> None:
         assert len(analyse("word " * (MAX_FIELD_CHARS * 3))) <= MAX_FIELD_CHARS // 5 + 1
+
+
+_scores = st.dictionaries(
+    st.integers(0, 40),
+    st.one_of(st.floats(0, 130, allow_nan=False), st.sampled_from([4.99, 5.0, 49.95, 49.96, 50.04, 99.95, 100.0])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_scores, st.one_of(st.none(), st.integers(1, 12)))
+def test_the_cut_keeps_the_best_and_every_tie_on_the_shown_score(scores: dict[int, float], limit: int | None) -> None:
+    # The cut rounds only what lies near the limit-th best (a large catalog has thousands of
+    # candidates); it must keep exactly what rounding every score would keep.
+    import heapq
+
+    from ppml_cli.search.ranking import MIN_SCORE, _eligible
+
+    shown = [(round(min(s, 100.0), 1), n) for n, s in scores.items() if s >= MIN_SCORE]
+    if limit is not None and len(shown) > limit:
+        cutoff = heapq.nlargest(limit, shown)[-1][0]
+        shown = [p for p in shown if p[0] >= cutoff]
+    assert sorted(_eligible(SearchIndex.__new__(SearchIndex), scores, None, {}, None, limit)) == sorted(shown)

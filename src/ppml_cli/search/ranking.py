@@ -138,27 +138,42 @@ def rank(
             else matches
             for t, matches in zip(terms, per_term, strict=True)
         ]
-    scores: dict[int, float] = defaultdict(float)
-    for matches in per_term:
-        for number, (value, *_) in matches.items():
-            scores[number] += value
-    scale = WORDS_SCALE / sum(idfs) if idfs else 0.0
-    coverage: dict[int, int] = defaultdict(int)
+    # One pass over every candidate of every word (thousands in a large catalog): its summed value,
+    # how many words it holds as evidence (for the coordination factor), and for a question how many
+    # it holds at all and how many exactly (for the proximity bonus).
+    scores: dict[int, float] = {}
+    coverage: dict[int, int] = {}
+    question = len(terms) >= QUESTION_WORDS
+    covered: dict[int, int] = {}
+    held: dict[int, int] = {}
     for term, matches in zip(terms, per_term, strict=True):
-        for number, match in matches.items():
+        about_subject = term.key in subject
+        score_of, coverage_of, covered_of, held_of = scores.get, coverage.get, covered.get, held.get
+        for number, (value, how, code, _) in matches.items():
+            scores[number] = score_of(number, 0.0) + value
             # defending against an attack is not being about it; every entry of a phase holds its name
-            if (term.key not in subject or number not in defenders) and match[2] != F_PHASE:
-                coverage[number] += 1
-    for number in scores:  # Lucene's coordination factor: an entry holding more of the words answers more of it
-        scores[number] *= scale * (coverage[number] / len(terms)) ** COORDINATION
+            if code != F_PHASE and not (about_subject and number in defenders):
+                coverage[number] = coverage_of(number, 0) + 1
+            if question:
+                covered[number] = covered_of(number, 0) + 1
+                if how == "word":
+                    held[number] = held_of(number, 0) + 1
+    scale = WORDS_SCALE / sum(idfs) if idfs else 0.0
+    # Lucene's coordination factor: an entry holding more of the words answers more of it
+    factors = [scale * (count / len(terms)) ** COORDINATION for count in range(len(terms) + 1)]
+    for number in scores:
+        scores[number] *= factors[coverage.get(number, 0)]
     phrased = _phrase_bonus(search, terms, per_term, corrections, scores)
-    _proximity_bonus(search, terms, per_term, scores, phrased)
+    if question:
+        _proximity_bonus(search, terms, held, scores, phrased)
     for number, status in search.unmaintained.items():  # a maintained tool answers better than a legacy one
         if number in scores:
             scores[number] *= STATUS_FACTORS.get(status, 1.0)
+    kinds = search.kinds
     if intent is None:  # a tutorial shows how to use a tool: unasked for, it comes after the tool
+        tutorial = Kind.TUTORIAL.order
         for number in scores:
-            if search.entries[number].kind is Kind.TUTORIAL:
+            if kinds[number] == tutorial:
                 scores[number] *= TUTORIAL_FACTOR
     if read.choice and intent is None and scores:  # "which epsilon should I choose": the guidance first
         best = max(scores.values())
@@ -166,9 +181,10 @@ def rank(
             if number in scores:
                 scores[number] = best + CHOICE_BONUS
     # a question: what answers it, before the hub pages
-    elif intent is None and not read.defence and len(terms) >= QUESTION_WORDS:
+    elif intent is None and not read.defence and question:
+        hubs = {kind.order for kind in HUB_KINDS}
         for number in scores:
-            if search.entries[number].kind in HUB_KINDS:
+            if kinds[number] in hubs:
                 scores[number] *= HUB_FACTOR
     labels = search.score_labels(whole, typos=sum(t.budget for t in terms) if corrections else 0)
     for number, found in named.items():
@@ -179,8 +195,9 @@ def rank(
             scores[number] = score
             phrased.discard(number)
     if intent is not None:
+        asked = intent.order
         for number in scores:
-            if search.entries[number].kind is not intent:
+            if kinds[number] != asked:
                 scores[number] *= OTHER_KIND_FACTOR
     if read.measure:  # "evaluate the privacy of...": what measures privacy, by the catalog's technique roles
         audited = {search.entries[n].id for n in threats}
@@ -201,26 +218,16 @@ def rank(
                 scores[number] *= NOT_A_DEFENCE_FACTOR
     elif techniques and not threats and intent is None:  # a topic: its tools first, then the reading
         on_topic = frozenset().union(*(search.members.get(search.entries[n].id, ()) for n in techniques))
+        reference = Kind.REFERENCE.order
         for number in scores:
-            if search.entries[number].kind is Kind.REFERENCE and number not in labels:
+            if kinds[number] == reference and number not in labels:
                 scores[number] *= TOPIC_READING_FACTOR
             if number not in on_topic:
                 scores[number] *= OFF_TOPIC_FACTOR  # shares words with the question, not its technique
 
-    if intent is not Kind.TECHNIQUE and len(terms) >= QUESTION_WORDS and not read.choice:
+    if intent is not Kind.TECHNIQUE and question and not read.choice:
         _members_first(search, scores, labels)
-    eligible = [(round(min(score, 100.0), 1), number) for number, score in scores.items() if score >= MIN_SCORE]
-    if len(terms) >= QUESTION_WORDS:  # one word of a question alone is a coincidence, not an answer
-        covered: dict[int, int] = defaultdict(int)
-        for matches in per_term:
-            for number in matches:
-                covered[number] += 1
-        eligible = [p for p in eligible if covered[p[1]] >= 2 or p[1] in labels]
-    if filters is not None and not filters.is_empty():
-        eligible = [p for p in eligible if passes(search.index, search.entries[p[1]], filters)]
-    if limit is not None and len(eligible) > limit:
-        cutoff = heapq.nlargest(limit, eligible)[-1][0]
-        eligible = [p for p in eligible if p[0] >= cutoff]
+    eligible = _eligible(search, scores, covered if question else None, labels, filters, limit)
     star_counts = _stars_for_ties(search, eligible, stars)
     links = _links_for_ties(search, eligible)
     eligible.sort(key=lambda p: (-p[0], *_quality(search.entries[p[1]], star_counts, links)))
@@ -254,6 +261,34 @@ def rank(
         ignored=ignored,
         recommend=_recommend_args(search, read.defence, threats, keys) if hits else (),
     )
+
+
+def _eligible(
+    search: SearchIndex,
+    scores: Mapping[int, float],
+    covered: Mapping[int, int] | None,
+    labels: Mapping[int, object],
+    filters: Filters | None,
+    limit: int | None,
+) -> list[tuple[float, int]]:
+    """(shown score, entry number) of what may be answered: the best ``limit`` and all that tie with the last.
+
+    Scores are shown rounded to one decimal, and ties on the shown score are
+    broken by quality; so the cut falls at the rounded score of the
+    ``limit``-th best, and only entries within a rounding of it are rounded.
+    """
+    pool = [(min(score, 100.0), number) for number, score in scores.items() if score >= MIN_SCORE]
+    if covered is not None:  # one word of a question alone is a coincidence, not an answer
+        pool = [p for p in pool if covered.get(p[1], 0) >= 2 or p[1] in labels]
+    if filters is not None and not filters.is_empty():
+        pool = [p for p in pool if passes(search.index, search.entries[p[1]], filters)]
+    cutoff = None
+    if limit is not None and len(pool) > limit:
+        raw = heapq.nlargest(limit, pool)[-1][0]
+        cutoff = round(raw, 1)  # rounding keeps order, so this is the limit-th best shown score
+        pool = [p for p in pool if p[0] >= raw - 0.1]
+    eligible = [(round(score, 1), number) for score, number in pool]
+    return eligible if cutoff is None else [p for p in eligible if p[0] >= cutoff]
 
 
 def _phrase_bonus(
@@ -302,13 +337,14 @@ def _members_first(search: SearchIndex, scores: dict[int, float], labels: Mappin
     query names is left where it is.
     """
     lifted: dict[int, float] = {}
-    for number in list(scores):
+    technique = Kind.TECHNIQUE.order
+    concrete = {kind.order for kind in CONCRETE_KINDS}
+    kinds = search.kinds
+    for number in [n for n in scores if kinds[n] == technique]:
         entry = search.entries[number]
-        if not isinstance(entry, Technique) or number in labels:
+        if number in labels:
             continue
-        members = [
-            m for m in search.members.get(entry.id, ()) if m in scores and search.entries[m].kind in CONCRETE_KINDS
-        ]
+        members = [m for m in search.members.get(entry.id, ()) if m in scores and kinds[m] in concrete]
         if not members:
             continue
         top = max(scores[m] for m in members)
@@ -326,7 +362,7 @@ def _members_first(search: SearchIndex, scores: dict[int, float], labels: Mappin
 def _proximity_bonus(
     search: SearchIndex,
     terms: list[Term],
-    per_term: list[dict[int, Match]],
+    held: Mapping[int, int],
     scores: dict[int, float],
     phrased: set[int],
 ) -> None:
@@ -346,11 +382,6 @@ def _proximity_bonus(
     pairs = [p for p in pairs if not any(frozenset((x, y)) in concepts for x in p[0] for y in p[1])]
     if not pairs:
         return
-    held: dict[int, int] = defaultdict(int)
-    for matches in per_term:
-        for number, match in matches.items():
-            if match[1] == "word":
-                held[number] += 1
     candidates = [n for n, count in held.items() if count >= 2 and n not in phrased]
     wanted = set().union(*(first | second for first, second in pairs))
     for number in heapq.nlargest(PHRASE_CANDIDATES, candidates, key=scores.__getitem__):
