@@ -431,7 +431,8 @@ class SearchIndex:
         """Search for ``query``; ``stars`` gives refreshed star counts, asked only to break ties."""
         from ppml_cli.search.ranking import rank
 
-        return rank(self, query, filters, limit, stars)
+        with collector_paused():  # ranking makes a few tuples per candidate and frees none in cycles
+            return rank(self, query, filters, limit, stars)
 
     def term_matches(self, term: Term) -> tuple[dict[int, Match], float, list[str]]:
         """Entries matching ``term``: number -> (idf-weighted value, how, field code, word); its idf; corrections."""
