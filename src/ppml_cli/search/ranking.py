@@ -160,7 +160,8 @@ def rank(
                     held[number] = held_of(number, 0) + 1
     scale = WORDS_SCALE / sum(idfs) if idfs else 0.0
     # Lucene's coordination factor: an entry holding more of the words answers more of it
-    factors = [scale * (count / len(terms)) ** COORDINATION for count in range(len(terms) + 1)]
+    # (no terms left: the query is only an entry's name, matched whole below)
+    factors = [scale * (count / len(terms)) ** COORDINATION for count in range(len(terms) + 1)] if terms else []
     for number in scores:
         scores[number] *= factors[coverage.get(number, 0)]
     phrased = _phrase_bonus(search, terms, per_term, corrections, scores)
