@@ -457,12 +457,20 @@ OVERRIDE = (
 class TestAReplacedBundledEntryIsSaidSo:
     """Weak item: a user catalog replaced a bundled entry of the same id without a word."""
 
-    def test_every_run_says_so_once_on_stderr(self, run: Run, write_catalog: Callable[..., Path]) -> None:
+    @pytest.mark.parametrize(
+        "command",
+        [["show", "opacus"], ["search", "my opacus"], ["search", "my opacus", "--kind", "tool"]],
+        ids=["show", "search", "filtered search"],  # a warm search reads only its hits, not the index
+    )
+    def test_every_run_says_so_once_on_stderr(
+        self, run: Run, write_catalog: Callable[..., Path], command: list[str]
+    ) -> None:
         path = write_catalog(OVERRIDE)
         for _ in range(2):  # the second run is served from the cache
-            result = run("--catalog", str(path), "show", "opacus", "-o", "json")
+            result = run("--catalog", str(path), *command, "-o", "json")
             assert result.exit_code == EXIT_OK
-            assert json.loads(result.stdout)["name"] == "My Opacus"
+            answer = json.loads(result.stdout)
+            assert (answer if command[0] == "show" else answer[0])["name"] == "My Opacus"
             said = " ".join(result.stderr.split())  # the note wraps at the terminal's width
             assert said.count("replaces 1 entry of the bundled catalog with the same id: opacus") == 1
 

@@ -33,7 +33,7 @@ def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_second_run_reads_the_cache_not_the_yaml(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     first = run("search", "opacus", "-o", "json").stdout
-    assert {p.name.split(".")[1] for p in cache_files()} == {"index", "search"}
+    assert {p.name.split(".")[1] for p in cache_files()} == {"index", "search", "entries"}
     forbid_parsing(monkeypatch)
     assert run("search", "opacus", "-o", "json").stdout == first
     assert json.loads(run("show", "flower", "-o", "json").stdout)["package"] == "flwr"
@@ -140,3 +140,111 @@ def test_recurring_catalog_values_are_one_object_so_the_cache_stores_them_once()
     tools = [e for e in entries if isinstance(e, Tool) and e.frameworks]
     assert len({e.frameworks for e in tools}) < len(tools)
     assert all(by_value.setdefault(e.frameworks, e.frameworks) is e.frameworks for e in tools)
+
+
+def entries_file() -> Path:
+    (path,) = [p for p in cache_files() if p.name.endswith(".entries.pickle")]
+    return path
+
+
+def loaded_parts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The cache parts unpickled whole from here on (each entry read alone is not one)."""
+    parts: list[str] = []
+    load = cache.load
+
+    def recording(key: str, part: str) -> object | None:
+        parts.append(part)
+        return load(key, part)
+
+    monkeypatch.setattr(cache, "load", recording)
+    return parts
+
+
+def test_a_warm_search_reads_only_the_entries_it_looks_at(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    # unpickling every entry was a sixth of a warm search at 8,680 extra entries
+    cold = run("search", "differentially private training library", "-o", "json").stdout
+    parts = loaded_parts(monkeypatch)
+    read: list[int] = []
+    get = cache.Blobs.get
+
+    def counting(self: cache.Blobs, number: int) -> bytes:
+        read.append(number)
+        return get(self, number)
+
+    monkeypatch.setattr(cache.Blobs, "get", counting)
+    assert run("search", "differentially private training library", "-o", "json").stdout == cold
+    assert parts == ["search"]
+    shown = {hit["id"] for hit in json.loads(cold)}
+    assert len(shown) == 20 and 20 <= len(set(read)) < 150  # of about 600 entries
+
+
+@pytest.mark.parametrize("options", [["--phase", "training"], ["--kind", "tool"]])
+def test_a_filtered_search_reads_the_whole_index(run: Run, monkeypatch: pytest.MonkeyPatch, options: list[str]) -> None:
+    run("search", "federated", "-o", "json")
+    parts = loaded_parts(monkeypatch)
+    warm = run("search", "federated", *options, "-o", "json").stdout
+    assert parts[0] == "index"
+    monkeypatch.setenv("PPML_NO_CACHE", "1")
+    assert run("search", "federated", *options, "-o", "json").stdout == warm
+
+
+def test_a_damaged_entry_is_never_unpickled_and_the_whole_index_answers(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = run("search", "opacus", "-o", "json").stdout
+    path = entries_file()
+    data = bytearray(path.read_bytes())
+    count = int.from_bytes(data[40:48], "little")
+    base = 48 + 24 * count  # the header: the count, each value's end (8 bytes) and tag (16)
+    ends = [0, *memoryview(bytes(data[48 : 48 + 8 * count])).cast("Q")]
+    for start in ends[:-1]:  # a pickle that would run code, in place of every entry
+        data[base + start] ^= 0xFF
+    path.write_bytes(bytes(data))
+    unpickled: list[bytes] = []
+    monkeypatch.setattr("ppml_cli.catalog.loading._unpickle", lambda blob: unpickled.append(blob))
+    parts = loaded_parts(monkeypatch)
+    assert run("search", "opacus", "-o", "json").stdout == expected
+    assert unpickled == []
+    assert parts == ["search", "index"]  # the entries from the whole index instead
+    assert not path.exists()  # removed: the next search writes it again
+    monkeypatch.undo()
+    assert run("search", "opacus", "-o", "json").stdout == expected
+    assert entries_file().exists()
+
+
+@pytest.mark.parametrize("where", ["magic", "header", "count", "truncated"])
+def test_a_damaged_entries_file_is_removed_unread(run: Run, where: str) -> None:
+    expected = run("search", "federated learning", "-o", "json").stdout
+    path = entries_file()
+    data = bytearray(path.read_bytes())
+    if where == "magic":
+        data[0] ^= 1
+    elif where == "header":
+        data[60] ^= 1  # an entry's end: values cannot be moved or swapped without the key
+    elif where == "count":
+        data[40:48] = (2**62).to_bytes(8, "little")
+    else:
+        del data[-10:]
+    path.write_bytes(bytes(data))
+    assert run("search", "federated learning", "-o", "json").stdout == expected
+    assert entries_file().read_bytes() != bytes(data)  # removed, and written again by that search
+
+
+QUERIES = [
+    "opacus",
+    "how do I protect my model against membership inference",
+    "evaluate the privacy of my model",
+    "which epsilon should I choose",
+    "dp implementation",
+    "federated learning tutorial",
+    "opacsu",
+    "H¹E",
+    "k-anon",
+]
+
+
+def test_warm_searches_answer_as_uncached_ones(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("search", "federated", "-o", "json")
+    warm = [run("search", query, "-o", "json", "--explain").stdout for query in QUERIES]
+    monkeypatch.setenv("PPML_NO_CACHE", "1")
+    assert warm == [run("search", query, "-o", "json", "--explain").stdout for query in QUERIES]

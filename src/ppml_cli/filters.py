@@ -32,6 +32,10 @@ class FilterRequest(Record):
     year_from: int | None = None
     year_to: int | None = None
 
+    def is_empty(self) -> bool:
+        """Whether no filter was asked for: then nothing needs checking against the catalog."""
+        return all(not value if isinstance(value, Sequence) else value is None for value in self.__dict__.values())
+
 
 class Filters(Record):
     """Resolved filter values (ids); empty means "any"."""

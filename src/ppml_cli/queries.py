@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ppml_cli.errors import CatalogError, InvalidValueError, NetworkError, Problem
-from ppml_cli.filters import FilterRequest, apply, resolve_filters
+from ppml_cli.filters import FilterRequest, Filters, apply, resolve_filters
 from ppml_cli.index import Index, entry_sort_key
 from ppml_cli.model import Aspect, Entry, Kind, Record, Technique, Threat, Tool, plain
 from ppml_cli.netsettings import LINKS, REFRESH, NetworkSettings
@@ -69,7 +69,8 @@ def search_entries(
             if isinstance(count := record.get("stars"), int)
         }
 
-    filters = resolve_filters(session.index, request)
+    # no filter: nothing to check against the whole catalog (a warm search then reads only its hits)
+    filters = Filters() if request.is_empty() else resolve_filters(session.index, request)
     answer = session.search_index.answer(query, filters, limit=limit, stars=stars)
     hits = answer.hits
     notes = _unmatched_notes(answer.unmatched, answer.suggestions)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ppml_cli.catalog.loading import CatalogRead
     from ppml_cli.index import Index
     from ppml_cli.search import SearchIndex
 
@@ -25,6 +26,8 @@ class Session:
         self.extra = list(extra)
         self.bundled = bundled
         self._paths: list[Path] | None = None
+        self._read: CatalogRead | None = None
+        self._replacements_told = False
         self._index: Index | None = None
         self._search_index: SearchIndex | None = None
         self._repositories: dict[str, dict[str, Any]] | None = None
@@ -51,23 +54,51 @@ class Session:
             self._paths = catalog_paths(self.extra, bundled=self.bundled)
         return self._paths
 
+    def _catalog_read(self) -> CatalogRead:
+        """The run's catalog files, read once: the index and the search index both come from these bytes."""
+        if self._read is None:
+            from ppml_cli.catalog.loading import read_files
+
+            self._read = read_files(self.catalog_files())
+        return self._read
+
     @property
     def index(self) -> Index:
         """The merged catalog's index (from the cache when the files are unchanged)."""
         if self._index is None:
             from ppml_cli.catalog.loading import load_index
 
-            self._index = load_index(paths=self.catalog_files())
+            self._index = load_index(read=self._catalog_read(), notify_replaced=False)
+            self._tell_replacements(self._index.catalog.replaced)
         return self._index
 
     @property
     def search_index(self) -> SearchIndex:
-        """The search index of :attr:`index`, cached beside it."""
-        if self._search_index is None:
-            from ppml_cli.catalog.loading import load_search_index
+        """The search index of the catalog, cached beside its index.
 
-            self._search_index = load_search_index(self.index)
+        When everything is cached and the index is not loaded yet, a search
+        reads only the entries it shows (see
+        :func:`~ppml_cli.catalog.loading.open_search_index`).
+        """
+        if self._search_index is None:
+            from ppml_cli.catalog.loading import load_search_index, open_search_index
+
+            search = open_search_index(self._catalog_read(), lambda: self.index) if self._index is None else None
+            if search is None:
+                search = load_search_index(self.index)
+            self._tell_replacements(search.replaced)
+            self._search_index = search
         return self._search_index
+
+    def _tell_replacements(self, replaced: Sequence[tuple[str, str, str]]) -> None:
+        """Say once per run which entries a later catalog file replaced, whichever load tells first."""
+        if not self._replacements_told:
+            from ppml_cli.catalog.loading import replacement_notes
+            from ppml_cli.store import notify
+
+            self._replacements_told = True
+            for message in replacement_notes(replaced):
+                notify(message)
 
     @property
     def repositories(self) -> dict[str, dict[str, Any]]:

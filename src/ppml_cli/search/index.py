@@ -17,7 +17,7 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import accumulate, pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -96,12 +96,17 @@ class SearchIndex:
     """Inverted index over the catalog's words and whole labels.
 
     It pickles without the entries (see :mod:`ppml_cli.store.cache`); :meth:`attach`
-    binds a loaded index back to the catalog it was built from.
+    binds a loaded index back to the catalog it was built from, and
+    :meth:`attach_lazily` to entries read one by one, with the whole index
+    loaded only if a search needs it (a filter).
     """
 
     def __init__(self, index: Index) -> None:
-        self.index = index
-        self.entries = list(index.entries)
+        self._index: Index | None = index
+        self._load_index: Callable[[], Index] | None = None
+        self.entries: Sequence[Entry] = list(index.entries)
+        #: What a later catalog file replaced in an earlier one (said once per run, by the session).
+        self.replaced = index.catalog.replaced
         # The build makes hundreds of thousands of small objects and frees none of them in
         # cycles: the collector would only walk the whole catalog again and again.
         with collector_paused():
@@ -109,16 +114,39 @@ class SearchIndex:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("index", None)
-        state.pop("entries", None)
+        for name in ("_index", "_load_index", "entries"):
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._index = None
+        self._load_index = None
 
     def attach(self, index: Index) -> None:
-        self.index = index
+        self._index = index
         self.entries = list(index.entries)
+
+    def attach_lazily(self, entries: Sequence[Entry], load_index: Callable[[], Index]) -> None:
+        """Bind to ``entries`` (read as asked for); ``load_index`` gives the whole index when needed."""
+        self._index = None
+        self._load_index = load_index
+        self.entries = entries
+
+    @property
+    def index(self) -> Index:
+        """The catalog's index; loaded now if only the entries were attached (then they come from it)."""
+        if self._index is None:
+            if self._load_index is None:
+                raise RuntimeError("a search index used before it was attached to its catalog")
+            self._index = self._load_index()
+            self.entries = self._index.entries
+        return self._index
+
+    @property
+    def size(self) -> int:
+        """How many entries the index was built over."""
+        return len(self.kinds)
 
     # ---------------------------------------------------------------- build
 
@@ -303,6 +331,8 @@ class SearchIndex:
             for technique in (*entry.techniques, *((entry.id,) if isinstance(entry, Technique) else ())):
                 members[technique].add(number)
         self.members = {technique: array("I", sorted(numbers)) for technique, numbers in members.items()}
+        #: Tools that audit threats: entry number -> the threat ids.
+        self.audits = {n: e.audits for n, e in enumerate(self.entries) if isinstance(e, Tool) and e.audits}
         #: Tools nobody maintains (legacy, deprecated): entry number -> status.
         self.unmaintained = {
             n: e.status.value
@@ -310,6 +340,13 @@ class SearchIndex:
             if isinstance(e, Tool) and e.status.value in ("legacy", "deprecated")
         }
         self.domain = frozenset(w for w in domain if len(self._posting(w) or b"") <= most * _POSTING.size)
+        #: Each pair of index terms that stands in a row in some entry's curated search phrase.
+        self.curated_pairs = frozenset(
+            pair
+            for entry in self.entries
+            for text in entry.search_phrases
+            for pair in pairwise(analyse(text, prose=False))
+        )
         self.frameworks = frozenset(frameworks)
         self.mitigators = dict(self.mitigators)
 
@@ -498,15 +535,7 @@ class SearchIndex:
         also a plain word where the catalog's curated wording of what users ask
         uses it after the word before it ("is a DP implementation correct").
         """
-        posting = self._posting(second)
-        if posting is None:
-            return False
-        for number, _, _ in _POSTING.iter_unpack(posting):
-            for text in self.entries[number].search_phrases:
-                seq = analyse(text, prose=False)
-                if any(a == first and b == second for a, b in pairwise(seq)):
-                    return True
-        return False
+        return (first, second) in self.curated_pairs
 
     def _compounds_starting(self, key: str) -> list[str]:
         """Hyphenated catalog words that ``key`` (itself hyphenated) is the start of."""

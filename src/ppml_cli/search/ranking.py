@@ -204,9 +204,8 @@ def rank(
         audited = {search.entries[n].id for n in threats}
         for number in search.measuring:
             if number in scores:
-                entry = search.entries[number]
                 # a tool that audits the very attack the question names measures what it asks about
-                audits_it = isinstance(entry, Tool) and not audited.isdisjoint(entry.audits)
+                audits_it = not audited.isdisjoint(search.audits.get(number, ()))
                 scores[number] *= AUDITS_FACTOR if audits_it else MEASURE_FACTOR
     defences: dict[int, float] = {}
     if read.defence:
@@ -281,8 +280,9 @@ def _eligible(
     pool = [(min(score, 100.0), number) for number, score in scores.items() if score >= MIN_SCORE]
     if covered is not None:  # one word of a question alone is a coincidence, not an answer
         pool = [p for p in pool if covered.get(p[1], 0) >= 2 or p[1] in labels]
-    if filters is not None and not filters.is_empty():
-        pool = [p for p in pool if passes(search.index, search.entries[p[1]], filters)]
+    if filters is not None and not filters.is_empty():  # every candidate is read: the whole index it is
+        index = search.index
+        pool = [p for p in pool if passes(index, index.entries[p[1]], filters)]
     cutoff = None
     if limit is not None and len(pool) > limit:
         raw = heapq.nlargest(limit, pool)[-1][0]

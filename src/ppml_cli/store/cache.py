@@ -4,7 +4,9 @@ A run keys the cache by the catalog files it reads (their path and a hash of
 the very bytes it read), ppml's version, the Python version and the code of
 the pickled classes; a hit skips YAML parsing, validation and index building.
 The search index is stored beside it, under the same key, the first time a
-search needs one: both always describe the same read of the files.
+search needs one, and so is each entry alone (:class:`Blobs`), so that a warm
+search unpickles only the entries it reads: all describe the same read of the
+files.
 
 Pickle is the fastest way back to the frozen records, and unpickling can run
 code, so a file is only unpickled once it is proven to be ppml's own:
@@ -16,6 +18,9 @@ code, so a file is only unpickled once it is proven to be ppml's own:
   fraction of its cost here) over its content, under a random per-user key
   kept beside it (``catalogs/.key``, mode 0600); a file whose tag does not
   verify (corrupt, truncated, planted) is deleted unread;
+* a file of entries carries a tag over its header (where each entry ends and
+  each entry's own tag); an entry's tag, bound to its place, is checked before
+  that entry is unpickled;
 * files are written atomically, mode 0600; pruning removes only the oldest
   files of ppml's own name pattern in ppml's own subdirectory.
 """
@@ -54,11 +59,12 @@ KEY_FILE = ".key"
 KEY_BYTES = 32
 MAGIC = b"ppml-c5\n"  # bump the digit when the file layout or the pickled classes change shape
 TAG_BYTES = 32
-KEEP = 16  # cache files kept; older ones are removed
+KEEP = 24  # cache files kept; older ones are removed
 #: What the cache holds: each part, and the modules whose classes it pickles (their stamps are in
 #: every key). A part is declared here once; file names, pruning and the stamps follow from it.
 PARTS: dict[str, tuple[str, ...]] = {
     "index": ("record.py", "model.py", "index.py"),
+    "entries": ("record.py", "model.py"),  # each entry alone, for a search that shows only a few
     "search": ("search/words.py", "search/query.py", "search/index.py"),
     "advice": ("recommend/rules.py",),
     "evaluations": ("record.py", "evaluate/records.py"),
@@ -201,6 +207,117 @@ def load(key: str, part: str) -> object | None:
     if store.WHOLE_PROCESS:
         gc.freeze()
     return value
+
+
+class DamagedCache(Exception):
+    """A cache file failed its check after it was opened (it has been removed)."""
+
+
+#: A file of separately readable values ("blobs"): the magic, a tag over the header, the header
+#: (how many, where each ends, each one's own tag), then the values one after another.
+BLOBS_MAGIC = b"ppml-b1\n"
+BLOB_TAG_BYTES = 16
+_COUNT = 8  # bytes of the count; the ends are native unsigned 64-bit integers (the cache never leaves the machine)
+
+
+def store_blobs(key: str, part: str, blobs: Sequence[bytes]) -> None:
+    """Write ``blobs`` as one file whose values can each be checked and read alone; never an error."""
+    folder = directory(create=True)
+    if folder is None:
+        return
+    secret = _secret(folder, create=True)
+    if secret is None:
+        return
+    from array import array
+    from itertools import accumulate
+
+    ends = array("Q", accumulate(len(blob) for blob in blobs))
+    tags = b"".join(_blob_tag(secret, key, part, n, blob) for n, blob in enumerate(blobs))
+    header = len(blobs).to_bytes(_COUNT, "little") + ends.tobytes() + tags
+    try:
+        store.write_atomic(
+            _file(folder, key, part), BLOBS_MAGIC + _tag(secret, key, part, header) + header + b"".join(blobs)
+        )
+    except OSError:
+        return
+    _prune(folder)
+
+
+def has(key: str, part: str) -> bool:
+    """Whether a file is stored for (``key``, ``part``), unchecked: to skip writing one again."""
+    folder = directory(create=False)
+    return folder is not None and _file(folder, key, part).is_file()
+
+
+class Blobs:
+    """The values of a blob file, each checked against its own tag when it is read.
+
+    Opening checks the header (where each value ends, each one's tag) against
+    the file's tag; a value is then read, and its tag checked, only when asked
+    for, so a run that needs 20 values of 9,000 hashes 20.
+    """
+
+    def __init__(self, path: Path, data: bytes, secret: bytes, key: str, part: str) -> None:
+        self._path, self._data, self._secret, self._key, self._part = path, data, secret, key, part
+        head = len(BLOBS_MAGIC) + TAG_BYTES
+        count = int.from_bytes(data[head : head + _COUNT], "little")
+        if count > len(data):  # more values than bytes: not a header ppml wrote
+            raise DamagedCache(path)
+        ends_at = head + _COUNT
+        tags_at = ends_at + 8 * count
+        self._base = tags_at + BLOB_TAG_BYTES * count
+        view = memoryview(data)
+        if self._base > len(data) or not compare_digest(
+            data[len(BLOBS_MAGIC) : head], _tag(secret, key, part, view[head : self._base])
+        ):
+            raise DamagedCache(path)
+        self._ends = view[ends_at:tags_at].cast("Q")
+        self._tags = view[tags_at : self._base]
+        if count and self._base + self._ends[-1] != len(data):
+            raise DamagedCache(path)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def get(self, number: int) -> bytes:
+        """Value ``number``, after checking its tag; raises DamagedCache (and removes the file) if it fails."""
+        start = self._ends[number - 1] if number else 0
+        blob = self._data[self._base + start : self._base + self._ends[number]]
+        tag = self._tags[number * BLOB_TAG_BYTES : (number + 1) * BLOB_TAG_BYTES]
+        if not compare_digest(tag, _blob_tag(self._secret, self._key, self._part, number, blob)):
+            _discard(self._path)
+            raise DamagedCache(self._path)
+        return blob
+
+
+def open_blobs(key: str, part: str) -> Blobs | None:
+    """The blob file stored for (``key``, ``part``) with its header checked, or None."""
+    folder = directory(create=False)
+    if folder is None:
+        return None
+    secret = _secret(folder, create=False)
+    if secret is None:
+        return None
+    path = _file(folder, key, part)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        if not data.startswith(BLOBS_MAGIC):
+            raise DamagedCache(path)
+        return Blobs(path, data, secret, key, part)
+    except (DamagedCache, ValueError, TypeError):
+        _discard(path)
+        return None
+
+
+def _blob_tag(secret: bytes, key: str, part: str, number: int, blob: bytes) -> bytes:
+    """A value's own tag, bound to its file's key and part and to its place (values cannot be swapped)."""
+    mac = blake2b(key=secret, digest_size=BLOB_TAG_BYTES, person=b"ppml-blob")
+    mac.update(f"{part}\0{key}\0{number}\0".encode("utf-8", "surrogatepass"))
+    mac.update(blob)
+    return mac.digest()
 
 
 def _discard(path: Path) -> None:
