@@ -93,6 +93,13 @@ def _clean_env(
     monkeypatch.setenv("PPML_CACHE_DIR", str(cache / "ppml"))
     monkeypatch.setenv("COLUMNS", "120")
     yield
+    # monkeypatch.undo() in a test also undoes the lines above: the rest of that test then read and
+    # wrote the developer's own cache (CI's held an entries file from its first search)
+    from ppml_cli import store
+
+    if store.cache_enabled():  # a test may take the cache away; none may hand it the developer's
+        ours = store.cache_dir().is_relative_to(tmp_path_factory.getbasetemp())
+        assert ours, "a test undid the fixtures' cache directory: undo only its own patches"
 
 
 @pytest.fixture

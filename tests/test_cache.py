@@ -201,13 +201,13 @@ def test_a_damaged_entry_is_never_unpickled_and_the_whole_index_answers(
         data[base + start] ^= 0xFF
     path.write_bytes(bytes(data))
     unpickled: list[bytes] = []
-    monkeypatch.setattr("ppml_cli.catalog.loading._unpickle", lambda blob: unpickled.append(blob))
-    parts = loaded_parts(monkeypatch)
-    assert run("search", "opacus", "-o", "json").stdout == expected
+    with monkeypatch.context() as patched:  # undoes only these two, not the fixtures' cache directory
+        patched.setattr("ppml_cli.catalog.loading._unpickle", lambda blob: unpickled.append(blob))
+        parts = loaded_parts(patched)
+        assert run("search", "opacus", "-o", "json").stdout == expected
     assert unpickled == []
     assert parts == ["search", "index"]  # the entries from the whole index instead
     assert not path.exists()  # removed: the next search writes it again
-    monkeypatch.undo()
     assert run("search", "opacus", "-o", "json").stdout == expected
     assert entries_file().exists()
 

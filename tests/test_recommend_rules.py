@@ -207,9 +207,9 @@ def test_parsed_rules_are_cached_until_a_file_changes(monkeypatch: pytest.Monkey
     def no_parsing(*_: object) -> None:
         raise AssertionError("parsed again")
 
-    monkeypatch.setattr(rules, "read_advice", no_parsing)
-    assert rules.load_advice([bundled_advice_path(), path]) == first
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:  # undoes only this, not the fixtures' cache directory
+        patched.setattr(rules, "read_advice", no_parsing)
+        assert rules.load_advice([bundled_advice_path(), path]) == first
     path.write_text("limits: {references: 3}\n# a longer file\n", encoding="utf-8")
     assert rules.load_advice([bundled_advice_path(), path]).limit("references", 6) == 3
 
