@@ -173,8 +173,8 @@ def _tag(secret: bytes, key: str, part: str, payload: bytes | memoryview) -> byt
 # --------------------------------------------------------------- reading
 
 
-def load(key: str, part: str) -> object | None:
-    """The value stored for (``key``, ``part``), or None; never unpickles an unauthenticated byte."""
+def _read(key: str, part: str) -> tuple[Path, bytes, bytes] | None:
+    """The file stored for (``key``, ``part``), its bytes and the secret to check them, or None."""
     folder = directory(create=False)
     if folder is None:
         return None
@@ -183,9 +183,17 @@ def load(key: str, part: str) -> object | None:
         return None
     path = _file(folder, key, part)
     try:
-        data = path.read_bytes()
+        return path, path.read_bytes(), secret
     except OSError:
         return None
+
+
+def load(key: str, part: str) -> object | None:
+    """The value stored for (``key``, ``part``), or None; never unpickles an unauthenticated byte."""
+    stored = _read(key, part)
+    if stored is None:
+        return None
+    path, data, secret = stored
     view = memoryview(data)
     head = len(MAGIC) + TAG_BYTES
     tag = bytes(view[len(MAGIC) : head])
@@ -292,17 +300,10 @@ class Blobs:
 
 def open_blobs(key: str, part: str) -> Blobs | None:
     """The blob file stored for (``key``, ``part``) with its header checked, or None."""
-    folder = directory(create=False)
-    if folder is None:
+    stored = _read(key, part)
+    if stored is None:
         return None
-    secret = _secret(folder, create=False)
-    if secret is None:
-        return None
-    path = _file(folder, key, part)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
+    path, data, secret = stored
     try:
         if not data.startswith(BLOBS_MAGIC):
             raise DamagedCache(path)
