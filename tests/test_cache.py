@@ -81,10 +81,13 @@ def test_an_unwritable_cache_dir_is_not_an_error(run: Run, tmp_path: Path, monke
     assert json.loads(result.stdout)["id"] == "opacus"
 
 
-def test_the_cache_can_be_switched_off(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("argv", [["show", "opacus"], ["search", "opacus"], ["search", "dp", "--kind", "tool"]])
+def test_the_cache_can_be_switched_off(run: Run, monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    # a search once wrote each entry alone (and the cache's key) although told not to cache
     monkeypatch.setenv("PPML_NO_CACHE", "1")
-    run("show", "opacus")
-    assert cache_files() == []
+    result = run(*argv)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert not store.cache_dir().exists()
 
 
 def test_files_are_written_atomically_and_pruned(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -101,7 +101,7 @@ def load_search_index(index: Index) -> SearchIndex:
     key = index.cache_key
     search = cache.cached(key, "search", lambda: SearchIndex(index), SearchIndex)
     search.attach(index)
-    if key is not None and not cache.has(key, "entries"):  # for the next run's warm searches
+    if key is not None and cache_enabled() and not cache.has(key, "entries"):  # for the next warm searches
         import pickle
 
         entries = [pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL) for entry in index.entries]
