@@ -209,15 +209,10 @@ def _loader_agreement(text: str, source: str) -> tuple[Problem, ...]:
     c_loader = getattr(yaml, "CSafeLoader", None)
     try:
         pure = load_yaml(text, source, yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        message = f"PyYAML's pure-Python loader cannot read this ({exc.problem}); quote the value"
-        return (Problem(file=source, line=line, message=message),)
-    except yaml.YAMLError as exc:
-        return (Problem(file=source, message=f"PyYAML's pure-Python loader cannot read this file: {exc}"),)
-    except CatalogError:  # deeper than the pure loader can follow on Python's stack
-        return (Problem(file=source, message=f"PyYAML's pure-Python loader cannot read this file: {TOO_DEEP}"),)
+    except (yaml.YAMLError, CatalogError) as exc:
+        if c_loader is None or _fails(text, source, c_loader):
+            return ()  # what loading uses refuses it too, and says why
+        return _pure_refusal(exc, source)
     if c_loader is None:
         return ()
     try:
@@ -230,6 +225,30 @@ def _loader_agreement(text: str, source: str) -> tuple[Problem, ...]:
         Problem(file=source, entry=entry, message="libyaml and PyYAML's pure-Python loader read this entry differently")
         for entry in _differing_entries(pure, fast)
     )
+
+
+def _fails(text: str, source: str, loader: type[Any]) -> bool:
+    import yaml
+
+    try:
+        load_yaml(text, source, loader)
+    except (yaml.YAMLError, CatalogError):
+        return True
+    return False
+
+
+def _pure_refusal(exc: Exception, source: str) -> tuple[Problem, ...]:
+    """Why only the pure-Python loader refuses a document libyaml reads."""
+    import yaml
+
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = f"PyYAML's pure-Python loader cannot read this ({exc.problem}); quote the value"
+        return (Problem(file=source, line=line, message=message),)
+    if isinstance(exc, CatalogError):  # deeper than the pure loader can follow on Python's stack
+        return (Problem(file=source, message=f"PyYAML's pure-Python loader cannot read this file: {TOO_DEEP}"),)
+    return (Problem(file=source, message=f"PyYAML's pure-Python loader cannot read this file: {exc}"),)
 
 
 def _differing_entries(pure: Any, fast: Any) -> list[str | None]:

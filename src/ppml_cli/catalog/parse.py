@@ -46,46 +46,24 @@ DERIVED_FIELDS = frozenset({"phases", "open_source", "citation_key"})
 # --------------------------------------------------------------------------- YAML
 
 
-class _LocatedDict(dict[str, Any]):
-    """A mapping that remembers where it and each of its keys started (1-based lines)."""
-
-    line: int | None = None
-    key_lines: dict[str, int]
-
-
 @cache
-def _loader_class(locate: bool) -> type[Any]:
-    """A safe loader; with ``locate``, mappings also remember their lines (slower, for error reports)."""
+def _safe_loader() -> type[Any]:
+    """libyaml's safe loader when PyYAML was built with it, else the pure-Python one."""
     import yaml
 
-    base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if not locate:
-        return base
-
-    class LocatingLoader(base):  # type: ignore[misc]
-        def construct_mapping(self, node: Any, deep: bool = False) -> _LocatedDict:
-            plain = super().construct_mapping(node, deep=deep)
-            located = _LocatedDict(plain)
-            located.line = node.start_mark.line + 1
-            located.key_lines = {}
-            for key_node, _ in node.value:
-                if isinstance(key_node.value, str):
-                    located.key_lines[key_node.value] = key_node.start_mark.line + 1
-            return located
-
-    LocatingLoader.add_constructor(
-        "tag:yaml.org,2002:map",
-        lambda loader, node: loader.construct_mapping(node, deep=True),
-    )
-    return LocatingLoader
+    loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 #: What a document nested deeper than a loader can follow is, whichever loader read it.
 TOO_DEEP = "nested too deeply (a catalog needs a few levels: kinds, entries, fields)"
 
 
-def load_yaml(text: str, source: str, loader: type[Any] | None = None) -> Any:
+def load_yaml(text: str, source: str, loader: type[Any] | None = None, *, locate: bool = False) -> Any:
     """``text`` read by ``loader`` (a safe loader; the catalog's own by default): the one way ppml loads YAML.
+
+    The loader composes the document; :mod:`.yaml_values` builds its values
+    (with ``locate``, mappings remember their lines, for error reports).
 
     Loading a catalog, ``validate``'s comparison of the two loaders and ``add``'s
     read-back all come here, so a document nested deeply enough to exhaust
@@ -95,10 +73,24 @@ def load_yaml(text: str, source: str, loader: type[Any] | None = None) -> Any:
     """
     import yaml
 
+    from ppml_cli.catalog.yaml_values import NeedsPyYAML, build, locating, unreadable
+
+    kind: Any = loader or _safe_loader()
+    reader = kind(text)
     try:
-        return yaml.load(text, Loader=loader or _loader_class(False))  # noqa: S506 - a SafeLoader (subclass)
+        node = reader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return build(reader, node, locate=locate)
+        except NeedsPyYAML:  # anchors, merges, sets: rare in a catalog, so read again when located
+            return yaml.load(text, Loader=locating(kind)) if locate else reader.construct_document(node)  # noqa: S506
     except RecursionError:
         raise CatalogError([Problem(file=source, message=TOO_DEEP)]) from None
+    except (ValueError, OverflowError) as error:  # what PyYAML's constructor raises bare (!!int x)
+        raise unreadable(None, error) from None
+    finally:
+        reader.dispose()
 
 
 def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
@@ -106,7 +98,7 @@ def parse_yaml(text: str, source: str, *, locate: bool = True) -> Any:
     import yaml
 
     try:
-        return load_yaml(text, source, _loader_class(locate))
+        return load_yaml(text, source, locate=locate)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
