@@ -1,7 +1,8 @@
 """ppml builds a catalog's values from PyYAML's node tree itself: they must be the values PyYAML gives.
 
 The reference is PyYAML's own ``yaml.load`` and, for the lines error reports
-name, the locating loader ppml used before (a ``construct_mapping`` override).
+name, PyYAML's constructor with the ``construct_mapping`` override ppml used
+before (kept as :func:`locating`, for documents the fast path hands to PyYAML).
 """
 
 from __future__ import annotations
@@ -16,24 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ppml_cli.catalog.parse import load_yaml
-from ppml_cli.catalog.yaml_values import LocatedDict
+from ppml_cli.catalog.yaml_values import LocatedDict, locating
 
 LOADERS: list[type[Any]] = [yaml.SafeLoader, *([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])]
-
-
-def reference_locating(loader: type[Any]) -> type[Any]:
-    class Locating(loader):  # type: ignore[misc]
-        def construct_mapping(self, node: Any, deep: bool = False) -> LocatedDict:
-            located = LocatedDict(super().construct_mapping(node, deep=deep))
-            located.line = node.start_mark.line + 1
-            located.key_lines = {}
-            for key_node, _ in node.value:
-                if isinstance(key_node.value, str):
-                    located.key_lines[key_node.value] = key_node.start_mark.line + 1
-            return located
-
-    Locating.add_constructor("tag:yaml.org,2002:map", lambda loader, node: loader.construct_mapping(node, deep=True))
-    return Locating
 
 
 def same_places(ours: Any, theirs: Any) -> None:
@@ -54,7 +40,7 @@ def agree(text: str) -> None:
         assert load_yaml(text, "t.yaml", loader) == expected
         located = load_yaml(text, "t.yaml", loader, locate=True)
         assert located == expected
-        same_places(located, yaml.load(text, Loader=reference_locating(loader)))
+        same_places(located, yaml.load(text, Loader=locating(loader)))
 
 
 scalars = (
