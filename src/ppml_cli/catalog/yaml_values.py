@@ -57,7 +57,7 @@ def build(loader: Any, node: Node, *, locate: bool = False) -> Any:
 
 
 @cache
-def locating(loader: type[Any]) -> type[Any]:
+def locating(loader: Any) -> type[Any]:
     """``loader`` whose mappings remember their lines: for documents :func:`build` hands to PyYAML."""
 
     class Locating(loader):  # type: ignore[misc]
