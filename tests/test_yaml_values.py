@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ppml_cli.catalog.parse import load_yaml
 from ppml_cli.catalog.yaml_values import LocatedDict, locating
 
-LOADERS: list[type[Any]] = [yaml.SafeLoader, *([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])]
+LOADERS: list[Any] = [yaml.SafeLoader, *([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])]
 
 
 def same_places(ours: Any, theirs: Any) -> None:
