@@ -207,18 +207,14 @@ def _loader_agreement(text: str, source: str) -> tuple[Problem, ...]:
     import yaml
 
     c_loader = getattr(yaml, "CSafeLoader", None)
-    try:
-        pure = load_yaml(text, source, yaml.SafeLoader)
-    except (yaml.YAMLError, CatalogError) as exc:
-        if c_loader is None or _fails(text, source, c_loader):
-            return ()  # what loading uses refuses it too, and says why
-        return _pure_refusal(exc, source)
     if c_loader is None:
-        return ()
-    try:
-        fast = load_yaml(text, source, c_loader)
-    except (yaml.YAMLError, CatalogError):
+        return ()  # the pure loader is the one loading uses, and loading says what it refuses
+    pure, pure_refusal = _read_with(text, source, yaml.SafeLoader)
+    fast, fast_refusal = _read_with(text, source, c_loader)
+    if fast_refusal is not None:
         return ()  # loading reports libyaml's own error
+    if pure_refusal is not None:
+        return _pure_refusal(pure_refusal, source)
     if pure == fast:
         return ()
     return tuple(
@@ -227,14 +223,14 @@ def _loader_agreement(text: str, source: str) -> tuple[Problem, ...]:
     )
 
 
-def _fails(text: str, source: str, loader: type[Any]) -> bool:
+def _read_with(text: str, source: str, loader: type[Any]) -> tuple[Any, Exception | None]:
+    """What ``loader`` reads, or why it refuses to."""
     import yaml
 
     try:
-        load_yaml(text, source, loader)
-    except (yaml.YAMLError, CatalogError):
-        return True
-    return False
+        return load_yaml(text, source, loader), None
+    except (yaml.YAMLError, CatalogError) as exc:
+        return None, exc
 
 
 def _pure_refusal(exc: Exception, source: str) -> tuple[Problem, ...]:

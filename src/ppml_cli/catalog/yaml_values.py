@@ -75,10 +75,11 @@ def locating(loader: Any) -> type[Any]:
 
 
 def unreadable(node: Node | None, error: Exception) -> ConstructorError:
-    """PyYAML's located error for a scalar its tag cannot hold, which it raises as a bare error."""
-    tag = node.tag.replace("tag:yaml.org,2002:", "!!") if node is not None else "a tagged value"
-    problem = f"{tag} cannot hold {node.value!r} ({error})" if isinstance(node, ScalarNode) else f"{tag}: {error}"
-    return ConstructorError(None, None, problem, node.start_mark if node is not None else None)
+    """A YAML error, located when ``node`` is known, for a scalar its tag cannot hold: PyYAML raises a bare one."""
+    if node is None:
+        return ConstructorError(None, None, f"a tagged value: {error}")
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    return ConstructorError(None, None, f"{tag} cannot hold {node.value!r} ({error})", node.start_mark)
 
 
 class _Builder:
